@@ -1,0 +1,50 @@
+"""Settings every service reads from the environment.
+
+`KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` are how refnet moves from the local launcher to a real
+Kafka cluster and a managed PostgreSQL: with them set nothing is started locally.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_PORTS = {"members": 8001, "referrals": 8002, "notifications": 8003}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap_servers: str = Field(default="localhost:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    # A server URL; each service uses its own database on it (refnet_<service>) unless the per-service
+    # variable (MEMBERS_DATABASE_URL, ...) names one outright.
+    database_url: str = Field(default="postgresql://postgres@localhost:5432/postgres", alias="DATABASE_URL")
+    members_database_url: str | None = Field(default=None, alias="MEMBERS_DATABASE_URL")
+    referrals_database_url: str | None = Field(default=None, alias="REFERRALS_DATABASE_URL")
+    notifications_database_url: str | None = Field(default=None, alias="NOTIFICATIONS_DATABASE_URL")
+    # Lets several deployments (or test runs) share one Kafka cluster without sharing topics.
+    topic_prefix: str = Field(default="refnet", alias="REFNET_TOPIC_PREFIX")
+    state_dir: Path = Field(default=Path(".refnet"), alias="REFNET_STATE_DIR")
+    admin_token: str = Field(default="refnet-admin-dev-token", alias="REFNET_ADMIN_TOKEN")
+    token_secret: str = Field(default="refnet-dev-signing-secret-change-me", alias="REFNET_TOKEN_SECRET")
+
+    def service_database_url(self, service: str) -> str:
+        explicit = getattr(self, f"{service}_database_url", None)
+        if explicit:
+            return str(explicit)
+        return with_database(self.database_url, f"refnet_{service}")
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}.{name}"
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,128 @@
+"""Fixtures on the real parts: Kafka and PostgreSQL, started once per test session.
+
+Order of preference: servers named by KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL; else testcontainers when a
+Docker engine answers; else the local launchers (Kafka from Maven Central, PostgreSQL from the wheel) on
+free ports under .refnet/test, stopped when the session ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from infra.kafka_server import KafkaServer
+from infra.postgres_server import PostgresServer
+from infra.processes import free_port
+from shared.migrations import open_database
+from shared.settings import with_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Infra:
+    kafka_bootstrap: str
+    postgres_url: str
+    kafka: KafkaServer | None = None
+    postgres: PostgresServer | None = None
+
+
+def _docker_available() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+async def wait_for_kafka(bootstrap: str, timeout: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+        finally:
+            with contextlib.suppress(Exception):
+                await admin.close()
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    kafka_env, db_env = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("DATABASE_URL")
+    if kafka_env and db_env:
+        yield Infra(kafka_env, db_env)
+        return
+    if _docker_available():  # pragma: no cover - no Docker engine on our machines
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.postgres import PostgresContainer
+
+        with KafkaContainer("apache/kafka:4.1.1").with_kraft() as k, PostgresContainer("postgres:17") as p:
+            url = p.get_connection_url().replace("+psycopg2", "")
+            yield Infra(k.get_bootstrap_server(), url)
+        return
+    home = ROOT / ".refnet" / "test"
+    kafka = KafkaServer(home / "kafka", port=free_port(19092))
+    postgres = PostgresServer(home / "postgres", port=free_port(15432))
+    # A previous interrupted session may have left a config with other ports: start clean each time.
+    for stale in (home / "kafka" / "server.properties",):
+        stale.unlink(missing_ok=True)
+    import shutil
+
+    shutil.rmtree(home / "kafka" / "data", ignore_errors=True)
+    postgres.start()
+    kafka_seconds = kafka.start()
+    print(f"\n[refnet] Kafka answered in {kafka_seconds:.1f}s on {kafka.bootstrap}; PostgreSQL on {postgres.port}")
+    try:
+        yield Infra(kafka.bootstrap, postgres.url, kafka, postgres)
+    finally:
+        kafka.stop()
+        postgres.stop()
+
+
+@pytest.fixture(scope="session")
+async def kafka_ready(infra: Infra) -> str:
+    await wait_for_kafka(infra.kafka_bootstrap)
+    return infra.kafka_bootstrap
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """Each test gets topics of its own, so tests never see each other's messages."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+async def database_url(infra: Infra) -> AsyncIterator[str]:
+    """A fresh database per test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = with_database(infra.postgres_url, name)
+    yield url
+    conn = await asyncpg.connect(with_database(infra.postgres_url, "postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await open_database(database_url, max_size=30)
+    yield pool
+    await pool.close()
