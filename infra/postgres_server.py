@@ -6,14 +6,13 @@ PostgreSQL refuses to run as root, so when we are root the cluster belongs to an
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import importlib.util
 
 from infra.processes import port_open, read_pid, stop_pid, wait_for_port
 

@@ -23,7 +23,7 @@ from infra.kafka_server import KafkaServer
 from infra.postgres_server import PostgresServer
 from infra.processes import free_port
 from shared.migrations import open_database
-from shared.settings import with_database
+from shared.settings import Settings, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,3 +126,21 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await open_database(database_url, max_size=30)
     yield pool
     await pool.close()
+
+
+SERVICES = ("members", "referrals", "notifications")
+
+
+@pytest.fixture
+async def settings(infra: Infra, kafka_ready: str, topic_prefix: str) -> AsyncIterator[Settings]:
+    """Settings for running any of the services in-process: own topics, own databases, real servers."""
+    urls = {f"{s.upper()}_DATABASE_URL": with_database(infra.postgres_url, f"{topic_prefix}_{s}")
+            for s in SERVICES}
+    yield Settings(KAFKA_BOOTSTRAP_SERVERS=kafka_ready, DATABASE_URL=infra.postgres_url,
+                   REFNET_TOPIC_PREFIX=topic_prefix, **urls)
+    conn = await asyncpg.connect(with_database(infra.postgres_url, "postgres"))
+    try:
+        for url in urls.values():
+            await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await conn.close()

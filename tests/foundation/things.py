@@ -10,7 +10,6 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
-
 from faststream.kafka import KafkaBroker
 
 from shared.consumer import Delivered, EventConsumer

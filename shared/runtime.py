@@ -1,0 +1,110 @@
+"""One place where a service process is wired: its database, outbox relay, Kafka broker and consumers.
+
+Every service does the same at start-up (open its own database and migrate it; start the relay that
+publishes its event store; start the consumers of the topics it projects) and the same at shutdown, so
+that sequence lives here and each service's `entrypoints/app.py` only says what it publishes, what it
+consumes and which routes it serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from shared.auth import RevocationProjection, auth_events
+from shared.consumer import EventConsumer, Projection
+from shared.event_store import EventStore, RecordedEvent
+from shared.events import EventRegistry
+from shared.migrations import open_database
+from shared.outbox import OutboxRelay, idempotent_producer
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    def __init__(self, name: str, settings: Settings, migrations: Sequence[Path] = (),
+                 publishes: EventRegistry | None = None, pool_size: int = 10) -> None:
+        self.name = name
+        self.settings = settings
+        self.migrations = list(migrations)
+        self.publishes = publishes
+        self.pool_size = pool_size
+        self.broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=log,
+                                  client_id=f"refnet-{name}")
+        self._consumers: list[tuple[Projection, list[str], EventRegistry]] = []
+        self._pool: asyncpg.Pool | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stop = asyncio.Event()
+        self.relay: OutboxRelay | None = None
+        self.consume(RevocationProjection(), [auth_events], auth_events)
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        assert self._pool is not None, f"{self.name} is not started"
+        return self._pool
+
+    @property
+    def store(self) -> EventStore:
+        return EventStore(self.pool)
+
+    def consume(self, projection: Projection, sources: Sequence[EventRegistry], registry: EventRegistry) -> None:
+        """Run `projection` over every topic the event types in `sources` are published on."""
+        topics = sorted({self.settings.topic(cls.topic) for source in sources for cls in source})
+        self._consumers.append((projection, topics, registry))
+
+    def topic_for(self, event: RecordedEvent) -> str:
+        assert self.publishes is not None
+        return self.settings.topic(self.publishes.event_class(event.type).topic)
+
+    def group_id(self, projection: Projection) -> str:
+        return f"{self.settings.topic_prefix}.{self.name}.{projection.name}"
+
+    async def start(self) -> None:
+        self._pool = await open_database(self.settings.service_database_url(self.name), *self.migrations,
+                                         max_size=self.pool_size)
+        for projection, topics, registry in self._consumers:
+            EventConsumer(broker=self.broker, pool=self.pool, registry=registry, projection=projection,
+                          topics=topics, group_id=self.group_id(projection))
+        await self.broker.start()
+        if self.publishes is not None:
+            producer = idempotent_producer(self.settings.kafka_bootstrap_servers)
+            await producer.start()
+            self.relay = OutboxRelay(self.store, producer, self.topic_for, source=f"/refnet/{self.name}",
+                                     poll_interval=0.5)
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"{self.name}-relay"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 10)
+        if self.relay is not None:
+            await self.relay.producer.stop()
+        await self.broker.stop()
+        if self._pool is not None:
+            await self._pool.close()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Any) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def health(self) -> dict[str, Any]:
+        """What /health reports: database reachable, and how far the outbox relay lags behind."""
+        async with self.pool.acquire() as conn:
+            last = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+        report: dict[str, Any] = {"service": self.name, "status": "ok", "last_position": last}
+        if self.relay is not None:
+            report["published_position"] = await self.relay.position()
+        return report
