@@ -62,7 +62,7 @@ class KafkaServer:
             return
         self.libs.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+            ["mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM), "dependency:copy-dependencies",
              "-DincludeScope=runtime", f"-DoutputDirectory={self.libs.resolve()}"],
             check=True,
         )

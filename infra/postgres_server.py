@@ -59,9 +59,11 @@ class PostgresServer:
     def url(self) -> str:
         return f"postgresql://postgres@localhost:{self.port}/postgres"
 
-    def _run(self, *args: str, user: str | None) -> None:
-        subprocess.run([str(POSTGRES_BIN_PATH / args[0]), *args[1:]], check=True, user=user,
-                       stdout=subprocess.DEVNULL)
+    def _run(self, *args: str, user: str | None, check: bool = True) -> None:
+        # user= alone would keep root's group, which can lock the server out of 0770-style parents
+        identity = {"user": user, "group": user, "extra_groups": []} if user else {}
+        subprocess.run([str(POSTGRES_BIN_PATH / args[0]), *args[1:]], check=check, stdout=subprocess.DEVNULL,
+                       **identity)  # type: ignore[call-overload]
 
     def pid(self) -> int | None:
         pid_file = self.data / "postmaster.pid"
@@ -93,21 +95,16 @@ class PostgresServer:
             os.chown(self.log_file, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
         options = (f"-p {self.port} -c listen_addresses=localhost -c unix_socket_directories='' "
                    "-c max_connections=300 -c shared_buffers=256MB -c fsync=on")
-        subprocess.run(
-            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data.resolve()), "-l", str(self.log_file.resolve()),
-             "-o", options, "-w", "-t", str(int(timeout)), "start"],
-            check=True, user=user, stdout=subprocess.DEVNULL,
-        )
+        self._run("pg_ctl", "-D", str(self.data.resolve()), "-l", str(self.log_file.resolve()),
+                  "-o", options, "-w", "-t", str(int(timeout)), "start", user=user)
         wait_for_port("127.0.0.1", self.port, timeout, "PostgreSQL", self.log_file)
         return time.monotonic() - started
 
     def stop(self, mode: str = "fast") -> None:
         if self.pid() is None:
             return
-        subprocess.run(
-            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data.resolve()), "-m", mode, "-w", "stop"],
-            check=False, user=_system_user(), stdout=subprocess.DEVNULL,
-        )
+        self._run("pg_ctl", "-D", str(self.data.resolve()), "-m", mode, "-w", "stop", user=_system_user(),
+                  check=False)
 
     def kill(self) -> None:
         pid = self.pid()

@@ -62,11 +62,11 @@ def dead_letter_topic(topic: str) -> str:
 
 
 class EventConsumer:
-    def __init__(self, *, broker: KafkaBroker, pool: asyncpg.Pool, registry: EventRegistry,
+    def __init__(self, *, broker: KafkaBroker, pool: asyncpg.Pool | None, registry: EventRegistry,
                  projection: Projection, topics: Sequence[str], group_id: str, max_attempts: int = 4,
                  base_backoff: float = 0.1, max_records: int = 1000) -> None:
         self.broker = broker
-        self.pool = pool
+        self._pool = pool
         self.registry = registry
         self.projection = projection
         self.topics = list(topics)
@@ -80,6 +80,15 @@ class EventConsumer:
             title=f"{projection.name}", description=f"projection {projection.name}",
         )
         self.subscriber(self._handle)
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        assert self._pool is not None, "the consumer's database is not open yet"
+        return self._pool
+
+    @pool.setter
+    def pool(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
 
     async def _handle(self, _body: Any, message: KafkaMessage) -> None:
         records: tuple[ConsumerRecord, ...] = message.raw_message  # type: ignore[assignment]

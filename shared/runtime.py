@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import asyncpg
 from faststream.kafka import KafkaBroker
@@ -21,7 +21,7 @@ from faststream.kafka import KafkaBroker
 from shared.auth import RevocationProjection, auth_events
 from shared.consumer import EventConsumer, Projection
 from shared.event_store import EventStore, RecordedEvent
-from shared.events import EventRegistry
+from shared.events import DomainEvent, EventRegistry
 from shared.migrations import open_database
 from shared.outbox import OutboxRelay, idempotent_producer
 from shared.settings import Settings
@@ -39,12 +39,26 @@ class Service:
         self.pool_size = pool_size
         self.broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=log,
                                   client_id=f"refnet-{name}")
-        self._consumers: list[tuple[Projection, list[str], EventRegistry]] = []
+        self.consumers: list[EventConsumer] = []
         self._pool: asyncpg.Pool | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._stop = asyncio.Event()
         self.relay: OutboxRelay | None = None
         self.consume(RevocationProjection(), [auth_events], auth_events)
+        if publishes is not None:
+            self._document_publications(publishes)
+
+    def _document_publications(self, registry: EventRegistry) -> None:
+        """The relay publishes with a plain producer; these publishers only describe it in AsyncAPI."""
+        by_topic: dict[str, list[type[DomainEvent]]] = {}
+        for cls in registry:
+            by_topic.setdefault(cls.topic, []).append(cls)
+        for topic, classes in sorted(by_topic.items()):
+            payload: Any = classes[0] if len(classes) == 1 else Union[tuple(classes)]  # noqa: UP007
+            self.broker.publisher(
+                self.settings.topic(topic), schema=payload, title=f"{self.settings.topic(topic)}:publish",
+                description="CloudEvents in binary mode (ce_* headers), key = chapter id. Types: "
+                            + ", ".join(c.type_name() for c in classes))
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -58,7 +72,10 @@ class Service:
     def consume(self, projection: Projection, sources: Sequence[EventRegistry], registry: EventRegistry) -> None:
         """Run `projection` over every topic the event types in `sources` are published on."""
         topics = sorted({self.settings.topic(cls.topic) for source in sources for cls in source})
-        self._consumers.append((projection, topics, registry))
+        # Registered now (the database is attached at start) so the AsyncAPI document lists it.
+        self.consumers.append(EventConsumer(broker=self.broker, pool=None, registry=registry,
+                                            projection=projection, topics=topics,
+                                            group_id=self.group_id(projection)))
 
     def topic_for(self, event: RecordedEvent) -> str:
         assert self.publishes is not None
@@ -70,9 +87,8 @@ class Service:
     async def start(self) -> None:
         self._pool = await open_database(self.settings.service_database_url(self.name), *self.migrations,
                                          max_size=self.pool_size)
-        for projection, topics, registry in self._consumers:
-            EventConsumer(broker=self.broker, pool=self.pool, registry=registry, projection=projection,
-                          topics=topics, group_id=self.group_id(projection))
+        for consumer in self.consumers:
+            consumer.pool = self.pool
         await self.broker.start()
         if self.publishes is not None:
             producer = idempotent_producer(self.settings.kafka_bootstrap_servers)

@@ -1,0 +1,41 @@
+# refnet: `make up` runs everything, `make test` runs the tests. Both install what they need first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+
+.PHONY: install up down test lint bench docs kafka
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Kafka's jars from Maven Central (cached under .refnet/kafka/libs)
+kafka: install
+	$(BIN)/python -c "from infra.local import stack_for; stack_for().kafka().fetch()"
+
+up: install
+	$(BIN)/refnet up
+
+down: install
+	$(BIN)/refnet down
+
+lint: install
+	$(BIN)/ruff check shared services infra tests bench
+	$(BIN)/mypy
+
+# pytest exits 5 when it collected no test: that is a failure here, not a pass.
+test: install kafka lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+docs: install
+	$(BIN)/refnet docs

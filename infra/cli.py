@@ -1,0 +1,208 @@
+"""`refnet`: one command for the infrastructure, the three services, rebuilds, docs and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from infra.local import external_servers, stack_for
+from infra.processes import read_pid, stop_pid
+from shared.settings import SERVICE_PORTS, load_settings
+
+app = typer.Typer(help="refnet: event-sourced referral tracking for business-networking chapters.",
+                  no_args_is_help=True)
+infra_app = typer.Typer(help="Local Kafka and PostgreSQL (not needed when KAFKA_BOOTSTRAP_SERVERS and "
+                             "DATABASE_URL name existing servers).", no_args_is_help=True)
+referrals_app = typer.Typer(help="The referrals service's projections.", no_args_is_help=True)
+app.add_typer(infra_app, name="infra")
+app.add_typer(referrals_app, name="referrals")
+
+SERVICES = tuple(SERVICE_PORTS)
+
+
+def _environment() -> dict[str, str]:
+    """The environment a service process needs: the caller's servers, or the local stack's."""
+    env = dict(os.environ)
+    if not external_servers():
+        env.update(stack_for().environment())
+    return env
+
+
+@infra_app.command("up")
+def infra_up() -> None:
+    """Fetch Kafka if needed and start Kafka and PostgreSQL as local processes."""
+    if external_servers():
+        typer.echo("KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL are set: using those servers, starting nothing.")
+        return
+    started = time.monotonic()
+    env = stack_for().up()
+    typer.echo(f"Kafka:      {env['KAFKA_BOOTSTRAP_SERVERS']}")
+    typer.echo(f"PostgreSQL: {env['DATABASE_URL']}")
+    typer.echo(f"ready in {time.monotonic() - started:.1f}s")
+
+
+@infra_app.command("down")
+def infra_down() -> None:
+    """Stop the local Kafka and PostgreSQL."""
+    stack_for().down()
+    typer.echo("stopped")
+
+
+@infra_app.command("status")
+def infra_status() -> None:
+    for name, state in stack_for().status().items():
+        typer.echo(f"{name:10} {state}")
+
+
+@app.command()
+def serve(service: Annotated[str, typer.Argument(help="members | referrals | notifications")],
+          port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003")] = None,
+          host: str = "127.0.0.1") -> None:
+    """Run one service in the foreground."""
+    import uvicorn
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"service must be one of {', '.join(SERVICES)}")
+    os.environ.update(_environment())
+    module = importlib.import_module(f"services.{service}.entrypoints.app")
+    uvicorn.run(module.create_app(load_settings()), host=host, port=port or SERVICE_PORTS[service],
+                log_level="warning")
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with {proc.returncode}; see {log}:\n"
+                               + "\n".join(log.read_text(errors="replace").splitlines()[-20:]))
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url}/health did not answer within {timeout:.0f}s; see {log}")
+
+
+@app.command()
+def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once everything runs")] = True,
+       live: Annotated[bool, typer.Option(help="keep recording slips so the dashboard moves")] = False) -> None:
+    """Start everything (infrastructure, the three services, the demo chapter) until Ctrl-C."""
+    stack = stack_for()
+    if not external_servers():
+        infra_up()
+    env = _environment()
+    logs = stack.state / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        typer.echo("\nstopping refnet ...")
+        for proc in procs.values():
+            proc.send_signal(signal.SIGINT)
+        for proc in procs.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if not external_servers():
+            stack.down()
+        typer.echo("stopped")
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        for service in SERVICES:
+            log = logs / f"{service}.log"
+            procs[service] = subprocess.Popen(
+                [sys.executable, "-m", "infra.cli", "serve", service], env=env,
+                stdout=log.open("ab"), stderr=subprocess.STDOUT)
+            (stack.state / f"{service}.pid").write_text(str(procs[service].pid))
+        for service in SERVICES:
+            _wait_healthy(f"http://127.0.0.1:{SERVICE_PORTS[service]}", procs[service], logs / f"{service}.log")
+        typer.echo("\nrefnet is running:")
+        for service, port in SERVICE_PORTS.items():
+            typer.echo(f"  {service:14} http://127.0.0.1:{port}   (API docs: http://127.0.0.1:{port}/docs)")
+        typer.echo(f"  admin token    {load_settings().admin_token}")
+        if demo:
+            _run_demo(env, live=False)
+        if live:
+            typer.echo("recording a slip every few seconds (Ctrl-C to stop) ...")
+            _run_demo(env, live=True)
+        typer.echo("\nCtrl-C stops everything.")
+        while all(proc.poll() is None for proc in procs.values()):
+            time.sleep(0.5)
+        typer.echo("a service exited; see " + str(logs))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_demo(env: dict[str, str], live: bool) -> None:
+    args = [sys.executable, "-m", "infra.cli", "demo"] + (["--live"] if live else [])
+    subprocess.run(args, env=env, check=False)
+
+
+@app.command()
+def down() -> None:
+    """Stop whatever `make up` left running (services and local infrastructure)."""
+    stack = stack_for()
+    for service in SERVICES:
+        pid_file = stack.state / f"{service}.pid"
+        pid = read_pid(pid_file)
+        if pid is not None:
+            stop_pid(pid, timeout=20)
+        pid_file.unlink(missing_ok=True)
+    stack.down()
+    typer.echo("stopped")
+
+
+@referrals_app.command("rebuild")
+def referrals_rebuild() -> None:
+    """Replay the topics into fresh projection tables and swap them in without downtime."""
+    os.environ.update(_environment())
+    from services.referrals.service_layer.rebuild import rebuild
+
+    asyncio.run(rebuild(load_settings()))
+
+
+@app.command()
+def demo(seed: int = 7, live: Annotated[bool, typer.Option(help="keep recording slips")] = False,
+         members_url: str = "http://127.0.0.1:8001", referrals_url: str = "http://127.0.0.1:8002") -> None:
+    """Create a demo chapter and play a year of weekly meetings through the public HTTP API."""
+    from infra.demo import run_demo
+
+    asyncio.run(run_demo(members_url=members_url, referrals_url=referrals_url, seed=seed, live=live,
+                         admin_token=load_settings().admin_token))
+
+
+@app.command("docs")
+def export_docs(out: Path = Path("docs")) -> None:
+    """Write each event type's JSON Schema to docs/events/ and the AsyncAPI documents to docs/asyncapi/."""
+    from infra.contract import export_contract
+
+    for path in export_contract(out):
+        typer.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    app()

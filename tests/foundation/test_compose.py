@@ -1,0 +1,35 @@
+"""docker-compose.yml cannot run here (no Docker engine), so check it says what the local launcher does."""
+
+from __future__ import annotations
+
+import yaml
+
+from shared.settings import SERVICE_PORTS, Settings
+from tests.conftest import ROOT
+
+
+def _compose() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_kafka_postgres_and_the_three_services_on_the_launcher_ports() -> None:
+    services = _compose()["services"]
+    assert set(services) == {"kafka", "postgres", *SERVICE_PORTS}
+    assert services["kafka"]["image"].startswith("apache/kafka:4")
+    assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"  # KRaft
+    assert "9092:9092" in services["kafka"]["ports"]
+    assert "5432:5432" in services["postgres"]["ports"]
+    for name, port in SERVICE_PORTS.items():
+        assert services[name]["build"] == "."  # one Dockerfile for all three
+        assert f"{port}:{port}" in services[name]["ports"]
+        assert services[name]["command"][0] == name
+
+
+def test_compose_services_get_the_environment_the_settings_read() -> None:
+    aliases = {field.alias for field in Settings.model_fields.values()}
+    for name in SERVICE_PORTS:
+        env = _compose()["services"][name]["environment"]
+        assert {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"} <= set(env)
+        assert set(env) <= aliases, f"{name} sets variables refnet does not read: {set(env) - aliases}"
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+        assert env["DATABASE_URL"].startswith("postgresql://postgres@postgres:5432/")
