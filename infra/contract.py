@@ -12,7 +12,7 @@ from pathlib import Path
 
 from faststream.specification.asyncapi import AsyncAPI
 
-from shared.events import EventRegistry
+from shared.events import DomainEvent, EventRegistry
 from shared.settings import SERVICE_PORTS, Settings
 
 REGISTRIES = {
@@ -40,7 +40,8 @@ def event_schemas() -> dict[str, dict[str, object]]:
                 continue  # included from another registry (e.g. auth events in members)
             schema = cls.model_json_schema(mode="serialization")
             schema["$id"] = cls.type_name()
-            schema["description"] = (cls.__doc__ or cls.name).strip()
+            doc = cls.__doc__ if cls.__doc__ and cls.__doc__ != DomainEvent.__doc__ else None
+            schema["description"] = (doc or cls.name.rsplit(".", 1)[1].replace("-", " ")).strip()
             schema["x-topic"] = f"<prefix>.{cls.topic}"
             schemas[cls.type_name()] = schema
     return schemas
@@ -63,8 +64,54 @@ def asyncapi_documents() -> dict[str, str]:
     return documents
 
 
+EVENTS_INTRO = """# Events: the public contract
+
+Every state change in refnet is an event, and every event is published to Kafka, where any system may
+subscribe. This page is generated from the code by `refnet docs`; so are the JSON Schemas in
+[events/](events/) and the AsyncAPI documents in [asyncapi/](asyncapi/).
+
+## On the wire
+
+- **CloudEvents 1.0, Kafka binary content mode.** The record value is the event's `data` as JSON
+  (`content-type: application/json`); every other attribute is a header `ce_<attribute>`:
+  `ce_specversion` (`1.0`), `ce_id` (unique; use it to deduplicate), `ce_source` (`/refnet/<service>`),
+  `ce_type` (below), `ce_time` (when it was recorded), `ce_subject` (the stream, e.g. `referral-<id>`),
+  and the extensions `ce_chapterid`, `ce_streamid`, `ce_streamversion`, `ce_sequence` (position in the
+  producing service's event store, increasing in commit order), `ce_correlationid`, `ce_causationid`.
+- **Key = chapter id.** Everything about one chapter is in one partition of each topic, in order.
+- **At least once.** A crash can republish an event: deduplicate by `ce_id`.
+- **Topics** are `<prefix>.<name>` with prefix `refnet` unless `REFNET_TOPIC_PREFIX` says otherwise. A
+  consumer's unreadable or repeatedly failing messages go to `<topic>.dlt` with the original headers
+  and `refnet_dlt_reason`.
+- **Types** are reverse-DNS names with a version suffix (`org.refnet.members.referral-given.v1`). A
+  change that would break a subscriber gets a new version; refnet's own consumers upcast old versions
+  when they read them, and the old version's schema stays here.
+- **Dates**: slips carry `occurred_on`, the day they happened in the chapter's time zone, beside the
+  recording time `ce_time`. **Amounts** are decimal strings (`"1250.00"`) with a currency code.
+  **Personal data** of prospects is sealed (`SealedData`, AES-GCM); erasing a prospect deletes the key,
+  after which every copy, in every subscriber, is unreadable.
+
+## Topics and event types
+"""
+
+
+def events_page() -> str:
+    lines = [EVENTS_INTRO]
+    by_topic: dict[str, list[tuple[str, str]]] = {}
+    for type_name, schema in event_schemas().items():
+        topic = str(schema["x-topic"]).replace("<prefix>", "refnet")
+        summary = str(schema["description"]).splitlines()[0]
+        by_topic.setdefault(topic, []).append((type_name, summary))
+    for topic in sorted(by_topic):
+        lines.append(f"\n### `{topic}`\n\n| type | what | schema |\n| --- | --- | --- |")
+        for type_name, summary in sorted(by_topic[topic]):
+            lines.append(f"| `{type_name}` | {summary} | [schema](events/{type_name}.json) |")
+    return "\n".join(lines) + "\n"
+
+
 def export_contract(out: Path) -> list[Path]:
-    written: list[Path] = []
+    written: list[Path] = [out / "events.md"]
+    written[0].write_text(events_page())
     events_dir = out / "events"
     events_dir.mkdir(parents=True, exist_ok=True)
     for type_name, schema in sorted(event_schemas().items()):

@@ -115,6 +115,7 @@ class EventStore:
         }
         cols: dict[str, list[Any]] = {k: [] for k in ("id", "stream", "version", "chapter", "type", "schema",
                                                       "data", "meta")}
+        pending: list[NewEvent] = []
         for append in appends:
             actual = current.get(append.stream_id, 0)
             if append.expected_version is not None and append.expected_version != actual:
@@ -128,23 +129,34 @@ class EventStore:
                 cols["schema"].append(split_type(event.type)[1])
                 cols["data"].append(json.dumps(event.data, default=str))
                 cols["meta"].append(json.dumps(event.metadata, default=str))
+                pending.append(event)
             current[append.stream_id] = actual + len(append.events)
-        if not cols["id"]:
+        if not pending:
             return []
         try:
+            # only what the database decides (position, time) comes back; the rest is already in hand
             rows = await conn.fetch(
-                f"""INSERT INTO events (event_id, stream_id, stream_version, chapter_id, type, schema_version,
-                                        data, metadata)
-                    SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[],
-                                         $7::jsonb[], $8::jsonb[])
-                    RETURNING {_COLUMNS}""",
+                """INSERT INTO events (event_id, stream_id, stream_version, chapter_id, type, schema_version,
+                                       data, metadata)
+                   SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[],
+                                        $7::jsonb[], $8::jsonb[])
+                   RETURNING event_id, position, recorded_at""",
                 cols["id"], cols["stream"], cols["version"], cols["chapter"], cols["type"], cols["schema"],
                 cols["data"], cols["meta"],
             )
         except asyncpg.UniqueViolationError as exc:  # belt and braces behind the lock
             raise ConcurrencyError(stream_ids[0], appends[0].expected_version, -1) from exc
+        assigned = {row["event_id"]: row for row in rows}
+        recorded = [
+            RecordedEvent(position=assigned[event.event_id]["position"], event_id=event.event_id,
+                          stream_id=stream, stream_version=version, chapter_id=event.chapter_id, type=event.type,
+                          schema_version=schema, data=event.data, metadata=event.metadata,
+                          recorded_at=assigned[event.event_id]["recorded_at"])
+            for event, stream, version, schema in zip(pending, cols["stream"], cols["version"], cols["schema"],
+                                                      strict=True)
+        ]
         await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
-        return sorted((_recorded(r) for r in rows), key=lambda e: e.position)
+        return sorted(recorded, key=lambda e: e.position)
 
     async def read_stream(self, stream_id: str, conn: asyncpg.Connection | None = None) -> list[RecordedEvent]:
         query = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"

@@ -73,3 +73,12 @@ def test_the_json_schemas_in_docs_match_the_code() -> None:
 def test_amounts_are_decimal_strings_never_floats() -> None:
     amount = event_schemas()["org.refnet.members.closed-business-reported.v1"]["properties"]["amount"]  # type: ignore[index]
     assert amount["type"] == "string"  # type: ignore[index]
+
+
+def test_the_events_page_lists_every_type_and_matches_the_code() -> None:
+    from infra.contract import events_page
+
+    page = (ROOT / "docs" / "events.md").read_text()
+    assert page == events_page(), "docs/events.md is stale: run `refnet docs`"
+    for type_name in event_schemas():
+        assert f"`{type_name}`" in page
