@@ -91,7 +91,7 @@ class EventConsumer:
         self._pool = pool
 
     async def _handle(self, _body: Any, message: KafkaMessage) -> None:
-        records: tuple[ConsumerRecord, ...] = message.raw_message  # type: ignore[assignment]
+        records: tuple[ConsumerRecord, ...] = message.raw_message
         try:
             await self.process(records)
         except TRANSIENT as exc:
@@ -128,8 +128,8 @@ class EventConsumer:
             except Exception:
                 # Something in the batch fails: apply one at a time to find and isolate it.
                 poison.extend(await self._apply_one_by_one(good))
-        for record, reason in poison:
-            await self._dead_letter(record, reason)
+        # concurrently: a flood of bad messages must not hold up the valid ones behind it
+        await asyncio.gather(*(self._dead_letter(record, reason) for record, reason in poison))
 
     async def _apply(self, events: Sequence[Delivered]) -> None:
         async with self.pool.acquire() as conn, conn.transaction():

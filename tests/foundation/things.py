@@ -83,7 +83,7 @@ def body_of(record) -> dict:  # type: ignore[no-untyped-def]
 async def running_consumer(pool: asyncpg.Pool, bootstrap: str, topics: list[str], projection: Any,
                            group_id: str, consumer_class: type[EventConsumer] = EventConsumer,
                            ) -> AsyncIterator[EventConsumer]:
-    broker = KafkaBroker(bootstrap)
+    broker = KafkaBroker(bootstrap, logger=None)
     consumer = consumer_class(broker=broker, pool=pool, registry=registry, projection=projection,
                               topics=topics, group_id=group_id, base_backoff=0.01)
     await broker.start()
