@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Headers = list[tuple[str, bytes]]
 
-CONTENT_TYPE = "application/json"
+CONTENT_TYPE: Literal["application/json"] = "application/json"
 
 
 class CloudEvent(BaseModel):
