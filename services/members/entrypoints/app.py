@@ -1,0 +1,59 @@
+"""The members service: where a chapter and its members record everything (port 8001)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.members.domain.errors import DomainError, InvalidField
+from services.members.domain.events import members_events
+from services.members.entrypoints import routes_chapters, routes_meetings, routes_referrals, routes_slips
+from services.members.entrypoints.deps import make_authenticate, utc_now
+from shared.runtime import Service
+from shared.settings import Settings, load_settings
+
+SQL = Path(__file__).resolve().parent.parent / "sql"
+
+DESCRIPTION = """
+Chapters, memberships and every slip a member records (referrals, closed business, one-to-ones, CEUs,
+visitors, attendance). Each accepted request becomes events in this service's event store, published to
+Kafka keyed by chapter id.
+
+* **Auth**: `Authorization: Bearer <token>`. The administrator's token founds chapters and appoints
+  leaders; adding a member returns that member's token.
+* **Idempotency-Key** on every POST: a retry returns the first response and records nothing twice.
+* Every successful write returns `position`, the event-store position of its last event (the referrals
+  service can wait for it: read-your-writes).
+* Dated slips: `occurred_on` defaults to today in the chapter's time zone; a future date, one before the
+  chapter was founded or the member joined, or a step dated before the step it follows is 422 naming it.
+* Errors: 401 bad/revoked token, 403 not allowed, 404 unknown (or another chapter's) id, 409 conflicts
+  with the current state, 422 invalid field (named in `detail[].loc`).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    service = Service("members", settings, migrations=[SQL], publishes=members_events)
+    app = FastAPI(title="refnet members", version="1.0.0", description=DESCRIPTION, lifespan=service.lifespan)
+    app.state.service = service
+    app.state.authenticate = make_authenticate(service)
+    app.state.clock = utc_now
+
+    @app.exception_handler(DomainError)
+    async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, InvalidField):
+            where = "path" if exc.field == "meeting_date" else "body"
+            return JSONResponse({"detail": [{"loc": [where, *exc.field.split(".")], "msg": exc.reason,
+                                             "type": "value_error"}]}, status_code=422)
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> dict[str, Any]:
+        return await service.health()
+
+    for module in (routes_chapters, routes_referrals, routes_slips, routes_meetings):
+        app.include_router(module.router)
+    return app

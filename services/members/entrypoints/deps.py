@@ -1,0 +1,89 @@
+"""What every route needs: the caller, the database, the Idempotency-Key, and running a use case."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.members.adapters import read_models
+from services.members.domain.errors import Forbidden, NotFound
+from services.members.service_layer.unit_of_work import IdempotencyKey, Work, execute
+from shared.auth import LEADER_ROLES, Principal, authenticator
+from shared.runtime import Service
+
+
+def service(request: Request) -> Service:
+    svc: Service = request.app.state.service
+    return svc
+
+
+def pool(request: Request) -> asyncpg.Pool:
+    return service(request).pool
+
+
+def make_authenticate(svc: Service) -> Any:
+    return authenticator(lambda: svc.settings.token_secret, lambda: svc.settings.admin_token,
+                         lambda request: service(request).pool)
+
+
+_bearer = HTTPBearer(auto_error=False, description="A member's token, or the administrator's token.")
+
+
+async def caller(request: Request,
+                 credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    principal: Principal = await request.app.state.authenticate(request, credentials)
+    return principal
+
+
+Caller = Annotated[Principal, Depends(caller)]
+IdempotencyHeader = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="Any unique string; a retried request with the same key returns the first response and "
+                "records nothing twice.")]
+
+
+async def run(request: Request, principal: Principal, work: Work, key: str | None,
+              status_code: int = 201) -> JSONResponse:
+    svc = service(request)
+    idem = None
+    if key:
+        who = principal.member_id or principal.role
+        idem = IdempotencyKey(key=key, principal=who, route=f"{request.method} {request.url.path}")
+    body = await execute(svc.pool, principal, work, idempotency=idem, token_secret=svc.settings.token_secret,
+                         clock=request.app.state.clock, status_code=status_code)
+    return JSONResponse(jsonable_encoder(body), status_code=status_code)
+
+
+async def visible_chapter(request: Request, principal: Principal, chapter_id: str) -> dict[str, Any]:
+    """The chapter, if the caller belongs to it; another chapter (or none) is 404, never its data."""
+    found = await read_models.chapter(pool(request), chapter_id) if principal.belongs_to(chapter_id) else None
+    if found is None:
+        raise NotFound(f"no chapter {chapter_id}")
+    return found
+
+
+async def is_leader(request: Request, principal: Principal, chapter_id: str) -> bool:
+    if principal.is_admin:
+        return True
+    return await read_models.member_role(pool(request), chapter_id, principal.member_id) in LEADER_ROLES
+
+
+async def require_leader(request: Request, principal: Principal, chapter_id: str) -> None:
+    if not await is_leader(request, principal, chapter_id):
+        raise Forbidden("only the chapter's leaders may see this")
+
+
+def chapter_today(request: Request, chapter: dict[str, Any]) -> date:
+    now: datetime = request.app.state.clock()
+    return now.astimezone(ZoneInfo(chapter["timezone"])).date()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

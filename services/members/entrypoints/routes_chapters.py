@@ -1,0 +1,107 @@
+"""Chapters, their members, roles and tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from services.members.adapters import read_models
+from services.members.domain.errors import NotFound
+from services.members.entrypoints.deps import (
+    Caller,
+    IdempotencyHeader,
+    chapter_today,
+    run,
+    service,
+    visible_chapter,
+)
+from services.members.service_layer import chapters
+from services.members.service_layer.commands import AddMember, AssignRole, FoundChapter, Leave, Renew, RevokeToken
+
+router = APIRouter(tags=["chapters and members"])
+
+CONFLICT = {409: {"description": "Conflicts with the current state; the message names it "
+                                 "(e.g. \"category 'Accountant' is already held ...\")."}}
+
+
+@router.post("/chapters", status_code=201, responses=CONFLICT)
+async def found_chapter(request: Request, body: FoundChapter, principal: Caller,
+                        idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Found a chapter (administrator token only). Returns the chapter with its `chapter_id`."""
+    return await run(request, principal, lambda uow: chapters.found_chapter(uow, body), idempotency_key)
+
+
+@router.get("/chapters/{chapter_id}")
+async def get_chapter(request: Request, chapter_id: str, principal: Caller) -> dict[str, Any]:
+    """The chapter (its members and the administrator)."""
+    return await visible_chapter(request, principal, chapter_id)
+
+
+@router.post("/chapters/{chapter_id}/members", status_code=201, responses=CONFLICT)
+async def add_member(request: Request, chapter_id: str, body: AddMember, principal: Caller,
+                     idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Add a member (leaders). One active member per category: a taken category is 409 naming it.
+    The response carries the new member's bearer `token` (hand it to them)."""
+    return await run(request, principal, lambda uow: chapters.add_member(uow, chapter_id, body), idempotency_key)
+
+
+@router.get("/chapters/{chapter_id}/members")
+async def list_members(request: Request, chapter_id: str, principal: Caller,
+                       include_former: bool = False) -> list[dict[str, Any]]:
+    """The roster (active members; `include_former=true` adds those who left)."""
+    await visible_chapter(request, principal, chapter_id)
+    return await read_models.members(service(request).pool, chapter_id, include_former)
+
+
+@router.get("/chapters/{chapter_id}/members/{member_id}")
+async def get_member(request: Request, chapter_id: str, member_id: str, principal: Caller) -> dict[str, Any]:
+    """One member with their counts, including absences in the rolling six months."""
+    chapter = await visible_chapter(request, principal, chapter_id)
+    found = await read_models.member(service(request).pool, chapter_id, member_id, chapter_today(request, chapter))
+    if found is None:
+        raise NotFound(f"no member {member_id} in this chapter")
+    return found
+
+
+@router.post("/chapters/{chapter_id}/members/{member_id}/renewal", status_code=201)
+async def renew(request: Request, chapter_id: str, member_id: str, body: Renew, principal: Caller,
+                idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Renew a membership for a year (leaders)."""
+    return await run(request, principal, lambda uow: chapters.renew(uow, chapter_id, member_id, body),
+                     idempotency_key)
+
+
+@router.post("/chapters/{chapter_id}/members/{member_id}/departure", status_code=201, responses=CONFLICT)
+async def leave(request: Request, chapter_id: str, member_id: str, body: Leave, principal: Caller,
+                idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """A member leaves (themselves or a leader), or is dropped (`dropped: true`, leaders only).
+    Every token of theirs stops working: here at once, in the other services within seconds."""
+    return await run(request, principal, lambda uow: chapters.leave(uow, chapter_id, member_id, body),
+                     idempotency_key)
+
+
+@router.post("/chapters/{chapter_id}/members/{member_id}/role", status_code=201, responses=CONFLICT)
+async def assign_role(request: Request, chapter_id: str, member_id: str, body: AssignRole, principal: Caller,
+                      idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Appoint a leader or return them to 'member' (administrator only). A leadership role has one holder.
+    The member's old tokens are revoked; the response carries a new `token` with the new role."""
+    return await run(request, principal, lambda uow: chapters.assign_role(uow, chapter_id, member_id, body),
+                     idempotency_key)
+
+
+@router.post("/chapters/{chapter_id}/members/{member_id}/tokens", status_code=201)
+async def new_token(request: Request, chapter_id: str, member_id: str, principal: Caller,
+                    idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Issue another token for a member (the member themselves, or a leader)."""
+    return await run(request, principal, lambda uow: chapters.new_token(uow, chapter_id, member_id),
+                     idempotency_key)
+
+
+@router.post("/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation", status_code=201)
+async def revoke_token(request: Request, chapter_id: str, member_id: str, token_id: str, body: RevokeToken,
+                       principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Revoke one token (the member themselves, or a leader): refused here at once, everywhere within seconds."""
+    return await run(request, principal,
+                     lambda uow: chapters.revoke_token(uow, chapter_id, member_id, token_id, body), idempotency_key)

@@ -1,0 +1,54 @@
+"""The weekly meeting: attendance and visitors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from services.members.adapters import read_models
+from services.members.entrypoints.deps import Caller, IdempotencyHeader, run, service, visible_chapter
+from services.members.service_layer import meetings
+from services.members.service_layer.commands import InviteVisitor, RecordAttendance, VisitorStep
+
+router = APIRouter(tags=["meetings and visitors"])
+
+
+@router.post("/chapters/{chapter_id}/meetings/{meeting_date}/attendance", status_code=201)
+async def record_attendance(request: Request, chapter_id: str, meeting_date: date, body: RecordAttendance,
+                            principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Record the meeting's marks, P / A / L / M / S (leaders). A later mark for the same member and meeting
+    corrects the earlier one. Absences in a rolling six months show on each member."""
+    return await run(request, principal, lambda uow: meetings.attendance(uow, chapter_id, meeting_date, body),
+                     idempotency_key)
+
+
+@router.get("/chapters/{chapter_id}/meetings/{meeting_date}/attendance")
+async def get_attendance(request: Request, chapter_id: str, meeting_date: date,
+                         principal: Caller) -> list[dict[str, Any]]:
+    await visible_chapter(request, principal, chapter_id)
+    return await read_models.attendance(service(request).pool, chapter_id, meeting_date)
+
+
+@router.post("/chapters/{chapter_id}/visitors", status_code=201)
+async def invite_visitor(request: Request, chapter_id: str, body: InviteVisitor, principal: Caller,
+                         idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Invite a visitor; the invitation is credited to you."""
+    return await run(request, principal, lambda uow: meetings.invite_visitor(uow, chapter_id, body), idempotency_key)
+
+
+@router.post("/chapters/{chapter_id}/visitors/{visitor_id}/steps", status_code=201)
+async def visitor_step(request: Request, chapter_id: str, visitor_id: str, body: VisitorStep, principal: Caller,
+                       idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """The visitor attended a meeting or applied (the inviter or a leader). Becoming a member happens by
+    adding the member with `visitor_id`."""
+    return await run(request, principal, lambda uow: meetings.visitor_step(uow, chapter_id, visitor_id, body),
+                     idempotency_key)
+
+
+@router.get("/chapters/{chapter_id}/visitors")
+async def list_visitors(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+    await visible_chapter(request, principal, chapter_id)
+    return await read_models.visitors(service(request).pool, chapter_id)
