@@ -1,0 +1,105 @@
+"""The projection tables, created in one schema per generation (see sql/001_generations.sql)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+PROJECTION = "referrals"
+
+TABLES = """
+CREATE TABLE chapters (
+    chapter_id TEXT PRIMARY KEY, chapter_name TEXT, city TEXT, region TEXT, currency TEXT, timezone TEXT,
+    founded_on DATE);
+CREATE INDEX ON chapters (region);
+CREATE TABLE members (
+    member_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_name TEXT, business TEXT, category TEXT,
+    role TEXT, role_seq BIGINT NOT NULL DEFAULT 0, joined_on DATE, left_on DATE, dropped BOOLEAN,
+    renewed_until DATE);
+CREATE INDEX ON members (chapter_id);
+CREATE TABLE referrals (
+    referral_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, giver_id TEXT NOT NULL, receiver_id TEXT NOT NULL,
+    referral_type TEXT, temperature INT, given_on DATE, status TEXT NOT NULL DEFAULT 'given',
+    accepted_on DATE, contacted_on DATE, won_on DATE, closed_on DATE, last_step_on DATE,
+    converted_emitted BOOLEAN NOT NULL DEFAULT false, seq BIGINT);
+CREATE INDEX ON referrals (chapter_id, given_on);
+CREATE INDEX ON referrals (giver_id, given_on);
+CREATE INDEX ON referrals (receiver_id, given_on);
+CREATE TABLE referral_steps (
+    event_id TEXT PRIMARY KEY, referral_id TEXT NOT NULL, from_status TEXT, to_status TEXT NOT NULL,
+    reason TEXT, occurred_on DATE NOT NULL, seq BIGINT NOT NULL);
+CREATE INDEX ON referral_steps (referral_id);
+CREATE TABLE closed_business (
+    closed_business_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, reported_by TEXT, thanked_member_id TEXT,
+    amount NUMERIC(16, 2), currency TEXT, business_kind TEXT, referral_type TEXT, referral_id TEXT,
+    occurred_on DATE, confirmed_on DATE, disputed_on DATE);
+CREATE INDEX ON closed_business (chapter_id, occurred_on);
+CREATE INDEX ON closed_business (referral_id);
+CREATE TABLE one_to_ones (
+    one_to_one_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_a TEXT NOT NULL, member_b TEXT NOT NULL,
+    mode TEXT, occurred_on DATE NOT NULL);
+CREATE INDEX ON one_to_ones (chapter_id, occurred_on);
+CREATE INDEX ON one_to_ones (member_a, occurred_on);
+CREATE INDEX ON one_to_ones (member_b, occurred_on);
+CREATE TABLE attendance (
+    member_id TEXT NOT NULL, meeting_date DATE NOT NULL, chapter_id TEXT NOT NULL, mark TEXT NOT NULL,
+    seq BIGINT NOT NULL, PRIMARY KEY (member_id, meeting_date));
+CREATE INDEX ON attendance (chapter_id, meeting_date);
+CREATE TABLE visitors (
+    visitor_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, invited_by TEXT NOT NULL, visitor_name TEXT,
+    invited_on DATE, attended_on DATE, applied_on DATE, became_member_on DATE, member_id TEXT);
+CREATE INDEX ON visitors (chapter_id);
+CREATE INDEX ON visitors (invited_by, attended_on);
+CREATE TABLE ceus (
+    ceu_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_id TEXT NOT NULL, credits INT NOT NULL,
+    occurred_on DATE NOT NULL);
+CREATE INDEX ON ceus (member_id, occurred_on);
+-- derived state (what the derived events compare against)
+CREATE TABLE lights (
+    member_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, colour TEXT NOT NULL, score NUMERIC(5, 1) NOT NULL,
+    as_of DATE NOT NULL);
+CREATE TABLE pair_states (
+    giver_id TEXT NOT NULL, receiver_id TEXT NOT NULL, chapter_id TEXT NOT NULL, one_sided BOOLEAN NOT NULL,
+    PRIMARY KEY (giver_id, receiver_id));
+-- freshness: which members-store positions were applied, and the last per chapter ('' = all)
+CREATE TABLE applied_sequences (sequence BIGINT PRIMARY KEY);
+CREATE TABLE progress (
+    chapter_id TEXT PRIMARY KEY, last_sequence BIGINT NOT NULL, last_time TIMESTAMPTZ,
+    events BIGINT NOT NULL DEFAULT 0);
+"""
+
+DATA_TABLES = ("chapters", "members", "referrals", "referral_steps", "closed_business", "one_to_ones",
+               "attendance", "visitors", "ceus", "applied_sequences")
+
+
+def schema_name(generation: int) -> str:
+    return f"referrals_g{generation}"
+
+
+async def create_generation(conn: asyncpg.Connection, generation: int) -> str:
+    schema = schema_name(generation)
+    async with conn.transaction():
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await conn.execute(f"CREATE SCHEMA {schema}")
+        await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+        await conn.execute(TABLES)
+    return schema
+
+
+async def current_schema(conn: asyncpg.Connection | asyncpg.Pool) -> str:
+    """The live generation's schema, created (generation 1) on first use."""
+    schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE name = $1", PROJECTION)
+    if schema is not None:
+        return str(schema)
+    if isinstance(conn, asyncpg.Pool):
+        async with conn.acquire() as own:
+            return await current_schema(own)
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(7345102)")
+        schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE name = $1",
+                                     PROJECTION)
+        if schema is not None:
+            return str(schema)
+        schema = await create_generation(conn, 1)
+        await conn.execute("INSERT INTO projection_generations (name, schema_name, generation) VALUES ($1, $2, 1)",
+                           PROJECTION, schema)
+    return schema

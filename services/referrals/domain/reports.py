@@ -1,0 +1,113 @@
+"""Pure report math: reciprocity index, traffic-light scoring, conversion. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from pydantic import BaseModel, Field
+
+from services.referrals.domain.events import Colour
+
+AREAS = ("attendance", "referrals", "one_to_ones", "ceus", "visitors")
+WINDOW_DAYS = 182  # "the last six months"
+
+
+def default_window(today: date) -> tuple[date, date]:
+    """The last six months ending today (inclusive both ends)."""
+    return today - timedelta(days=WINDOW_DAYS - 1), today
+
+
+def reciprocity_index(given: Decimal | int, received: Decimal | int) -> Decimal | None:
+    """(given - received) / (given + received), in [-1, 1], four decimals; None when nothing either way."""
+    total = Decimal(given) + Decimal(received)
+    if total == 0:
+        return None
+    return ((Decimal(given) - Decimal(received)) / total).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def ratio(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+class Band(BaseModel):
+    colour: Colour
+    min_score: Decimal
+
+
+class TrafficLightScheme(BaseModel):
+    """Five areas with a weight (max points) each; rates at or above the target earn full points,
+    below it proportionally. Attendance earns points by the number of absences (index = absences;
+    beyond the list: 0). Defaults are the common scheme from the domain notes."""
+
+    weights: dict[str, Decimal] = Field(default_factory=lambda: {a: Decimal(20) for a in AREAS})
+    referrals_per_week: Decimal = Decimal("1")
+    one_to_ones_per_week: Decimal = Decimal("1")
+    ceus_per_week: Decimal = Decimal("1")
+    visitors_per_month: Decimal = Decimal("1")
+    # fraction of the attendance weight by absences in the window: 0 → full, 1 → 75%, 2 → 50%, 3+ → 0
+    attendance_by_absences: list[Decimal] = Field(
+        default_factory=lambda: [Decimal("1"), Decimal("0.75"), Decimal("0.5")])
+    bands: list[Band] = Field(default_factory=lambda: [
+        Band(colour="green", min_score=Decimal(70)), Band(colour="yellow", min_score=Decimal(50)),
+        Band(colour="red", min_score=Decimal(30)), Band(colour="grey", min_score=Decimal(0))])
+
+    def colour(self, score: Decimal) -> Colour:
+        for band in sorted(self.bands, key=lambda b: b.min_score, reverse=True):
+            if score >= band.min_score:
+                return band.colour
+        return "grey"
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A member's counts over a window of `days` days."""
+
+    days: int
+    absences: int = 0
+    meetings: int = 0
+    referrals_given: int = 0
+    one_to_ones: int = 0
+    ceu_credits: int = 0
+    visitors: int = 0
+
+
+@dataclass(frozen=True)
+class Score:
+    points: dict[str, Decimal] = field(default_factory=dict)
+    score: Decimal = Decimal(0)
+    colour: Colour = "grey"
+
+
+ONE_PLACE = Decimal("0.1")
+DAYS_PER_MONTH = Decimal("365.25") / 12
+
+
+def _rate_points(count: int, per_period: Decimal, target: Decimal, weight: Decimal) -> Decimal:
+    if per_period <= 0 or target <= 0:
+        return weight
+    rate = Decimal(count) / per_period
+    return min(Decimal(1), rate / target) * weight
+
+
+def score(activity: Activity, scheme: TrafficLightScheme | None = None) -> Score:
+    """Points per area (one decimal), their sum and the colour band it falls in."""
+    scheme = scheme or TrafficLightScheme()
+    weeks = Decimal(max(activity.days, 1)) / 7
+    months = Decimal(max(activity.days, 1)) / DAYS_PER_MONTH
+    w = {a: Decimal(scheme.weights.get(a, 0)) for a in AREAS}
+    fractions = scheme.attendance_by_absences
+    att = fractions[activity.absences] if activity.absences < len(fractions) else Decimal(0)
+    raw = {
+        "attendance": att * w["attendance"],
+        "referrals": _rate_points(activity.referrals_given, weeks, scheme.referrals_per_week, w["referrals"]),
+        "one_to_ones": _rate_points(activity.one_to_ones, weeks, scheme.one_to_ones_per_week, w["one_to_ones"]),
+        "ceus": _rate_points(activity.ceu_credits, weeks, scheme.ceus_per_week, w["ceus"]),
+        "visitors": _rate_points(activity.visitors, months, scheme.visitors_per_month, w["visitors"]),
+    }
+    points = {a: v.quantize(ONE_PLACE, ROUND_HALF_UP) for a, v in raw.items()}
+    total = sum(points.values(), Decimal(0)).quantize(ONE_PLACE, ROUND_HALF_UP)
+    return Score(points=points, score=total, colour=scheme.colour(total))
