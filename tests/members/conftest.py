@@ -1,0 +1,94 @@
+"""The members app on the real Kafka and PostgreSQL, and a founded chapter with a few members."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.members.entrypoints.app import create_app
+from shared.settings import Settings
+
+ADMIN = "refnet-admin-dev-token"
+_keys = itertools.count()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield c
+
+
+@dataclass
+class ChapterWorld:
+    client: httpx.AsyncClient
+    chapter_id: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def as_(self, who: str) -> dict[str, str]:
+        return bearer(ADMIN if who == "admin" else self.tokens[who])
+
+    async def post(self, who: str, path: str, json: Any = None, key: str | None = None) -> httpx.Response:
+        headers = self.as_(who)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return await self.client.post(f"/chapters/{self.chapter_id}{path}", json=json or {}, headers=headers)
+
+    async def get(self, who: str, path: str) -> httpx.Response:
+        return await self.client.get(f"/chapters/{self.chapter_id}{path}", headers=self.as_(who))
+
+    async def add(self, who: str, name: str, category: str, joined_on: str = "2024-02-07") -> httpx.Response:
+        response = await self.post(who, "/members", {"name": name, "business": f"{name} Ltd",
+                                                     "category": category, "email": f"{name.lower()}@example.com",
+                                                     "joined_on": joined_on})
+        if response.status_code == 201:
+            self.tokens[name] = response.json()["token"]
+            self.ids[name] = response.json()["member_id"]
+        return response
+
+
+async def found(client: httpx.AsyncClient, name: str = "Riverside Connectors",
+                founded_on: str = "2024-01-10") -> str:
+    response = await client.post("/chapters", headers=bearer(ADMIN), json={
+        "name": name, "city": "Leeds", "region": "Yorkshire", "meeting_weekday": "wednesday",
+        "meeting_time": "07:00", "timezone": "Europe/London", "currency": "GBP", "founded_on": founded_on})
+    assert response.status_code == 201, response.text
+    return str(response.json()["chapter_id"])
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient) -> ChapterWorld:
+    """A chapter with a president (Pat) and three members: Ann (accountant), Bob (florist), Cy (plumber)."""
+    w = ChapterWorld(client, await found(client))
+    for name, category in (("Pat", "Lawyer"), ("Ann", "Accountant"), ("Bob", "Florist"), ("Cy", "Plumber")):
+        assert (await w.add("admin", name, category)).status_code == 201
+    appointed = await w.post("admin", f"/members/{w.ids['Pat']}/role", {"role": "president"})
+    assert appointed.status_code == 201, appointed.text
+    w.tokens["Pat"] = appointed.json()["token"]
+    return w
+
+
+PROSPECT = {"name": "Jo Bloggs", "phone": "+44 7700 900123", "email": "jo.bloggs@bakery.example",
+            "company": "Bloggs Bakery", "notes": "expects a call on Monday"}
+
+
+def referral(to: str, **extra: Any) -> dict[str, Any]:
+    return {"receiver_id": to, "referral_type": "outside", "temperature": 4, "prospect": PROSPECT,
+            "occurred_on": "2025-03-05", **extra}
