@@ -1,0 +1,112 @@
+// refnet leaders' dashboard: plain SVG, no libraries. Live: an EventSource tells us when the projection moved.
+(function () {
+  "use strict";
+  const chapter = window.REFNET.chapter;
+  const token = new URLSearchParams(location.search).get("token") || "";
+  const NS = "http://www.w3.org/2000/svg";
+  const $ = (id) => document.getElementById(id);
+  const iso = (d) => d.toISOString().slice(0, 10);
+  const today = new Date();
+  $("to").value = iso(today);
+  $("from").value = iso(new Date(today.getTime() - 181 * 86400000));
+  $("chapter").textContent = chapter;
+
+  function el(name, attrs, text) {
+    const e = document.createElementNS(NS, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  async function get(path) {
+    const q = new URLSearchParams({from: $("from").value, to: $("to").value, token: token});
+    const r = await fetch(path + "?" + q, {headers: {Authorization: "Bearer " + token}});
+    if (!r.ok) throw new Error(path + ": " + r.status);
+    return r.json();
+  }
+  function clear(svg) { while (svg.firstChild) svg.removeChild(svg.firstChild); }
+
+  function matrix(rec) {
+    const svg = $("matrix"); clear(svg);
+    const ids = rec.members.map((m) => m.member_id);
+    const n = Math.max(ids.length, 1), size = Math.min(40, Math.floor(340 / n)), off = 70;
+    const counts = {}; let max = 1;
+    rec.pairs.forEach((p) => { counts[p.giver_id + "|" + p.receiver_id] = p.referrals; max = Math.max(max, p.referrals); });
+    ids.forEach((g, i) => {
+      svg.appendChild(el("text", {x: off - 4, y: off + i * size + size * 0.7, "text-anchor": "end", "font-size": 10}, g));
+      svg.appendChild(el("text", {x: off + i * size + 2, y: off - 4, "font-size": 10,
+        transform: `rotate(-45 ${off + i * size + 2} ${off - 4})`}, g));
+      ids.forEach((r, j) => {
+        const v = counts[g + "|" + r] || 0;
+        const cell = el("rect", {x: off + j * size, y: off + i * size, width: size - 1, height: size - 1,
+          fill: g === r ? "#eee" : `rgba(30, 90, 200, ${v ? 0.15 + 0.85 * v / max : 0.04})`,
+          "data-pair": g + "->" + r, "data-count": v});
+        cell.appendChild(el("title", {}, `${g} → ${r}: ${v}`));
+        svg.appendChild(cell);
+        if (v) svg.appendChild(el("text", {x: off + j * size + size / 2, y: off + i * size + size * 0.65,
+          "text-anchor": "middle", "font-size": 10, fill: v / max > 0.5 ? "#fff" : "#000"}, String(v)));
+      });
+    });
+  }
+  function bars(rec) {
+    const svg = $("bars"); clear(svg);
+    const rows = rec.members, h = Math.min(24, Math.floor(280 / Math.max(rows.length, 1)));
+    const max = Math.max(1, ...rows.map((m) => Math.max(m.given, m.received)));
+    rows.forEach((m, i) => {
+      const y = 10 + i * h, w = 150;
+      svg.appendChild(el("text", {x: 60, y: y + h * 0.6, "text-anchor": "end", "font-size": 10}, m.member_id));
+      svg.appendChild(el("rect", {x: 65, y: y, width: w * m.given / max, height: h / 2 - 1, fill: "#2e7d32",
+        class: "given", "data-member": m.member_id, "data-value": m.given}));
+      svg.appendChild(el("rect", {x: 65, y: y + h / 2, width: w * m.received / max, height: h / 2 - 1, fill: "#f57c00",
+        class: "received", "data-member": m.member_id, "data-value": m.received}));
+      svg.appendChild(el("text", {x: 70 + w, y: y + h * 0.6, "font-size": 10},
+        `gave ${m.given} · got ${m.received} · index ${m.index === null ? "–" : m.index}`));
+    });
+  }
+  function funnel(conv) {
+    const svg = $("funnel"); clear(svg);
+    const max = Math.max(1, conv.funnel[0].count);
+    conv.funnel.forEach((s, i) => {
+      const w = 300 * s.count / max;
+      svg.appendChild(el("rect", {x: 90 + (300 - w) / 2, y: 5 + i * 30, width: Math.max(w, 1), height: 26, fill: "#5c6bc0"}));
+      svg.appendChild(el("text", {x: 85, y: 23 + i * 30, "text-anchor": "end", "font-size": 11}, s.stage));
+      svg.appendChild(el("text", {x: 240, y: 23 + i * 30, "text-anchor": "middle", "font-size": 11, fill: "#fff",
+        id: "funnel-" + s.stage}, String(s.count)));
+    });
+  }
+  function table(id, head, rows) {
+    const t = $(id); t.innerHTML = "";
+    const tr = t.insertRow(); head.forEach((h) => { const th = document.createElement("th"); th.textContent = h; tr.appendChild(th); });
+    rows.forEach((r) => { const row = t.insertRow(); r.forEach((c) => { const td = row.insertCell();
+      if (c instanceof Node) td.appendChild(c); else td.textContent = c === null ? "–" : c; }); });
+  }
+  function light(colour) { const s = document.createElement("span"); s.className = "light " + colour; s.title = colour; return s; }
+
+  let busy = false, again = false;
+  async function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      const [rec, conv, lights, summary] = await Promise.all([
+        get(`/chapters/${chapter}/reciprocity`), get(`/chapters/${chapter}/conversion`),
+        get(`/chapters/${chapter}/traffic-lights`), get(`/chapters/${chapter}/summary`)]);
+      matrix(rec); bars(rec); funnel(conv);
+      const s = summary.summary[0];
+      $("kpi-referrals").textContent = s.referrals; $("kpi-value").textContent = s.closed_business_value;
+      $("chapter-name").textContent = summary.chapter ? "· " + summary.chapter.chapter_name : "";
+      table("lights", ["member", "light", "score", "attend.", "refs", "1-2-1", "CEU", "visitors"],
+        lights.scorecards.map((c) => [c.member_name || c.member_id, light(c.colour), c.score, c.points_attendance,
+          c.points_referrals, c.points_one_to_ones, c.points_ceus, c.points_visitors]));
+      table("dormant", ["pair", "1-2-1s", "last 1-2-1", "days since referral"],
+        rec.dormant.map((d) => [d.member_a + " – " + d.member_b, d.one_to_ones, d.last_one_to_one, d.days_since_last_referral]));
+      $("status").textContent = `live · as of event ${rec.as_of.sequence} (${new Date().toLocaleTimeString()})`;
+      document.body.dataset.sequence = rec.as_of.sequence;
+    } catch (e) { $("status").textContent = "error: " + e.message; }
+    busy = false;
+    if (again) { again = false; refresh(); }
+  }
+  $("window").addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
+  const source = new EventSource(`/chapters/${chapter}/stream?token=${encodeURIComponent(token)}`);
+  source.addEventListener("changed", refresh);
+  source.onerror = () => { $("status").textContent = "reconnecting…"; };
+  refresh();
+})();
