@@ -22,8 +22,9 @@ from services.members.service_layer.commands import AddMember, AssignRole, Found
 
 router = APIRouter(tags=["chapters and members"])
 
-CONFLICT = {409: {"description": "Conflicts with the current state; the message names it "
-                                 "(e.g. \"category 'Accountant' is already held ...\")."}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Conflicts with the current state; the message names it "
+                         "(e.g. \"category 'Accountant' is already held ...\")."}}
 
 
 @router.post("/chapters", status_code=201, responses=CONFLICT)

@@ -127,7 +127,7 @@ async def execute(pool: asyncpg.Pool, principal: Principal, work: Work, *, idemp
                             "INSERT INTO idempotency_keys (key, principal, route, status_code, body)"
                             " VALUES ($1, $2, $3, $4, $5)", idempotency.key, idempotency.principal,
                             idempotency.route, status_code, json.dumps(body, default=str))
-                    return json.loads(json.dumps(body, default=str))  # type: ignore[no-any-return]
+                    return dict(json.loads(json.dumps(body, default=str)))
             except ConcurrencyError:
                 if attempt == attempts - 1:
                     raise Conflict("the object was changed concurrently; read it again and retry") from None
