@@ -232,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def region(request: Request, region: str, from_: date | None = Query(None, alias="from"),
                      to: date | None = None, format: str | None = None, table: str | None = None,
                      who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
+        region = region.removesuffix(".csv")  # /regions/{region}.csv lands here: the parameter takes the dot
         if not who.is_admin:
             own = await rep.region_of(who.chapter_id or "")
             if not who.is_leader or own != region:

@@ -1,0 +1,30 @@
+"""Pure report math: fast, no infrastructure."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from services.referrals.domain.reports import Activity, Band, TrafficLightScheme, reciprocity_index, score
+
+
+def test_reciprocity_index() -> None:
+    assert reciprocity_index(3, 1) == Decimal("0.5000")
+    assert reciprocity_index(0, 4) == Decimal("-1.0000")
+    assert reciprocity_index(0, 0) is None
+    assert reciprocity_index(Decimal("1500"), Decimal("250.50")) == Decimal("0.7138")
+
+
+def test_default_traffic_light() -> None:
+    result = score(Activity(days=182, absences=1, referrals_given=13, one_to_ones=26, ceu_credits=30, visitors=3))
+    assert result.points == {"attendance": Decimal("15.0"), "referrals": Decimal("10.0"),
+                             "one_to_ones": Decimal("20.0"), "ceus": Decimal("20.0"), "visitors": Decimal("10.0")}
+    assert (result.score, result.colour) == (Decimal("75.0"), "green")
+    assert score(Activity(days=182, absences=3)).colour == "grey"
+
+
+def test_configured_weights_and_bands() -> None:
+    scheme = TrafficLightScheme(weights={"attendance": 50, "referrals": 50, "one_to_ones": 0, "ceus": 0,
+                                         "visitors": 0},
+                                bands=[Band(colour="green", min_score=Decimal(90)), Band(colour="red", min_score=0)])
+    result = score(Activity(days=70, referrals_given=5), scheme)
+    assert (result.score, result.colour) == (Decimal("75.0"), "red")
