@@ -79,6 +79,14 @@ class ReferralsProjection:
         self.emit = emit
         self.today = today
         self.schema = schema  # fixed schema (rebuild); None = the live generation, looked up per batch
+        self.deferred: set[str] = set()
+
+    async def derive_deferred(self, conn: asyncpg.Connection) -> None:
+        ids = sorted(self.deferred)
+        self.deferred.clear()
+        if ids:
+            await self._derive_referrals(conn, ids)
+            await self._conversions(conn, ids)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         await self.apply_facts(conn, [fact_of(d) for d in events])
@@ -96,7 +104,9 @@ class ReferralsProjection:
             handler = getattr(self, "_" + kind.replace("-", "_"), None)
             if handler is not None:
                 await handler(conn, group, touched_members, touched_referrals, touched_pairs)
-        if touched_referrals:
+        if touched_referrals and not self.emit and self.schema is not None:
+            self.deferred.update(touched_referrals)  # a rebuild derives them once, at the end
+        elif touched_referrals:
             await self._derive_referrals(conn, sorted(touched_referrals))
             await self._conversions(conn, sorted(touched_referrals))
         if self.emit:

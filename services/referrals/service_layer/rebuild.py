@@ -148,6 +148,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
         # derived state as of now, without announcing it
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+            await projection.derive_deferred(conn)
             await projection.update_lights(conn, None, emit=False)
             await projection.update_pairs(conn, None, emit=False)
         replay_seconds = time.perf_counter() - started
