@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
+        """Database reachable, last event-store position and how far the Kafka relay has published."""
         return await service.health()
 
     for module in (routes_chapters, routes_referrals, routes_slips, routes_meetings):

@@ -28,6 +28,7 @@ async def record_attendance(request: Request, chapter_id: str, meeting_date: dat
 @router.get("/chapters/{chapter_id}/meetings/{meeting_date}/attendance")
 async def get_attendance(request: Request, chapter_id: str, meeting_date: date,
                          principal: Caller) -> list[dict[str, Any]]:
+    """The marks recorded for one meeting."""
     await visible_chapter(request, principal, chapter_id)
     return await read_models.attendance(service(request).pool, chapter_id, meeting_date)
 
@@ -50,5 +51,6 @@ async def visitor_step(request: Request, chapter_id: str, visitor_id: str, body:
 
 @router.get("/chapters/{chapter_id}/visitors")
 async def list_visitors(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+    """Visitors with their inviter (who gets the credit) and how far they got."""
     await visible_chapter(request, principal, chapter_id)
     return await read_models.visitors(service(request).pool, chapter_id)

@@ -44,6 +44,7 @@ async def list_closed_business(request: Request, chapter_id: str, principal: Cal
 @router.get("/chapters/{chapter_id}/closed-business/{closed_business_id}")
 async def get_closed_business(request: Request, chapter_id: str, closed_business_id: str,
                               principal: Caller) -> dict[str, Any]:
+    """One closed-business slip with its verdict (reported, confirmed or disputed)."""
     await visible_chapter(request, principal, chapter_id)
     rows = await read_models.closed_business(service(request).pool, chapter_id, closed_business_id)
     if not rows:
@@ -61,6 +62,7 @@ async def record_one_to_one(request: Request, chapter_id: str, body: RecordOneTo
 
 @router.get("/chapters/{chapter_id}/one-to-ones")
 async def list_one_to_ones(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+    """The chapter's one-to-ones, each meeting once."""
     await visible_chapter(request, principal, chapter_id)
     return await read_models.one_to_ones(service(request).pool, chapter_id)
 
@@ -74,5 +76,6 @@ async def record_ceu(request: Request, chapter_id: str, body: RecordCeu, princip
 
 @router.get("/chapters/{chapter_id}/ceus")
 async def list_ceus(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+    """The chapter's education credits."""
     await visible_chapter(request, principal, chapter_id)
     return await read_models.ceus(service(request).pool, chapter_id)

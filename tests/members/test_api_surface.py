@@ -1,0 +1,32 @@
+"""The API as a client discovers it: health, and an OpenAPI document with every resource and examples."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_health_reports_the_database_and_the_relay(client: httpx.AsyncClient) -> None:
+    health = (await client.get("/health")).json()
+    assert health["service"] == "members" and health["status"] == "ok"
+    assert "published_position" in health
+
+
+async def test_openapi_lists_every_resource_with_examples(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    paths = spec["paths"]
+    for path in ("/chapters", "/chapters/{chapter_id}/members", "/chapters/{chapter_id}/referrals",
+                 "/chapters/{chapter_id}/referrals/{referral_id}/status", "/chapters/{chapter_id}/closed-business",
+                 "/chapters/{chapter_id}/one-to-ones", "/chapters/{chapter_id}/visitors",
+                 "/chapters/{chapter_id}/meetings/{meeting_date}/attendance", "/chapters/{chapter_id}/ceus",
+                 "/chapters/{chapter_id}/referrals/{referral_id}/prospect-erasure",
+                 "/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation"):
+        assert path in paths, path
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation.get("description"), (method, path)
+            if method == "post":
+                names = [p["name"] for p in operation.get("parameters", [])]
+                assert "Idempotency-Key" in names, path
+    schemas = spec["components"]["schemas"]
+    assert schemas["GiveReferral"]["examples"][0]["temperature"] == 4
+    assert schemas["GiveReferral"]["additionalProperties"] is False
