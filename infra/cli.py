@@ -17,7 +17,7 @@ import typer
 
 from infra.local import external_servers, stack_for
 from infra.processes import read_pid, stop_pid
-from shared.settings import SERVICE_PORTS, load_settings
+from shared.settings import SERVICE_PORTS, load_settings, service_port
 
 app = typer.Typer(help="refnet: event-sourced referral tracking for business-networking chapters.",
                   no_args_is_help=True)
@@ -66,7 +66,7 @@ def infra_status() -> None:
 
 @app.command()
 def serve(service: Annotated[str, typer.Argument(help="members | referrals | notifications")],
-          port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003")] = None,
+          port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003 or REFNET_<SERVICE>_PORT")] = None,
           host: str = "127.0.0.1") -> None:
     """Run one service in the foreground."""
     import uvicorn
@@ -75,7 +75,7 @@ def serve(service: Annotated[str, typer.Argument(help="members | referrals | not
         raise typer.BadParameter(f"service must be one of {', '.join(SERVICES)}")
     os.environ.update(_environment())
     module = importlib.import_module(f"services.{service}.entrypoints.app")
-    uvicorn.run(module.create_app(load_settings()), host=host, port=port or SERVICE_PORTS[service],
+    uvicorn.run(module.create_app(load_settings()), host=host, port=port or service_port(service),
                 log_level="warning")
 
 
@@ -96,7 +96,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
 
 @app.command()
 def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once everything runs")] = True,
-       live: Annotated[bool, typer.Option(help="keep recording slips so the dashboard moves")] = False) -> None:
+       live: Annotated[bool, typer.Option(help="keep recording slips so the dashboard moves")] = False,
+       demo_weeks: Annotated[int, typer.Option(help="weeks of chapter life the demo records")] = 52) -> None:
     """Start everything (infrastructure, the three services, the demo chapter) until Ctrl-C."""
     stack = stack_for()
     if not external_servers():
@@ -133,16 +134,18 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
                 stdout=log.open("ab"), stderr=subprocess.STDOUT)
             (stack.state / f"{service}.pid").write_text(str(procs[service].pid))
         for service in SERVICES:
-            _wait_healthy(f"http://127.0.0.1:{SERVICE_PORTS[service]}", procs[service], logs / f"{service}.log")
+            _wait_healthy(f"http://127.0.0.1:{service_port(service)}", procs[service], logs / f"{service}.log")
         typer.echo("\nrefnet is running:")
-        for service, port in SERVICE_PORTS.items():
-            typer.echo(f"  {service:14} http://127.0.0.1:{port}   (API docs: http://127.0.0.1:{port}/docs)")
-        typer.echo(f"  admin token    {load_settings().admin_token}")
+        for service in SERVICES:
+            url = f"http://127.0.0.1:{service_port(service)}"
+            typer.echo(f"  {service:14} {url}   (API docs: {url}/docs)")
+        typer.echo(f"  admin token    {load_settings().admin_token}", nl=True)
+        sys.stdout.flush()
         if demo:
-            _run_demo(env, live=False)
+            _run_demo(env, live=False, weeks=demo_weeks)
         if live:
             typer.echo("recording a slip every few seconds (Ctrl-C to stop) ...")
-            _run_demo(env, live=True)
+            _run_demo(env, live=True, weeks=demo_weeks)
         typer.echo("\nCtrl-C stops everything.")
         while all(proc.poll() is None for proc in procs.values()):
             time.sleep(0.5)
@@ -157,8 +160,10 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def _run_demo(env: dict[str, str], live: bool) -> None:
-    args = [sys.executable, "-m", "infra.cli", "demo"] + (["--live"] if live else [])
+def _run_demo(env: dict[str, str], live: bool, weeks: int) -> None:
+    args = [sys.executable, "-m", "infra.cli", "demo", "--weeks", str(weeks),
+            "--members-url", f"http://127.0.0.1:{service_port('members')}",
+            "--referrals-url", f"http://127.0.0.1:{service_port('referrals')}"] + (["--live"] if live else [])
     subprocess.run(args, env=env, check=False)
 
 
@@ -187,12 +192,13 @@ def referrals_rebuild() -> None:
 
 @app.command()
 def demo(seed: int = 7, live: Annotated[bool, typer.Option(help="keep recording slips")] = False,
-         members_url: str = "http://127.0.0.1:8001", referrals_url: str = "http://127.0.0.1:8002") -> None:
+         weeks: int = 52, members_url: str = "http://127.0.0.1:8001",
+         referrals_url: str = "http://127.0.0.1:8002") -> None:
     """Create a demo chapter and play a year of weekly meetings through the public HTTP API."""
     from infra.demo import run_demo
 
     asyncio.run(run_demo(members_url=members_url, referrals_url=referrals_url, seed=seed, live=live,
-                         admin_token=load_settings().admin_token))
+                         weeks=weeks, admin_token=load_settings().admin_token))
 
 
 @app.command("docs")

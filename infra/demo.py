@@ -90,12 +90,12 @@ def _personas(rng: random.Random) -> list[tuple[float, float, int | None]]:
 
 
 class ChapterYear:
-    def __init__(self, api: Api, rng: random.Random, admin_token: str, today: date) -> None:
+    def __init__(self, api: Api, rng: random.Random, admin_token: str, today: date, weeks: int) -> None:
         self.api = api
         self.rng = rng
         self.admin = admin_token
         self.today = today
-        self.founded = today - timedelta(weeks=WEEKS, days=6)
+        self.founded = today - timedelta(weeks=weeks, days=6)
         self.chapter_id = ""
         self.members: list[DemoMember] = []
 
@@ -240,25 +240,25 @@ async def _live(year: ChapterYear) -> None:
 
 
 async def run_demo(*, members_url: str, referrals_url: str, seed: int, live: bool, admin_token: str,
-                   today: date | None = None) -> ChapterYear:
+                   weeks: int = WEEKS, today: date | None = None) -> ChapterYear:
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=members_url, timeout=30) as client:
         api = Api(client, seed)
-        year = ChapterYear(api, rng, admin_token, today or date.today())
+        year = ChapterYear(api, rng, admin_token, today or date.today(), weeks)
         await year.found()
         if live:
             await _live(year)
         with Progress(TextColumn("[bold]demo chapter"), BarColumn(), MofNCompleteColumn(), TextColumn("weeks"),
                       TimeRemainingColumn(), TextColumn("{task.fields[rate]}")) as progress:
-            task = progress.add_task("weeks", total=WEEKS, rate="")
+            task = progress.add_task("weeks", total=weeks, rate="")
             loop = asyncio.get_running_loop()
             started = loop.time()
-            for w in range(WEEKS):
+            for w in range(weeks):
                 await asyncio.gather(*year.week(w))
                 rate = api.requests / max(loop.time() - started, 1e-6)
                 progress.update(task, advance=1, rate=f"{api.requests} requests, {rate:.0f}/s")
     leader, member = year.leader, year.members[10]
-    print(f"\nDemo chapter {year.chapter_id}: {len(year.members)} members, {WEEKS} weeks, "
+    print(f"\nDemo chapter {year.chapter_id}: {len(year.members)} members, {weeks} weeks, "
           f"{api.requests} slips and steps recorded through the API.")
     print(f"  dashboard:     {referrals_url}/chapters/{year.chapter_id}/dashboard?token={leader.token}")
     print(f"  leader token ({leader.name}, vice-president):\n    {leader.token}")

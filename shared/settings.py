@@ -15,6 +15,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SERVICE_PORTS = {"members": 8001, "referrals": 8002, "notifications": 8003}
 
 
+def service_port(service: str) -> int:
+    """8001/8002/8003 unless REFNET_MEMBERS_PORT (etc.) says otherwise."""
+    import os
+
+    return int(os.environ.get(f"REFNET_{service.upper()}_PORT", SERVICE_PORTS[service]))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
 
