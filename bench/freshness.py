@@ -1,0 +1,123 @@
+"""End-to-end freshness: a referral recorded over HTTP → visible in the reciprocity report.
+
+Starts the members and referrals services as processes (uvicorn, as `refnet serve` runs them) on the real
+Kafka and PostgreSQL, records referrals at a steady 200 per second, and for each one asks the referrals
+service for the reciprocity report with read-your-writes (`min_position` = the position the members
+service returned). Latency = from sending the POST to receiving a report that includes the referral.
+Target: p99 under 300 ms at 200 per second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from bench.servers import drop_database, machine, servers
+from infra.processes import free_port
+from shared.settings import with_database
+
+RATE = 200
+SECONDS = 20
+ADMIN = "bench-admin-token"
+
+
+def _start(service: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", service, "--port", str(port)], env=env,
+                            cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def _healthy(url: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            try:
+                if (await client.get(f"{url}/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(url)
+
+
+async def main() -> None:
+    kafka, server = servers()
+    prefix = f"bench{uuid.uuid4().hex[:6]}"
+    databases = {s: with_database(server, f"{prefix}_{s}") for s in ("members", "referrals")}
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server, "REFNET_TOPIC_PREFIX": prefix,
+           "MEMBERS_DATABASE_URL": databases["members"], "REFERRALS_DATABASE_URL": databases["referrals"],
+           "REFNET_ADMIN_TOKEN": ADMIN}
+    ports = {"members": free_port(18101), "referrals": free_port(18102)}
+    procs = [_start(s, p, env) for s, p in ports.items()]
+    members, referrals = (f"http://127.0.0.1:{ports[s]}" for s in ("members", "referrals"))
+    try:
+        await _healthy(members)
+        await _healthy(referrals)
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=400)) as client:
+            admin = {"Authorization": f"Bearer {ADMIN}"}
+            chapter = (await client.post(f"{members}/chapters", headers=admin, json={
+                "name": "Bench", "city": "Leeds", "region": "North", "meeting_weekday": "wednesday",
+                "meeting_time": "08:30", "timezone": "Europe/London", "currency": "GBP"})).json()
+            chapter_id = chapter["chapter_id"]
+            tokens, ids = [], []
+            for i in range(10):
+                added = (await client.post(f"{members}/chapters/{chapter_id}/members", headers=admin, json={
+                    "name": f"Member {i}", "business": f"Business {i}", "category": f"Category {i}",
+                    "email": f"m{i}@example.org"})).json()
+                tokens.append(added["token"])
+                ids.append(added["member_id"])
+            latencies: list[float] = []
+            errors = 0
+
+            async def one(n: int) -> None:
+                nonlocal errors
+                giver, receiver = n % 10, (n * 7 + 3) % 10
+                if giver == receiver:
+                    receiver = (receiver + 1) % 10
+                started = time.perf_counter()
+                recorded = await client.post(f"{members}/chapters/{chapter_id}/referrals",
+                                             headers={"Authorization": f"Bearer {tokens[giver]}"}, json={
+                    "receiver_id": ids[receiver], "referral_type": "outside", "temperature": 3,
+                    "prospect": {"name": f"Prospect {n}"}})
+                if recorded.status_code != 201:
+                    errors += 1
+                    return
+                report = await client.get(f"{referrals}/chapters/{chapter_id}/reciprocity",
+                                          params={"min_position": recorded.json()["position"], "wait_ms": 5000},
+                                          headers={"Authorization": f"Bearer {ADMIN}"})
+                if report.status_code != 200 or report.json().get("stale"):
+                    errors += 1
+                    return
+                latencies.append(time.perf_counter() - started)
+
+            tasks = []
+            began = time.perf_counter()
+            for n in range(RATE * SECONDS):
+                await asyncio.sleep(max(0.0, began + n / RATE - time.perf_counter()))
+                tasks.append(asyncio.create_task(one(n)))
+            await asyncio.gather(*tasks)
+            achieved = len(tasks) / (time.perf_counter() - began)
+        latencies.sort()
+        q = statistics.quantiles(latencies, n=100)
+        print(f"freshness: recorded over HTTP → in the reciprocity report ({machine()})")
+        print(f"  offered {RATE}/s for {SECONDS}s, achieved {achieved:.0f}/s, {len(latencies)} measured, "
+              f"{errors} errors")
+        print(f"  p50 {q[49] * 1000:.0f} ms   p90 {q[89] * 1000:.0f} ms   p99 {q[98] * 1000:.0f} ms   "
+              f"max {latencies[-1] * 1000:.0f} ms   (target p99 < 300 ms)")
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
+        for url in databases.values():
+            await drop_database(url)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
