@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from shared.settings import Settings
+from tests.foundation.things import body_of, headers_of, read_topic
 from tests.members.conftest import ADMIN, ChapterWorld, bearer, found
 
 
@@ -25,7 +27,8 @@ async def test_a_category_is_free_again_once_its_holder_left(world: ChapterWorld
     assert {m["name"]: m["active"] for m in roster}["Ann"] is False
 
 
-async def test_departed_and_dropped_members_tokens_stop_working_at_once(world: ChapterWorld) -> None:
+async def test_departed_and_dropped_members_tokens_stop_working_at_once(world: ChapterWorld,
+                                                                         settings: Settings) -> None:
     ann_token = world.tokens["Ann"]
     assert (await world.post("Ann", f"/members/{world.ids['Ann']}/departure", {})).status_code == 201
     assert (await world.get("Ann", "/members")).status_code == 401
@@ -34,6 +37,11 @@ async def test_departed_and_dropped_members_tokens_stop_working_at_once(world: C
     assert dropped.status_code == 201
     assert (await world.get("Bob", "/members")).status_code == 401
     assert ann_token != world.tokens["Bob"]
+    # the other services learn it from the topic
+    # (the first is Pat's old token, revoked when Pat was appointed president)
+    revoked = await read_topic(settings.kafka_bootstrap_servers, settings.topic("members.access"), 3)
+    assert [body_of(r)["member_id"] for r in revoked] == [None, world.ids["Ann"], world.ids["Bob"]]
+    assert {headers_of(r)["ce_type"] for r in revoked} == {"org.refnet.members.access-revoked.v1"}
 
 
 async def test_a_revoked_token_stops_working_and_a_new_one_works(world: ChapterWorld) -> None:
