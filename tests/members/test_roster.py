@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
@@ -136,3 +137,12 @@ async def test_chapters_are_founded_by_the_admin_only(world: ChapterWorld) -> No
     other = await found(world.client, "Other")
     assert other != world.chapter_id
     assert (await world.client.get(f"/chapters/{other}", headers=bearer(ADMIN))).status_code == 200
+
+
+async def test_two_applicants_racing_for_one_category_one_gets_in(world: ChapterWorld) -> None:
+    first, second = await asyncio.gather(world.add("Pat", "Dee", "Dentist"), world.add("Pat", "Eve", "dentist"))
+    assert sorted([first.status_code, second.status_code]) == [201, 409]
+    loser = first if first.status_code == 409 else second
+    assert "'Dentist'" in loser.json()["detail"] or "'dentist'" in loser.json()["detail"]
+    roster = (await world.get("Pat", "/members")).json()
+    assert sum(1 for m in roster if m["category"].lower() == "dentist") == 1

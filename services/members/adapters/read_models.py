@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -115,5 +115,3 @@ async def attendance(conn: asyncpg.Pool, chapter_id: str, meeting_date: date) ->
     return [dict(r) for r in rows]
 
 
-def six_months_before(today: date) -> date:
-    return today - timedelta(days=ABSENCE_WINDOW.days)
