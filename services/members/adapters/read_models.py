@@ -113,5 +113,3 @@ async def attendance(conn: asyncpg.Pool, chapter_id: str, meeting_date: date) ->
     rows = await conn.fetch("SELECT member_id, mark, substitute_name FROM attendance WHERE chapter_id = $1"
                             " AND meeting_date = $2 ORDER BY member_id", chapter_id, meeting_date)
     return [dict(r) for r in rows]
-
-
