@@ -1,0 +1,155 @@
+"""PostgreSQL access for the notifications service: projections, the delivery log, timers, webhooks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.notifications.domain.kinds import channels_for
+from shared.auth import LEADER_ROLES
+
+WAKE_CHANNEL = "refnet_notifications"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, sort_keys=True, separators=(",", ":"))
+
+
+# --- reading what the projections know ------------------------------------------------------------
+
+async def chapter(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM n_chapters WHERE chapter_id = $1", chapter_id)
+
+
+async def chapter_settings(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str) -> dict[str, Any]:
+    row = await conn.fetchrow("SELECT * FROM n_chapter_settings WHERE chapter_id = $1", chapter_id)
+    if row is None:
+        return {"chapter_id": chapter_id, "thank_you_enabled": True, "absence_limit": 3, "digest_enabled": True}
+    return dict(row)
+
+
+async def member(conn: asyncpg.Connection | asyncpg.Pool, member_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM n_members WHERE member_id = $1", member_id)
+
+
+async def leaders(conn: asyncpg.Connection, chapter_id: str) -> list[str]:
+    rows = await conn.fetch("SELECT member_id FROM n_members WHERE chapter_id = $1 AND active"
+                            " AND role = ANY($2::text[]) ORDER BY member_id", chapter_id, sorted(LEADER_ROLES))
+    return [r["member_id"] for r in rows]
+
+
+async def names(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str) -> dict[str, str]:
+    rows = await conn.fetch("SELECT member_id, name FROM n_members WHERE chapter_id = $1", chapter_id)
+    return {r["member_id"]: r["name"] for r in rows}
+
+
+async def preferences(conn: asyncpg.Connection | asyncpg.Pool, member_id: str) -> dict[str, Any]:
+    row = await conn.fetchrow("SELECT channels, digest, email_off FROM n_preferences WHERE member_id = $1",
+                              member_id)
+    if row is None:
+        return {"channels": {}, "digest": True, "email_off": False}
+    return {"channels": json.loads(row["channels"]), "digest": row["digest"], "email_off": row["email_off"]}
+
+
+async def save_preferences(conn: asyncpg.Connection | asyncpg.Pool, member_id: str, prefs: dict[str, Any],
+                           now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO n_preferences (member_id, channels, digest, email_off, updated_at)"
+        " VALUES ($1, $2::jsonb, $3, $4, $5) ON CONFLICT (member_id) DO UPDATE SET channels = excluded.channels,"
+        " digest = excluded.digest, email_off = excluded.email_off, updated_at = excluded.updated_at",
+        member_id, _json(prefs["channels"]), prefs["digest"], prefs["email_off"], now)
+
+
+# --- the delivery log -----------------------------------------------------------------------------
+
+async def notify_member(conn: asyncpg.Connection, *, trigger_id: str, member_id: str, kind: str, chapter_id: str,
+                        data: dict[str, Any], now: datetime) -> int:
+    """Log one notification for a member on each channel their preferences allow. Returns rows created:
+    a trigger already logged for this member and channel creates nothing (the idempotency record)."""
+    prefs = await preferences(conn, member_id)
+    channels = channels_for(kind, prefs["channels"], prefs["digest"], prefs["email_off"])
+    created = 0
+    for channel in channels:
+        status = "sent" if channel == "feed" else "pending"  # the feed row is the delivery
+        created += await _insert(conn, trigger_id, member_id, channel, kind, chapter_id, data, status, now)
+    return created
+
+
+async def notify_webhooks(conn: asyncpg.Connection, *, trigger_id: str, chapter_id: str, event_type: str,
+                          payload: dict[str, Any], now: datetime) -> int:
+    from services.notifications.domain.webhooks import matches
+
+    created = 0
+    for sub in await conn.fetch("SELECT subscription_id, event_types FROM n_webhooks"
+                                " WHERE chapter_id = $1 AND active", chapter_id):
+        if matches(list(sub["event_types"]), event_type):
+            created += await _insert(conn, trigger_id, str(sub["subscription_id"]), "webhook", event_type,
+                                     chapter_id, payload, "pending", now)
+    return created
+
+
+async def _insert(conn: asyncpg.Connection, trigger_id: str, recipient: str, channel: str, kind: str,
+                  chapter_id: str, data: dict[str, Any], status: str, now: datetime) -> int:
+    row = await conn.fetchval(
+        "INSERT INTO n_deliveries (delivery_id, trigger_id, recipient, channel, kind, chapter_id, data, status,"
+        " next_attempt_at, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $9,"
+        " CASE WHEN $8 = 'sent' THEN $9 END) ON CONFLICT (trigger_id, recipient, channel) DO NOTHING"
+        " RETURNING 1",
+        uuid.uuid4(), trigger_id, recipient, channel, kind, chapter_id, _json(data), status, now)
+    if row and status == "pending":
+        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+    return 1 if row else 0
+
+
+async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, limit: int) -> list[asyncpg.Record]:
+    """Take up to `limit` due deliveries: their next attempt moves to the end of the lease, so a process that
+    dies mid-send leaves them to be tried again then, and two dispatchers never take the same row."""
+    return await pool.fetch(
+        "UPDATE n_deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2"
+        " FROM (SELECT delivery_id FROM n_deliveries WHERE status = 'pending' AND channel <> 'feed'"
+        "       AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due"
+        " WHERE d.delivery_id = due.delivery_id RETURNING d.*",
+        now, lease_until, limit)
+
+
+async def mark_sent(pool: asyncpg.Pool, delivery_id: uuid.UUID, now: datetime) -> None:
+    await pool.execute("UPDATE n_deliveries SET status = 'sent', sent_at = $2, last_error = NULL"
+                       " WHERE delivery_id = $1", delivery_id, now)
+
+
+async def mark_skipped(pool: asyncpg.Pool, delivery_id: uuid.UUID, reason: str) -> None:
+    await pool.execute("UPDATE n_deliveries SET status = 'skipped', last_error = $2 WHERE delivery_id = $1",
+                       delivery_id, reason)
+
+
+async def mark_failed(pool: asyncpg.Pool, delivery_id: uuid.UUID, error: str) -> None:
+    await pool.execute("UPDATE n_deliveries SET status = 'failed', last_error = $2 WHERE delivery_id = $1",
+                       delivery_id, error[:2000])
+
+
+async def retry_later(pool: asyncpg.Pool, delivery_id: uuid.UUID, at: datetime, error: str,
+                      count_attempt: bool = True) -> None:
+    await pool.execute(
+        "UPDATE n_deliveries SET next_attempt_at = $2, last_error = $3,"
+        " attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END WHERE delivery_id = $1",
+        delivery_id, at, error[:2000], count_attempt)
+
+
+# --- timers ---------------------------------------------------------------------------------------
+
+async def set_timer(conn: asyncpg.Connection, key: str, kind: str, due_at: datetime, data: dict[str, Any],
+                    replace: bool = False) -> None:
+    """A durable timer; `replace` re-arms an existing one (a nudge after each status change)."""
+    action = ("DO UPDATE SET due_at = excluded.due_at, data = excluded.data, fired_at = NULL" if replace
+              else "DO NOTHING")
+    await conn.execute(
+        f"INSERT INTO n_timers (timer_key, kind, due_at, data) VALUES ($1, $2, $3, $4::jsonb)"
+        f" ON CONFLICT (timer_key) {action}", key, kind, due_at, _json(data))
+
+
+async def cancel_timer(conn: asyncpg.Connection, key: str, now: datetime) -> None:
+    await conn.execute("UPDATE n_timers SET fired_at = $2 WHERE timer_key = $1 AND fired_at IS NULL", key, now)

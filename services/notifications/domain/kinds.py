@@ -1,0 +1,47 @@
+"""The kinds of notification, who they are for and the channels they use unless a member says otherwise."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Channel = Literal["email", "feed"]
+CHANNELS: tuple[Channel, ...] = ("email", "feed")
+
+REFERRAL_RECEIVED = "referral-received"
+REFERRAL_REMINDER = "referral-reminder"
+REFERRAL_NUDGE = "referral-nudge"
+REFERRAL_ACCEPTED = "referral-accepted"
+REFERRAL_WON = "referral-won"
+REFERRAL_LOST = "referral-lost"
+CLOSED_BUSINESS_THANKS = "closed-business-thanks"
+WELCOME = "welcome"
+TRAFFIC_LIGHT_CHANGED = "traffic-light-changed"
+ABSENCES_OVER_LIMIT = "absences-over-limit"
+WEEKLY_DIGEST = "weekly-digest"
+WEBHOOK_DISABLED = "webhook-disabled"
+
+KINDS: tuple[str, ...] = (
+    REFERRAL_RECEIVED, REFERRAL_REMINDER, REFERRAL_NUDGE, REFERRAL_ACCEPTED, REFERRAL_WON, REFERRAL_LOST,
+    CLOSED_BUSINESS_THANKS, WELCOME, TRAFFIC_LIGHT_CHANGED, ABSENCES_OVER_LIMIT, WEEKLY_DIGEST, WEBHOOK_DISABLED,
+)
+
+# Status a giver hears about, and the kind that tells them.
+STATUS_KINDS = {"accepted": REFERRAL_ACCEPTED, "won": REFERRAL_WON, "lost": REFERRAL_LOST}
+# Statuses after which a referral still waits on its receiver (reminder while `given`, nudge afterwards).
+OPEN_STATUSES = ("given", "accepted", "contacted")
+NUDGE_STATUSES = ("accepted", "contacted")
+
+DEFAULT_CHANNELS: dict[str, tuple[Channel, ...]] = {kind: CHANNELS for kind in KINDS}
+DEFAULT_CHANNELS[WEEKLY_DIGEST] = ("email",)
+
+
+def channels_for(kind: str, preferences: dict[str, list[str]] | None, digest: bool = True,
+                 email_off: bool = False) -> list[Channel]:
+    """The channels `kind` goes out on for a member with these preferences."""
+    if kind == WEEKLY_DIGEST and not digest:
+        return []
+    chosen = (preferences or {}).get(kind)
+    channels = [c for c in CHANNELS if c in chosen] if chosen is not None else list(DEFAULT_CHANNELS[kind])
+    if email_off:
+        channels = [c for c in channels if c != "email"]
+    return channels

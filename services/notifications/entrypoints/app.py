@@ -1,0 +1,115 @@
+"""The notifications service (port 8003): e-mail, signed webhooks and an in-app feed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.members.domain.events import members_events
+from services.notifications.adapters.smtp import Mailer, SmtpMailer
+from services.notifications.adapters.webhook_http import WebhookPoster
+from services.notifications.config import NotificationSettings
+from services.notifications.entrypoints import routes
+from services.notifications.service_layer import timers
+from services.notifications.service_layer.dispatch import Dispatcher
+from services.notifications.service_layer.reactions import NotificationReactions
+from shared.auth import authenticator
+from shared.events import EventRegistry
+from shared.runtime import Service
+from shared.settings import Settings, load_settings
+
+SQL = Path(__file__).resolve().parent.parent / "sql"
+Clock = Callable[[], datetime]
+
+DESCRIPTION = """
+Tells people and systems what happened in their chapter: e-mail (plain text and HTML), webhooks signed per
+the Standard Webhooks specification, and an in-app feed. Reacts to the members service's events and the
+referrals service's derived events; reminders and weekly digests are durable timers.
+
+* **Auth**: `Authorization: Bearer <token>` (the same tokens as the other services). A member sees only their
+  own feed and preferences; a chapter's leaders manage its webhook subscriptions and settings; another
+  chapter's ids are 404.
+* **Unsubscribe** links in every e-mail work without logging in (`/unsubscribe?token=...`).
+"""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def consumed_events() -> tuple[list[EventRegistry], EventRegistry]:
+    sources = [members_events]
+    registry = EventRegistry()
+    registry.include(members_events)
+    try:
+        from services.referrals.domain.events import referrals_events
+    except ImportError:  # pragma: no cover - the referrals service's contract is not in this checkout
+        return sources, registry
+    sources.append(referrals_events)
+    registry.include(referrals_events)
+    return sources, registry
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: Mailer | None = None,
+               config: NotificationSettings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    config = config or NotificationSettings()
+    mailer = smtp or SmtpMailer(config.smtp_host, config.smtp_port, timeout=config.smtp_timeout)
+    service = Service("notifications", settings, migrations=[SQL])
+    sources, registry = consumed_events()
+    service.consume(NotificationReactions(clock, config), sources, registry)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service.lifespan(app):
+            poster = WebhookPoster(timeout=config.webhook_timeout)
+            dispatcher = Dispatcher(service.pool, clock, mailer, poster, config, settings.token_secret)
+            app.state.dispatcher = dispatcher
+            stop = asyncio.Event()
+            tasks = [asyncio.create_task(dispatcher.run(stop), name="notifications-dispatcher"),
+                     asyncio.create_task(timers.run(service.pool, clock, config, stop), name="notifications-timers")]
+            try:
+                yield
+            finally:
+                stop.set()
+                dispatcher.wake()
+                for task in tasks:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(task, 15)
+                await poster.close()
+
+    app = FastAPI(title="refnet notifications", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.service = service
+    app.state.clock = clock
+    app.state.config = config
+    app.state.authenticate = authenticator(lambda: settings.token_secret, lambda: settings.admin_token,
+                                           lambda request: request.app.state.service.pool)
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> dict[str, Any]:
+        report = await service.health()
+        async with service.pool.acquire() as conn:
+            report["pending_deliveries"] = await conn.fetchval(
+                "SELECT count(*) FROM n_deliveries WHERE status = 'pending'")
+        return report
+
+    app.include_router(routes.router)
+    return app
+
+
+def main() -> None:  # pragma: no cover
+    import uvicorn
+
+    from shared.settings import SERVICE_PORTS
+
+    uvicorn.run(create_app(), host="0.0.0.0", port=SERVICE_PORTS["notifications"])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,226 @@
+"""The dispatcher: sends logged deliveries that are due, outside any consumer transaction.
+
+Each delivery is sent on its own (bounded concurrency, timeouts), so one dead SMTP server or webhook receiver
+never holds up the others or the event consumer. A failure is retried with exponential backoff and jitter;
+after the last attempt the delivery is marked failed (visible through the API). A webhook subscription that
+keeps failing for days is disabled and its owner told."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+import asyncpg
+
+from services.notifications.adapters import postgres as db
+from services.notifications.adapters.smtp import Mailer
+from services.notifications.adapters.webhook_http import WebhookPoster
+from services.notifications.config import NotificationSettings
+from services.notifications.domain import kinds as k
+from services.notifications.domain import webhooks
+from services.notifications.domain.rendering import Context, render
+from services.notifications.domain.schedule import backoff
+from services.notifications.domain.unsubscribe import make_token
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+UNKNOWN_RECIPIENT_PATIENCE = timedelta(hours=24)
+
+
+class Dispatcher:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, mailer: Mailer, poster: WebhookPoster,
+                 config: NotificationSettings, token_secret: str, wall_clock: Callable[[], float] = time.time) -> None:
+        self.pool = pool
+        self.clock = clock
+        self.mailer = mailer
+        self.poster = poster
+        self.config = config
+        self.token_secret = token_secret
+        self.wall_clock = wall_clock
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def dispatch_due(self, wait: bool = True) -> int:
+        """Start sending everything due now; returns how many deliveries were started. With `wait`, returns
+        once they finished (tests, benchmarks); the loop does not wait, so a slow receiver holds only its
+        own slot and the next due deliveries start at once."""
+        started: list[asyncio.Task[None]] = []
+        while True:
+            free = self.config.dispatch_concurrency - len(self._inflight)
+            if free <= 0:
+                break
+            now = self.clock()
+            rows = await db.claim_due(self.pool, now, now + timedelta(seconds=self.config.claim_lease_seconds),
+                                      min(free, self.config.dispatch_batch))
+            for row in rows:
+                task = asyncio.create_task(self._one(row))
+                self._inflight.add(task)
+                task.add_done_callback(self._finished)
+                started.append(task)
+            if len(rows) < min(free, self.config.dispatch_batch):
+                break
+        if wait and started:
+            await asyncio.gather(*started)
+            if len(started) >= self.config.dispatch_concurrency:
+                return len(started) + await self.dispatch_due(wait=True)
+        return len(started)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # a slot is free
+
+    async def _one(self, row: asyncpg.Record) -> None:
+        try:
+            if row["channel"] == "email":
+                await self._email(row)
+            else:
+                await self._webhook(row)
+        except Exception as exc:  # a bug or a dead database: the lease brings the row back later
+            log.exception("delivery %s: %s", row["delivery_id"], exc)
+
+    # --- e-mail ------------------------------------------------------------------------------------
+
+    async def _email(self, row: asyncpg.Record) -> None:
+        now = self.clock()
+        member = await db.member(self.pool, row["recipient"])
+        if member is None:
+            # the member-joined event travels on another topic and may still be on its way
+            if now - row["created_at"] > UNKNOWN_RECIPIENT_PATIENCE:
+                await db.mark_failed(self.pool, row["delivery_id"], "unknown recipient")
+            else:
+                # woken again when the member joins (see reactions), else tried hourly
+                await db.retry_later(self.pool, row["delivery_id"], now + timedelta(hours=1),
+                                     "recipient not known yet", count_attempt=False)
+            return
+        if not member["active"]:
+            await db.mark_skipped(self.pool, row["delivery_id"], "member left the chapter")
+            return
+        prefs = await db.preferences(self.pool, member["member_id"])
+        if "email" not in k.channels_for(row["kind"], prefs["channels"], prefs["digest"], prefs["email_off"]):
+            await db.mark_skipped(self.pool, row["delivery_id"], "unsubscribed")
+            return
+        message = await self.message(row, member)
+        try:
+            await asyncio.wait_for(self.mailer.send(message), self.config.smtp_timeout + 5)
+        except Exception as exc:
+            await self._failed(row, f"SMTP: {type(exc).__name__}: {exc}", self.config.email_max_attempts)
+            return
+        await db.mark_sent(self.pool, row["delivery_id"], self.clock())
+
+    async def message(self, row: asyncpg.Record, member: asyncpg.Record) -> EmailMessage:
+        chapter = await db.chapter(self.pool, row["chapter_id"])
+        base = self.config.public_url.rstrip("/")
+        kind_token = make_token(self.token_secret, member["member_id"], row["kind"])
+        all_token = make_token(self.token_secret, member["member_id"], "all")
+        ctx = Context(recipient_name=member["name"],
+                      chapter_name=chapter["chapter_name"] if chapter else "your chapter",
+                      currency=chapter["currency"] if chapter else "GBP",
+                      names=await db.names(self.pool, row["chapter_id"]),
+                      unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
+                      unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}")
+        rendered = render(row["kind"], json.loads(row["data"]), ctx)
+        message = EmailMessage()
+        message["From"] = self.config.mail_from
+        message["To"] = f"{member['name']} <{member['email']}>"
+        message["Subject"] = rendered.subject
+        # stable per delivery: a resend after a crash mid-send can be recognised by the mail system
+        message["Message-ID"] = make_msgid(idstring=row["delivery_id"].hex, domain="refnet.local")
+        message["X-Refnet-Delivery"] = str(row["delivery_id"])
+        message["X-Refnet-Kind"] = row["kind"]
+        message["List-Unsubscribe"] = f"<{base}/unsubscribe?token={all_token}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(rendered.text)
+        message.add_alternative(rendered.html, subtype="html")
+        return message
+
+    # --- webhooks ----------------------------------------------------------------------------------
+
+    async def _webhook(self, row: asyncpg.Record) -> None:
+        sub = await self.pool.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid",
+                                       row["recipient"])
+        if sub is None or not sub["active"]:
+            await db.mark_skipped(self.pool, row["delivery_id"], "subscription disabled or deleted")
+            return
+        body = json.dumps(json.loads(row["data"]), sort_keys=True, separators=(",", ":")).encode()
+        msg_id = f"msg_{row['delivery_id'].hex}"
+        headers = webhooks.headers(sub["secret"], msg_id, int(self.wall_clock()), body)
+        try:
+            await asyncio.wait_for(self.poster.post(sub["url"], body, headers), self.config.webhook_timeout + 1)
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+            await self._failed(row, error, self.config.webhook_max_attempts)
+            await self._subscription_failing(sub)
+            return
+        await db.mark_sent(self.pool, row["delivery_id"], self.clock())
+        await self.pool.execute("UPDATE n_webhooks SET failing_since = NULL WHERE subscription_id = $1",
+                                sub["subscription_id"])
+
+    async def _failed(self, row: asyncpg.Record, error: str, max_attempts: int) -> None:
+        if row["attempts"] >= max_attempts:
+            await db.mark_failed(self.pool, row["delivery_id"], f"gave up after {row['attempts']} attempts: {error}")
+            return
+        delay = backoff(row["attempts"], self.config.retry_base_seconds, self.config.retry_cap_seconds)
+        await db.retry_later(self.pool, row["delivery_id"], self.clock() + delay, error)
+
+    async def _subscription_failing(self, sub: asyncpg.Record) -> None:
+        now = self.clock()
+        async with self.pool.acquire() as conn, conn.transaction():
+            since = await conn.fetchval(
+                "UPDATE n_webhooks SET failing_since = coalesce(failing_since, $2) WHERE subscription_id = $1"
+                " AND active RETURNING failing_since", sub["subscription_id"], now)
+            if since is None or now - since < timedelta(days=self.config.webhook_disable_after_days):
+                return
+            await conn.execute("UPDATE n_webhooks SET active = false, disabled_at = $2 WHERE subscription_id = $1",
+                               sub["subscription_id"], now)
+            await conn.execute(
+                "UPDATE n_deliveries SET status = 'failed', last_error = 'subscription disabled'"
+                " WHERE recipient = $1 AND channel = 'webhook' AND status = 'pending'", str(sub["subscription_id"]))
+            owners = [sub["owner_member_id"]] if sub["owner_member_id"] else await db.leaders(conn, sub["chapter_id"])
+            data: dict[str, Any] = {"subscription_id": str(sub["subscription_id"]), "url": sub["url"],
+                                    "failing_since": since.isoformat()}
+            for owner in owners:
+                await db.notify_member(conn, trigger_id=f"webhook-disabled:{sub['subscription_id']}",
+                                       member_id=owner, kind=k.WEBHOOK_DISABLED, chapter_id=sub["chapter_id"],
+                                       data=data, now=now)
+        log.warning("webhook subscription %s disabled: failing since %s", sub["subscription_id"], since)
+
+    # --- the loop ----------------------------------------------------------------------------------
+
+    def wake(self, *_: object) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        listener: asyncpg.Connection | None = None
+        while not stop.is_set():
+            try:
+                if listener is None or listener.is_closed():
+                    listener = await self.pool.acquire()
+                    await listener.add_listener(db.WAKE_CHANNEL, self.wake)
+                self._wake.clear()
+                await self.dispatch_due(wait=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("notifications dispatcher: %s", exc)
+                if listener is not None:
+                    with contextlib.suppress(Exception):
+                        await self.pool.release(listener)
+                    listener = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.config.dispatch_interval)
+            if stop.is_set():
+                break
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=10)
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                await listener.remove_listener(db.WAKE_CHANNEL, self.wake)
+                await self.pool.release(listener)

@@ -1,0 +1,175 @@
+"""Reacting to members and referrals events: keep what notifications need to know, and log who is told what.
+
+Runs inside the consumer's transaction (`Projection.apply`): it only writes rows (projections, delivery log,
+timers). Nothing is sent here; the dispatcher sends logged deliveries afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from services.members.domain import events as m
+from services.notifications.adapters import postgres as db
+from services.notifications.config import NotificationSettings
+from services.notifications.domain import kinds as k
+from services.notifications.domain.schedule import next_digest
+from shared.consumer import Delivered
+
+try:  # the referrals service's derived events (traffic lights); absent in a checkout without it
+    from services.referrals.domain.events import TrafficLightChanged
+except ImportError:  # pragma: no cover
+    TrafficLightChanged = None  # type: ignore[assignment,misc]
+
+Clock = Callable[[], datetime]
+
+
+class NotificationReactions:
+    """The `shared.consumer.Projection` of the notifications service."""
+
+    name = "notifications"
+
+    def __init__(self, clock: Clock, config: NotificationSettings) -> None:
+        self.clock = clock
+        self.config = config
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
+        for delivered in events:
+            await self.react(conn, delivered)
+
+    async def react(self, conn: asyncpg.Connection, delivered: Delivered) -> None:
+        event, env = delivered.payload, delivered.envelope
+        now = self.clock()
+        trigger = env.id
+        at = env.time
+        if isinstance(event, m.ChapterFounded):
+            await conn.execute(
+                "INSERT INTO n_chapters VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chapter_id) DO UPDATE SET"
+                " chapter_name = excluded.chapter_name, meeting_weekday = excluded.meeting_weekday,"
+                " meeting_time = excluded.meeting_time, timezone = excluded.timezone, currency = excluded.currency",
+                event.chapter_id, event.chapter_name, event.meeting_weekday, event.meeting_time, event.timezone,
+                event.currency)
+            await schedule_digest(conn, event.chapter_id, event.meeting_weekday, event.meeting_time,
+                                  event.timezone, after=now, lead_hours=self.config.digest_lead_hours)
+        elif isinstance(event, m.MemberJoined):
+            role = await conn.fetchval("SELECT role FROM n_roles WHERE member_id = $1", event.member_id)
+            await conn.execute(
+                "INSERT INTO n_members VALUES ($1, $2, $3, $4, $5, true) ON CONFLICT (member_id) DO UPDATE SET"
+                " chapter_id = excluded.chapter_id, name = excluded.name, email = excluded.email,"
+                " role = excluded.role, active = true",
+                event.member_id, event.chapter_id, event.member_name, event.email, role or event.role)
+            # e-mails that arrived before this member did (another topic) can go now
+            await conn.execute("UPDATE n_deliveries SET next_attempt_at = $2 WHERE recipient = $1"
+                               " AND status = 'pending' AND next_attempt_at > $2", event.member_id, now)
+            await db.notify_member(conn, trigger_id=trigger, member_id=event.member_id, kind=k.WELCOME,
+                                   chapter_id=event.chapter_id, data={"member_id": event.member_id}, now=now)
+        elif isinstance(event, m.MemberLeft):
+            await conn.execute("UPDATE n_members SET active = false WHERE member_id = $1", event.member_id)
+        elif isinstance(event, m.RoleAssigned):
+            await conn.execute("INSERT INTO n_roles VALUES ($1, $2) ON CONFLICT (member_id) DO UPDATE"
+                               " SET role = excluded.role", event.member_id, event.role)
+            await conn.execute("UPDATE n_members SET role = $2 WHERE member_id = $1", event.member_id, event.role)
+        elif isinstance(event, m.AttendanceRecorded):
+            await self._attendance(conn, event, trigger, now)
+        elif isinstance(event, m.ReferralGiven):
+            await conn.execute(
+                "INSERT INTO n_referrals VALUES ($1, $2, $3, $4, 'given', $5, $5, $6)"
+                " ON CONFLICT (referral_id) DO NOTHING",
+                event.referral_id, event.chapter_id, event.giver_id, event.receiver_id, at, event.occurred_on)
+            await db.notify_member(conn, trigger_id=trigger, member_id=event.receiver_id, kind=k.REFERRAL_RECEIVED,
+                                   chapter_id=event.chapter_id, now=now, data={
+                                       "referral_id": event.referral_id, "giver_id": event.giver_id,
+                                       "referral_type": event.referral_type, "temperature": event.temperature,
+                                       "occurred_on": event.occurred_on.isoformat()})
+            await db.set_timer(conn, f"reminder:{event.referral_id}", k.REFERRAL_REMINDER,
+                               at + timedelta(hours=self.config.reminder_hours),
+                               {"referral_id": event.referral_id})
+        elif isinstance(event, m.ReferralStatusChanged):
+            await self._status_changed(conn, event, trigger, at, now)
+        elif isinstance(event, m.ClosedBusinessReported):
+            await conn.execute(
+                "INSERT INTO n_closed_business VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                event.closed_business_id, event.chapter_id, event.reported_by, event.thanked_member_id,
+                event.amount, event.currency, at)
+            if (await db.chapter_settings(conn, event.chapter_id))["thank_you_enabled"]:
+                await db.notify_member(conn, trigger_id=trigger, member_id=event.thanked_member_id,
+                                       kind=k.CLOSED_BUSINESS_THANKS, chapter_id=event.chapter_id, now=now, data={
+                                           "closed_business_id": event.closed_business_id,
+                                           "reported_by": event.reported_by, "amount": str(event.amount),
+                                           "currency": event.currency, "business_kind": event.business_kind,
+                                           "referral_id": event.referral_id})
+        elif TrafficLightChanged is not None and isinstance(event, TrafficLightChanged):
+            await conn.execute("INSERT INTO n_traffic_lights VALUES ($1, $2, $3) ON CONFLICT (member_id) DO UPDATE"
+                               " SET colour = excluded.colour, score = excluded.score",
+                               event.member_id, event.to_colour, event.score)
+            for leader in await db.leaders(conn, event.chapter_id):
+                await db.notify_member(conn, trigger_id=trigger, member_id=leader, kind=k.TRAFFIC_LIGHT_CHANGED,
+                                       chapter_id=event.chapter_id, now=now, data={
+                                           "member_id": event.member_id, "from_colour": event.from_colour,
+                                           "to_colour": event.to_colour, "score": str(event.score),
+                                           "as_of": event.as_of.isoformat()})
+        # every event of the chapter goes to the webhooks subscribed to its type
+        chapter_id = getattr(event, "chapter_id", None) or env.chapterid
+        await db.notify_webhooks(conn, trigger_id=trigger, chapter_id=chapter_id, event_type=env.type, now=now,
+                                 payload=webhook_payload(env.type, env.id, at, event.model_dump(mode="json")))
+
+    async def _attendance(self, conn: asyncpg.Connection, event: m.AttendanceRecorded, trigger: str,
+                          now: datetime) -> None:
+        await conn.execute("INSERT INTO n_attendance VALUES ($1, $2, $3, $4) ON CONFLICT (member_id, meeting_date)"
+                           " DO UPDATE SET mark = excluded.mark", event.member_id, event.meeting_date,
+                           event.chapter_id, event.mark)
+        if event.mark != "A":
+            return
+        window_from = event.meeting_date - timedelta(days=self.config.absence_window_days)
+        absences = int(await conn.fetchval(
+            "SELECT count(*) FROM n_attendance WHERE member_id = $1 AND mark = 'A'"
+            " AND meeting_date > $2 AND meeting_date <= $3", event.member_id, window_from, event.meeting_date))
+        limit = int((await db.chapter_settings(conn, event.chapter_id))["absence_limit"])
+        if absences <= limit:
+            return
+        for leader in await db.leaders(conn, event.chapter_id):
+            await db.notify_member(conn, trigger_id=trigger, member_id=leader, kind=k.ABSENCES_OVER_LIMIT,
+                                   chapter_id=event.chapter_id, now=now, data={
+                                       "member_id": event.member_id, "absences": absences, "limit": limit,
+                                       "meeting_date": event.meeting_date.isoformat()})
+
+    async def _status_changed(self, conn: asyncpg.Connection, event: m.ReferralStatusChanged, trigger: str,
+                              at: datetime, now: datetime) -> None:
+        row = await conn.fetchrow(
+            "INSERT INTO n_referrals VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (referral_id) DO UPDATE"
+            " SET status = excluded.status, changed_at = excluded.changed_at RETURNING occurred_on",
+            event.referral_id, event.chapter_id, event.giver_id, event.receiver_id, event.to_status, at,
+            event.occurred_on)
+        if event.to_status != "given":
+            await db.cancel_timer(conn, f"reminder:{event.referral_id}", now)
+        kind = k.STATUS_KINDS.get(event.to_status)
+        if kind is not None:
+            await db.notify_member(conn, trigger_id=trigger, member_id=event.giver_id, kind=kind,
+                                   chapter_id=event.chapter_id, now=now, data={
+                                       "referral_id": event.referral_id, "receiver_id": event.receiver_id,
+                                       "given_on": row["occurred_on"].isoformat(), "reason": event.reason})
+        if event.to_status in k.NUDGE_STATUSES:
+            await db.set_timer(conn, f"nudge:{event.referral_id}", k.REFERRAL_NUDGE,
+                               at + timedelta(days=self.config.nudge_days),
+                               {"referral_id": event.referral_id, "changed_at": at.isoformat()}, replace=True)
+        else:
+            await db.cancel_timer(conn, f"nudge:{event.referral_id}", now)
+
+
+def webhook_payload(event_type: str, event_id: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    """The Standard Webhooks payload shape (type, timestamp, data). Sealed prospect details stay home."""
+    data = {key: value for key, value in data.items() if key != "prospect"}
+    return {"type": event_type, "timestamp": at.isoformat(), "event_id": event_id, "data": data}
+
+
+async def schedule_digest(conn: asyncpg.Connection, chapter_id: str, weekday: str, meeting_time: Any,
+                          timezone: str, after: datetime, lead_hours: float) -> None:
+    meeting_date, due = next_digest(after, weekday, meeting_time, timezone, lead_hours)
+    # a chapter that moved its meeting: forget digests not yet sent for the old day
+    await conn.execute("DELETE FROM n_timers WHERE kind = $1 AND fired_at IS NULL AND data->>'chapter_id' = $2"
+                       " AND timer_key <> $3", k.WEEKLY_DIGEST, chapter_id, f"digest:{chapter_id}:{meeting_date}")
+    await db.set_timer(conn, f"digest:{chapter_id}:{meeting_date}", k.WEEKLY_DIGEST, due,
+                       {"chapter_id": chapter_id, "meeting_date": meeting_date.isoformat()})
