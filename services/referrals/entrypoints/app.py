@@ -35,6 +35,7 @@ from services.referrals.domain.events import referrals_events
 from services.referrals.domain.reports import TrafficLightScheme, default_window
 from services.referrals.service_layer.queries import Reports
 from shared.auth import Principal, decode_token, is_revoked
+from shared.http_errors import invalid_field
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -64,7 +65,7 @@ def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bo
         tables = {k: v for k, v in report.items() if isinstance(v, list)}
         name = table or next(iter(tables), None)
         if name not in tables:
-            raise HTTPException(422, f"table must be one of {', '.join(tables)}")
+            raise invalid_field("query", "table", f"table must be one of {', '.join(tables)}")
         rows = tables[name]
         out = io.StringIO()
         if rows:
@@ -129,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start, end = default_window(date.today())
         start, end = from_ or (start if to is None else default_window(to)[0]), to or end
         if start > end:
-            raise HTTPException(422, "from is after to")
+            raise invalid_field("query", "from", f"from ({start}) is after to ({end})")
         return start, end
 
     async def fresh(rep: Reports, min_position: int | None, wait_ms: int) -> bool:
