@@ -96,8 +96,9 @@ async def _insert(conn: asyncpg.Connection, trigger_id: str, recipient: str, cha
                   chapter_id: str, data: dict[str, Any], status: str, now: datetime) -> int:
     row = await conn.fetchval(
         "INSERT INTO n_deliveries (delivery_id, trigger_id, recipient, channel, kind, chapter_id, data, status,"
-        " next_attempt_at, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $9,"
-        " CASE WHEN $8 = 'sent' THEN $9 END) ON CONFLICT (trigger_id, recipient, channel) DO NOTHING"
+        " next_attempt_at, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text,"
+        " $9::timestamptz, $9::timestamptz, CASE WHEN $8::text = 'sent' THEN $9::timestamptz END)"
+        " ON CONFLICT (trigger_id, recipient, channel) DO NOTHING"
         " RETURNING 1",
         uuid.uuid4(), trigger_id, recipient, channel, kind, chapter_id, _json(data), status, now)
     if row and status == "pending":

@@ -84,7 +84,7 @@ async def feed(request: Request, member_id: str, who: Caller, unread_only: bool 
     p = pool(request)
     rows = await p.fetch(
         "SELECT * FROM n_deliveries WHERE recipient = $1 AND channel = 'feed'"
-        " AND ($2 = false OR read_at IS NULL) ORDER BY created_at DESC, delivery_id LIMIT $3",
+        " AND ($2 = false OR read_at IS NULL) ORDER BY created_at DESC, seq DESC LIMIT $3",
         member_id, unread_only, limit)
     unread = await p.fetchval("SELECT count(*) FROM n_deliveries WHERE recipient = $1 AND channel = 'feed'"
                               " AND read_at IS NULL", member_id)
@@ -327,7 +327,7 @@ async def webhook_deliveries(request: Request, chapter_id: str, subscription_id:
     await _find(request, chapter_id, subscription_id)
     rows = await pool(request).fetch(
         "SELECT * FROM n_deliveries WHERE recipient = $1 AND channel = 'webhook' AND ($2::text IS NULL OR status = $2)"
-        " ORDER BY created_at DESC LIMIT $3", str(subscription_id), status, limit)
+        " ORDER BY created_at DESC, seq DESC LIMIT $3", str(subscription_id), status, limit)
     return [DeliveryView(delivery_id=r["delivery_id"], webhook_id=f"msg_{r['delivery_id'].hex}", event_type=r["kind"],
                          event_id=r["trigger_id"], status=r["status"], attempts=r["attempts"],
                          next_attempt_at=r["next_attempt_at"] if r["status"] == "pending" else None,

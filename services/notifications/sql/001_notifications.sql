@@ -108,6 +108,7 @@ CREATE INDEX IF NOT EXISTS n_webhooks_chapter ON n_webhooks (chapter_id) WHERE a
 -- recipient = member id (email, feed) or subscription id (webhook).
 CREATE TABLE IF NOT EXISTS n_deliveries (
     delivery_id      UUID PRIMARY KEY,
+    seq              BIGSERIAL,
     trigger_id       TEXT NOT NULL,
     recipient        TEXT NOT NULL,
     channel          TEXT NOT NULL CHECK (channel IN ('email', 'feed', 'webhook')),
