@@ -23,8 +23,8 @@ FIRST = ["Alice", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Isla
 LAST = ["Adams", "Brooks", "Chen", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones", "Khan",
         "Lopez", "Murphy", "Novak", "Okafor", "Patel", "Quist", "Reyes"]
 ROSTER_HEADER: list[object] = ["Name", "Business Name", "Category", "E-mail", "Joined"]
-SLIP_HEADER: list[object] = ["Date", "Slip Type", "From", "Thank you to", "Inside/Outside", "Temp", "TYFCB", "New/Repeat",
-               "Comments"]
+SLIP_HEADER: list[object] = ["Date", "Slip Type", "From", "Thank you to", "Inside/Outside", "Temp", "TYFCB",
+                             "New/Repeat", "Comments"]
 
 
 @dataclass

@@ -371,7 +371,7 @@ async def _add_member(ctx: ImportContext, cmd: AddMember, result: RowResult,
         for event in joined_in_memory:
             chapter.apply(event)
         for member in chapter.members.values():
-            if member.email.casefold() == cmd.email.casefold() or _name_key(member.name) == _name_key(cmd.name):
+            if member.email.casefold() == cmd.email.casefold():  # the e-mail is who they are
                 result.status = "already imported"
                 result.message = f"already a member ({member.member_id}, {member.name} <{member.email}>)"
                 result.recorded = {"member_id": member.member_id}
