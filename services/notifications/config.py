@@ -33,3 +33,4 @@ class NotificationSettings(BaseSettings):
     dispatch_concurrency: int = Field(default=50, alias="NOTIFICATIONS_DISPATCH_CONCURRENCY")
     # a claimed delivery whose process died is tried again after this lease
     claim_lease_seconds: float = Field(default=120.0, alias="NOTIFICATIONS_CLAIM_LEASE_SECONDS")
+    shutdown_grace_seconds: float = Field(default=5.0, alias="NOTIFICATIONS_SHUTDOWN_GRACE_SECONDS")

@@ -218,8 +218,10 @@ class Dispatcher:
                 await asyncio.wait_for(self._wake.wait(), self.config.dispatch_interval)
             if stop.is_set():
                 break
-        if self._inflight:
-            await asyncio.wait(set(self._inflight), timeout=10)
+        if self._inflight:  # a send still hanging at shutdown is abandoned: its lease brings it back
+            _, hanging = await asyncio.wait(set(self._inflight), timeout=self.config.shutdown_grace_seconds)
+            for task in hanging:
+                task.cancel()
         if listener is not None:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(db.WAKE_CHANNEL, self.wake)
