@@ -6,39 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from services.members.entrypoints.app import create_app
-from services.members.entrypoints.routes_imports import router
 from shared.settings import Settings
 from tests.foundation.things import body_of, headers_of, read_topic
-from tests.imports.history import FOUNDED, TODAY, History, generate
+from tests.imports.history import FOUNDED, History, generate
 from tests.members.conftest import ADMIN, bearer, found
-
-NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=UTC)
-
-
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    application.include_router(router)
-    application.state.clock = lambda: NOW
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", timeout=60) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
