@@ -26,6 +26,8 @@ infra_app = typer.Typer(help="Local Kafka and PostgreSQL (not needed when KAFKA_
 referrals_app = typer.Typer(help="The referrals service's projections.", no_args_is_help=True)
 app.add_typer(infra_app, name="infra")
 app.add_typer(referrals_app, name="referrals")
+import_app = typer.Typer(help="Import a chapter's history from another tool's spreadsheets.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 SERVICES = tuple(SERVICE_PORTS)
 
@@ -199,6 +201,25 @@ def demo(seed: int = 7, live: Annotated[bool, typer.Option(help="keep recording 
 
     asyncio.run(run_demo(members_url=members_url, referrals_url=referrals_url, seed=seed, live=live,
                          weeks=weeks, admin_token=load_settings().admin_token))
+
+
+@import_app.command("slips")
+def import_slips_command(
+        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="slips file (.csv or .xlsx)")],
+        chapter: Annotated[str, typer.Option("--chapter", help="the chapter's id")],
+        roster: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                    help="roster file, imported first")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="report; record nothing")] = False,
+        members_url: str = "http://127.0.0.1:8001",
+        token: Annotated[str | None, typer.Option(envvar="REFNET_TOKEN",
+                                                  help="a leader's token (default: the admin token)")] = None) -> None:
+    """Import slips (and a roster) into a chapter through the members API; see docs/import.md.
+    Exits 1 when a row was refused (each refusal is printed with its row number and reason)."""
+    from infra.import_command import import_slips, refused_rows
+
+    job = import_slips(file, chapter, roster=roster, dry_run=dry_run, members_url=members_url, token=token,
+                       echo=typer.echo)
+    raise typer.Exit(1 if refused_rows(job) else 0)
 
 
 @app.command("docs")

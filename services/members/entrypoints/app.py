@@ -10,7 +10,13 @@ from fastapi.responses import JSONResponse
 
 from services.members.domain.errors import DomainError, InvalidField
 from services.members.domain.events import members_events
-from services.members.entrypoints import routes_chapters, routes_meetings, routes_referrals, routes_slips
+from services.members.entrypoints import (
+    routes_chapters,
+    routes_imports,
+    routes_meetings,
+    routes_referrals,
+    routes_slips,
+)
 from services.members.entrypoints.deps import make_authenticate, utc_now
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
@@ -55,6 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Database reachable, last event-store position and how far the Kafka relay has published."""
         return await service.health()
 
-    for module in (routes_chapters, routes_referrals, routes_slips, routes_meetings):
+    for module in (routes_chapters, routes_referrals, routes_slips, routes_meetings, routes_imports):
         app.include_router(module.router)
     return app
