@@ -7,7 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
+import pytest
 
+from services.referrals.adapters import projection as projection_module
 from services.referrals.adapters.schema import DATA_TABLES
 from services.referrals.service_layer.rebuild import rebuild
 from shared.settings import Settings
@@ -68,7 +70,11 @@ async def _table(conn: asyncpg.Connection, schema: str, table: str) -> set[tuple
     return {tuple(r) for r in await conn.fetch(f"SELECT * FROM {schema}.{table}")}
 
 
-async def test_rebuild_equals_live(settings: Settings) -> None:
+@pytest.mark.parametrize("copy_rows", [None, 1], ids=["default", "all-through-copy"])
+async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`copy_rows=1`: the rebuild writes every table through COPY and the staging tables (the path its
+    big batches take), the live consumer through arrays, and both must agree."""
     events = random_history(11)
     async with MembersFeed(settings) as feed, running_app(settings) as (app, client):
         half = len(events) // 2
@@ -80,6 +86,8 @@ async def test_rebuild_equals_live(settings: Settings) -> None:
         before = {path: (await client.get(path, params=params, headers=auth(settings.admin_token))).json()
                   for path in ("/chapters/c0/reciprocity", "/chapters/c1/conversion", "/chapters/c0/summary")}
         seen: list[int] = []
+        if copy_rows is not None:
+            monkeypatch.setattr(projection_module, "COPY_ROWS", copy_rows)
         result = await rebuild(settings, progress=lambda p: seen.append(p.events), drop_old=False)
         assert result["schema"] == "referrals_g2" and seen and result["events"] >= len(events)
         after = {path: (await client.get(path, params=params, headers=auth(settings.admin_token))).json()

@@ -10,7 +10,9 @@ batches read straight from Kafka, no derived events).
 
 from __future__ import annotations
 
+import re
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +23,7 @@ import asyncpg
 
 from services.referrals.adapters.schema import current_schema
 from services.referrals.domain.events import PairBecameOneSided, ReferralConverted, TrafficLightChanged
-from services.referrals.domain.reports import Activity, TrafficLightScheme, default_window, score
+from services.referrals.domain.reports import Activity, Score, TrafficLightScheme, default_window, score
 from shared.consumer import Delivered
 from shared.event_store import EventStore, NewEvent
 from shared.events import split_type
@@ -64,8 +66,46 @@ def _latest(rows: Iterable[tuple[Any, ...]], key: Callable[[tuple[Any, ...]], An
     return list(best.values())
 
 
+_UNNEST = re.compile(r"unnest\(((?:\$\d+::[a-z]+\[\],?\s*)+)\)")
+COPY_ROWS = 2000
+"""From this many rows on, `upsert` goes through COPY (a rebuild's batches; the live ones stay below)."""
+
+
+async def upsert(conn: asyncpg.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run `sql`, whose row source is `unnest($1::type[], ..., $n::type[])`, for these rows. A small batch
+    passes them as n arrays (one round trip). A big one is COPYed (binary) into a temporary staging table
+    that stands in for the `unnest(...)`: far cheaper on both sides than arrays of 20,000 values, each
+    checked and encoded one by one."""
+    match = _UNNEST.search(sql)
+    assert match is not None, sql
+    types = re.findall(r"::([a-z]+)\[\]", match[1])
+    if len(rows) < COPY_ROWS:
+        await conn.execute(sql, *_columns(rows, len(types)))
+        return
+    stage = f"_stage_{zlib.crc32(','.join(types).encode()):08x}"
+    await conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ("
+                       + ", ".join(f"c{i} {t}" for i, t in enumerate(types)) + ")")
+    await conn.copy_records_to_table(stage, records=rows)
+    await conn.execute(f"{sql[:match.start()]}{stage}{sql[match.end():]}; TRUNCATE {stage}")
+
+
 def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+_DERIVE = """UPDATE referrals r SET status = s.status, accepted_on = s.accepted_on,
+       contacted_on = s.contacted_on, won_on = s.won_on, closed_on = s.closed_on,
+       last_step_on = s.last_step_on{emitted}
+   FROM (SELECT referral_id,
+                (array_agg(to_status ORDER BY occurred_on DESC, seq DESC))[1] AS status,
+                min(occurred_on) FILTER (WHERE to_status IN ('accepted', 'contacted', 'won', 'lost'))
+                    AS accepted_on,
+                min(occurred_on) FILTER (WHERE to_status IN ('contacted', 'won')) AS contacted_on,
+                min(occurred_on) FILTER (WHERE to_status = 'won') AS won_on,
+                min(occurred_on) FILTER (WHERE to_status IN ('won', 'lost', 'declined')) AS closed_on,
+                max(occurred_on) AS last_step_on
+         FROM referral_steps {steps} GROUP BY referral_id) s
+   WHERE r.referral_id = s.referral_id"""
 
 
 class ReferralsProjection:
@@ -122,12 +162,12 @@ class ReferralsProjection:
         rows = _latest(((f.data["chapter_id"], f.data["chapter_name"], f.data["city"], f.data["region"],
                          f.data["currency"], f.data["timezone"], _d(f.data["founded_on"]), f.sequence)
                         for f in facts), key=lambda r: r[0])
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO chapters SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
                    $5::text[], $6::text[], $7::date[])
                ON CONFLICT (chapter_id) DO UPDATE SET chapter_name = excluded.chapter_name, city = excluded.city,
                    region = excluded.region, currency = excluded.currency, timezone = excluded.timezone,
-                   founded_on = excluded.founded_on""", *_columns([r[:7] for r in rows], 7))
+                   founded_on = excluded.founded_on""", [r[:7] for r in rows])
 
     async def _member_joined(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str],
                              *_: Any) -> None:
@@ -135,7 +175,7 @@ class ReferralsProjection:
                          f.data["category"], f.data.get("role") or "member", _d(f.data["joined_on"]), f.sequence)
                         for f in facts), key=lambda r: r[0])
         members.update(r[0] for r in rows)
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO members (member_id, chapter_id, member_name, business, category, role, joined_on,
                                     role_seq)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
@@ -144,35 +184,34 @@ class ReferralsProjection:
                    member_name = excluded.member_name, business = excluded.business, category = excluded.category,
                    joined_on = excluded.joined_on,
                    role = CASE WHEN members.role_seq > excluded.role_seq THEN members.role ELSE excluded.role END,
-                   role_seq = greatest(members.role_seq, excluded.role_seq)""", *_columns(rows, 8))
+                   role_seq = greatest(members.role_seq, excluded.role_seq)""", rows)
 
     async def _role_assigned(self, conn: asyncpg.Connection, facts: list[Fact], *_: Any) -> None:
         rows = _latest(((f.data["member_id"], f.data["chapter_id"], f.data["role"], f.sequence) for f in facts),
                        key=lambda r: r[0])
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO members (member_id, chapter_id, role, role_seq)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
                ON CONFLICT (member_id) DO UPDATE SET role = excluded.role, role_seq = excluded.role_seq
-               WHERE members.role_seq < excluded.role_seq""", *_columns(rows, 4))
+               WHERE members.role_seq < excluded.role_seq""", rows)
 
     async def _member_left(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str], *_: Any) -> None:
         rows = _latest(((f.data["member_id"], f.data["chapter_id"], _d(f.data["left_on"]),
                          bool(f.data.get("dropped")), f.sequence) for f in facts), key=lambda r: r[0])
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO members (member_id, chapter_id, left_on, dropped)
                SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bool[])
                ON CONFLICT (member_id) DO UPDATE SET left_on = excluded.left_on, dropped = excluded.dropped""",
-            *_columns([r[:4] for r in rows], 4))
+            [r[:4] for r in rows])
 
     async def _membership_renewed(self, conn: asyncpg.Connection, facts: list[Fact], *_: Any) -> None:
         rows = _latest(((f.data["member_id"], f.data["chapter_id"], _d(f.data["renewed_until"]), f.sequence)
                         for f in facts), key=lambda r: r[0])
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO members (member_id, chapter_id, renewed_until)
                SELECT * FROM unnest($1::text[], $2::text[], $3::date[])
                ON CONFLICT (member_id) DO UPDATE SET renewed_until =
-                   greatest(members.renewed_until, excluded.renewed_until)""",
-            *_columns([r[:3] for r in rows], 3))
+                   greatest(members.renewed_until, excluded.renewed_until)""", [r[:3] for r in rows])
 
     # --- referrals and closed business --------------------------------------------------------------
 
@@ -185,14 +224,14 @@ class ReferralsProjection:
             referrals.add(r[0])
             members.add(r[2])
             pairs.add((r[1], r[2], r[3]))
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO referrals (referral_id, chapter_id, giver_id, receiver_id, referral_type, temperature,
                                       given_on, seq)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
                                     $7::date[], $8::bigint[])
                ON CONFLICT (referral_id) DO UPDATE SET referral_type = excluded.referral_type,
                    temperature = excluded.temperature, given_on = excluded.given_on, seq = excluded.seq,
-                   giver_id = excluded.giver_id, receiver_id = excluded.receiver_id""", *_columns(rows, 8))
+                   giver_id = excluded.giver_id, receiver_id = excluded.receiver_id""", rows)
 
     async def _referral_status_changed(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str],
                                        referrals: set[str], *_: Any) -> None:
@@ -203,30 +242,24 @@ class ReferralsProjection:
                           f.sequence) for f in facts), key=lambda r: r[0])
         referrals.update(r[0] for r in stubs)
         # A step may arrive before its referral: a stub row, completed when the referral arrives.
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO referrals (referral_id, chapter_id, giver_id, receiver_id)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-               ON CONFLICT (referral_id) DO NOTHING""", *_columns([r[:4] for r in stubs], 4))
-        await conn.execute(
+               ON CONFLICT (referral_id) DO NOTHING""", [r[:4] for r in stubs])
+        await upsert(conn,
             """INSERT INTO referral_steps SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-                   $5::text[], $6::date[], $7::bigint[]) ON CONFLICT (event_id) DO NOTHING""", *_columns(steps, 7))
+                   $5::text[], $6::date[], $7::bigint[]) ON CONFLICT (event_id) DO NOTHING""", steps)
 
     async def _derive_referrals(self, conn: asyncpg.Connection, ids: list[str]) -> None:
         """Status and milestone dates from the whole step history, so step order of arrival is irrelevant."""
-        await conn.execute(
-            """UPDATE referrals r SET status = s.status, accepted_on = s.accepted_on,
-                   contacted_on = s.contacted_on, won_on = s.won_on, closed_on = s.closed_on,
-                   last_step_on = s.last_step_on
-               FROM (SELECT referral_id,
-                            (array_agg(to_status ORDER BY occurred_on DESC, seq DESC))[1] AS status,
-                            min(occurred_on) FILTER (WHERE to_status IN ('accepted', 'contacted', 'won', 'lost'))
-                                AS accepted_on,
-                            min(occurred_on) FILTER (WHERE to_status IN ('contacted', 'won')) AS contacted_on,
-                            min(occurred_on) FILTER (WHERE to_status = 'won') AS won_on,
-                            min(occurred_on) FILTER (WHERE to_status IN ('won', 'lost', 'declined')) AS closed_on,
-                            max(occurred_on) AS last_step_on
-                     FROM referral_steps WHERE referral_id = ANY($1::text[]) GROUP BY referral_id) s
-               WHERE r.referral_id = s.referral_id""", ids)
+        await conn.execute(_DERIVE.format(steps="WHERE referral_id = ANY($1::text[])", emitted=""), ids)
+
+    async def derive_all(self, conn: asyncpg.Connection) -> None:
+        """A rebuild's deferred derivation, in one pass over the whole generation (it holds only replayed
+        facts): status and milestones, and conversions marked as announced (a rebuild announces nothing)."""
+        self.deferred.clear()
+        await conn.execute(_DERIVE.format(steps="", emitted=", converted_emitted = r.converted_emitted"
+                                          " OR (s.status = 'won' AND r.given_on IS NOT NULL)"))
 
     async def _conversions(self, conn: asyncpg.Connection, ids: list[str]) -> None:
         rows = await conn.fetch(
@@ -251,7 +284,7 @@ class ReferralsProjection:
                          f.data["thanked_member_id"], Decimal(str(f.data["amount"])), f.data["currency"],
                          f.data["business_kind"], f.data["referral_type"], f.data.get("referral_id"),
                          _d(f.data["occurred_on"]), f.sequence) for f in facts), key=lambda r: r[0])
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO closed_business (closed_business_id, chapter_id, reported_by, thanked_member_id, amount,
                                             currency, business_kind, referral_type, referral_id, occurred_on)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[],
@@ -260,7 +293,7 @@ class ReferralsProjection:
                    thanked_member_id = excluded.thanked_member_id, amount = excluded.amount,
                    currency = excluded.currency, business_kind = excluded.business_kind,
                    referral_type = excluded.referral_type, referral_id = excluded.referral_id,
-                   occurred_on = excluded.occurred_on""", *_columns([r[:10] for r in rows], 10))
+                   occurred_on = excluded.occurred_on""", [r[:10] for r in rows])
 
     async def _closed_business_confirmed(self, conn: asyncpg.Connection, facts: list[Fact], *_: Any) -> None:
         await self._cb_mark(conn, facts, "confirmed_on")
@@ -271,11 +304,10 @@ class ReferralsProjection:
     async def _cb_mark(self, conn: asyncpg.Connection, facts: list[Fact], column: str) -> None:
         rows = _latest(((f.data["closed_business_id"], f.data["chapter_id"], _d(f.data["occurred_on"]), f.sequence)
                         for f in facts), key=lambda r: r[0])
-        await conn.execute(
+        await upsert(conn,
             f"""INSERT INTO closed_business (closed_business_id, chapter_id, {column})
                 SELECT * FROM unnest($1::text[], $2::text[], $3::date[])
-                ON CONFLICT (closed_business_id) DO UPDATE SET {column} = excluded.{column}""",
-            *_columns([r[:3] for r in rows], 3))
+                ON CONFLICT (closed_business_id) DO UPDATE SET {column} = excluded.{column}""", [r[:3] for r in rows])
 
     # --- meetings -----------------------------------------------------------------------------------
 
@@ -284,11 +316,11 @@ class ReferralsProjection:
         rows = _latest(((f.data["member_id"], _d(f.data["meeting_date"]), f.data["chapter_id"], f.data["mark"],
                          f.sequence) for f in facts), key=lambda r: (r[0], r[1]))
         members.update(r[0] for r in rows)
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO attendance SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[],
                    $5::bigint[])
                ON CONFLICT (member_id, meeting_date) DO UPDATE SET mark = excluded.mark, seq = excluded.seq
-               WHERE attendance.seq < excluded.seq""", *_columns(rows, 5))
+               WHERE attendance.seq < excluded.seq""", rows)
 
     async def _one_to_one_recorded(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str],
                                    *_: Any) -> None:
@@ -299,18 +331,17 @@ class ReferralsProjection:
                          _d(f.data["occurred_on"]), f.sequence))
             members.update((a, b))
         rows = _latest(rows, key=lambda r: r[0])
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO one_to_ones SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-                   $5::text[], $6::date[]) ON CONFLICT (one_to_one_id) DO NOTHING""",
-            *_columns([r[:6] for r in rows], 6))
+                   $5::text[], $6::date[]) ON CONFLICT (one_to_one_id) DO NOTHING""", [r[:6] for r in rows])
 
     async def _ceu_recorded(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str], *_: Any) -> None:
         rows = _latest(((f.data["ceu_id"], f.data["chapter_id"], f.data["member_id"], int(f.data.get("credits", 1)),
                          _d(f.data["occurred_on"]), f.sequence) for f in facts), key=lambda r: r[0])
         members.update(r[2] for r in rows)
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO ceus SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::date[])
-               ON CONFLICT (ceu_id) DO NOTHING""", *_columns([r[:5] for r in rows], 5))
+               ON CONFLICT (ceu_id) DO NOTHING""", [r[:5] for r in rows])
 
     async def _visitor(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str], column: str) -> None:
         rows = _latest(((f.data["visitor_id"], f.data["chapter_id"], f.data["invited_by"],
@@ -318,13 +349,12 @@ class ReferralsProjection:
                         for f in facts), key=lambda r: r[0])
         members.update(r[2] for r in rows)
         name_sql = "coalesce(excluded.visitor_name, visitors.visitor_name)"
-        await conn.execute(
+        await upsert(conn,
             f"""INSERT INTO visitors (visitor_id, chapter_id, invited_by, visitor_name, {column}, member_id)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[])
                 ON CONFLICT (visitor_id) DO UPDATE SET visitor_name = {name_sql},
                     {column} = least(visitors.{column}, excluded.{column}),
-                    member_id = coalesce(excluded.member_id, visitors.member_id)""",
-            *_columns([r[:6] for r in rows], 6))
+                    member_id = coalesce(excluded.member_id, visitors.member_id)""", [r[:6] for r in rows])
 
     async def _visitor_invited(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str],
                                *_: Any) -> None:
@@ -353,18 +383,21 @@ class ReferralsProjection:
         previous = {r["member_id"]: r["colour"] for r in await conn.fetch(
             "SELECT member_id, colour FROM lights WHERE member_id = ANY($1::text[])", list(activities))}
         rows, events = [], []
+        scored: dict[Activity, Score] = {}  # many members share the same counts (a rebuild scores them all)
         for member_id, (chapter_id, activity) in activities.items():
-            result = score(activity, self.scheme)
+            result = scored.get(activity)
+            if result is None:
+                result = scored[activity] = score(activity, self.scheme)
             rows.append((member_id, chapter_id, result.colour, result.score, end))
             before = previous.get(member_id)
             if emit and before is not None and before != result.colour:
                 events.append((chapter_id, f"member-{member_id}", TrafficLightChanged(
                     chapter_id=chapter_id, member_id=member_id, from_colour=before, to_colour=result.colour,
                     score=result.score, points=result.points, window_from=start, as_of=end)))
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO lights SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::date[])
                ON CONFLICT (member_id) DO UPDATE SET colour = excluded.colour, score = excluded.score,
-                   as_of = excluded.as_of""", *_columns(rows, 5))
+                   as_of = excluded.as_of""", rows)
         if events:
             await emit_events(conn, events, key=lambda e: f"{e.member_id}|{e.as_of}|{e.from_colour}|{e.to_colour}")
 
@@ -397,10 +430,9 @@ class ReferralsProjection:
                 events.append((r["chapter_id"], f"pair-{r['a']}-{r['b']}", PairBecameOneSided(
                     chapter_id=r["chapter_id"], giver_id=r["a"], receiver_id=r["b"], given=r["given"],
                     received=r["received"], window_from=start, as_of=end)))
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO pair_states SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])
-               ON CONFLICT (giver_id, receiver_id) DO UPDATE SET one_sided = excluded.one_sided""",
-            *_columns(states, 4))
+               ON CONFLICT (giver_id, receiver_id) DO UPDATE SET one_sided = excluded.one_sided""", states)
         if events:
             await emit_events(conn, events, key=lambda e: f"{e.giver_id}|{e.receiver_id}|{e.as_of}")
 
@@ -410,16 +442,15 @@ class ReferralsProjection:
             for chapter in (f.chapter_id, ""):
                 seq, time, count = last.get(chapter, (0, "", 0))
                 last[chapter] = (f.sequence, f.time, count + 1) if f.sequence > seq else (seq, time, count + 1)
-        await conn.execute("INSERT INTO applied_sequences SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
-                           [f.sequence for f in facts])
+        await upsert(conn, "INSERT INTO applied_sequences SELECT * FROM unnest($1::bigint[]) ON CONFLICT DO NOTHING",
+                     [(f.sequence,) for f in facts])
         rows = [(c, s, datetime.fromisoformat(t) if t else None, n) for c, (s, t, n) in last.items()]
-        await conn.execute(
+        await upsert(conn,
             """INSERT INTO progress SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::bigint[])
                ON CONFLICT (chapter_id) DO UPDATE SET events = progress.events + excluded.events,
                    last_time = CASE WHEN excluded.last_sequence > progress.last_sequence THEN excluded.last_time
                                     ELSE progress.last_time END,
-                   last_sequence = greatest(progress.last_sequence, excluded.last_sequence)""",
-            *_columns(rows, 4))
+                   last_sequence = greatest(progress.last_sequence, excluded.last_sequence)""", rows)
 
 
 async def member_activity(conn: asyncpg.Connection, member_ids: list[str] | None, start: date, end: date,

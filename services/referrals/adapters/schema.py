@@ -10,49 +10,34 @@ TABLES = """
 CREATE TABLE chapters (
     chapter_id TEXT PRIMARY KEY, chapter_name TEXT, city TEXT, region TEXT, currency TEXT, timezone TEXT,
     founded_on DATE);
-CREATE INDEX ON chapters (region);
 CREATE TABLE members (
     member_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_name TEXT, business TEXT, category TEXT,
     role TEXT, role_seq BIGINT NOT NULL DEFAULT 0, joined_on DATE, left_on DATE, dropped BOOLEAN,
     renewed_until DATE);
-CREATE INDEX ON members (chapter_id);
 CREATE TABLE referrals (
     referral_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, giver_id TEXT NOT NULL, receiver_id TEXT NOT NULL,
     referral_type TEXT, temperature INT, given_on DATE, status TEXT NOT NULL DEFAULT 'given',
     accepted_on DATE, contacted_on DATE, won_on DATE, closed_on DATE, last_step_on DATE,
     converted_emitted BOOLEAN NOT NULL DEFAULT false, seq BIGINT);
-CREATE INDEX ON referrals (chapter_id, given_on);
-CREATE INDEX ON referrals (giver_id, given_on);
-CREATE INDEX ON referrals (receiver_id, given_on);
 CREATE TABLE referral_steps (
     event_id TEXT PRIMARY KEY, referral_id TEXT NOT NULL, from_status TEXT, to_status TEXT NOT NULL,
     reason TEXT, occurred_on DATE NOT NULL, seq BIGINT NOT NULL);
-CREATE INDEX ON referral_steps (referral_id);
 CREATE TABLE closed_business (
     closed_business_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, reported_by TEXT, thanked_member_id TEXT,
     amount NUMERIC(16, 2), currency TEXT, business_kind TEXT, referral_type TEXT, referral_id TEXT,
     occurred_on DATE, confirmed_on DATE, disputed_on DATE);
-CREATE INDEX ON closed_business (chapter_id, occurred_on);
-CREATE INDEX ON closed_business (referral_id);
 CREATE TABLE one_to_ones (
     one_to_one_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_a TEXT NOT NULL, member_b TEXT NOT NULL,
     mode TEXT, occurred_on DATE NOT NULL);
-CREATE INDEX ON one_to_ones (chapter_id, occurred_on);
-CREATE INDEX ON one_to_ones (member_a, occurred_on);
-CREATE INDEX ON one_to_ones (member_b, occurred_on);
 CREATE TABLE attendance (
     member_id TEXT NOT NULL, meeting_date DATE NOT NULL, chapter_id TEXT NOT NULL, mark TEXT NOT NULL,
     seq BIGINT NOT NULL, PRIMARY KEY (member_id, meeting_date));
-CREATE INDEX ON attendance (chapter_id, meeting_date);
 CREATE TABLE visitors (
     visitor_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, invited_by TEXT NOT NULL, visitor_name TEXT,
     invited_on DATE, attended_on DATE, applied_on DATE, became_member_on DATE, member_id TEXT);
-CREATE INDEX ON visitors (chapter_id);
-CREATE INDEX ON visitors (invited_by, attended_on);
 CREATE TABLE ceus (
     ceu_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_id TEXT NOT NULL, credits INT NOT NULL,
     occurred_on DATE NOT NULL);
-CREATE INDEX ON ceus (member_id, occurred_on);
 -- derived state (what the derived events compare against)
 CREATE TABLE lights (
     member_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, colour TEXT NOT NULL, score NUMERIC(5, 1) NOT NULL,
@@ -67,6 +52,25 @@ CREATE TABLE progress (
     events BIGINT NOT NULL DEFAULT 0);
 """
 
+# Secondary indexes: a rebuild creates them after the bulk load (cheaper than maintaining them row by row).
+INDEXES = """
+CREATE INDEX ON chapters (region);
+CREATE INDEX ON members (chapter_id);
+CREATE INDEX ON referrals (chapter_id, given_on);
+CREATE INDEX ON referrals (giver_id, given_on);
+CREATE INDEX ON referrals (receiver_id, given_on);
+CREATE INDEX ON referral_steps (referral_id);
+CREATE INDEX ON closed_business (chapter_id, occurred_on);
+CREATE INDEX ON closed_business (referral_id);
+CREATE INDEX ON one_to_ones (chapter_id, occurred_on);
+CREATE INDEX ON one_to_ones (member_a, occurred_on);
+CREATE INDEX ON one_to_ones (member_b, occurred_on);
+CREATE INDEX ON attendance (chapter_id, meeting_date);
+CREATE INDEX ON visitors (chapter_id);
+CREATE INDEX ON visitors (invited_by, attended_on);
+CREATE INDEX ON ceus (member_id, occurred_on);
+"""
+
 DATA_TABLES = ("chapters", "members", "referrals", "referral_steps", "closed_business", "one_to_ones",
                "attendance", "visitors", "ceus", "applied_sequences")
 
@@ -75,14 +79,24 @@ def schema_name(generation: int) -> str:
     return f"referrals_g{generation}"
 
 
-async def create_generation(conn: asyncpg.Connection, generation: int) -> str:
+async def create_generation(conn: asyncpg.Connection, generation: int, indexes: bool = True) -> str:
+    """A fresh, empty generation schema. `indexes=False` leaves out the secondary indexes (primary keys stay:
+    the upserts need them) for a bulk load; `create_indexes` adds them afterwards."""
     schema = schema_name(generation)
     async with conn.transaction():
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await conn.execute(f"CREATE SCHEMA {schema}")
         await conn.execute(f"SET LOCAL search_path TO {schema}, public")
         await conn.execute(TABLES)
+        if indexes:
+            await conn.execute(INDEXES)
     return schema
+
+
+async def create_indexes(conn: asyncpg.Connection, schema: str) -> None:
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+        await conn.execute(INDEXES)
 
 
 async def current_schema(conn: asyncpg.Connection | asyncpg.Pool) -> str:
