@@ -20,7 +20,7 @@ import asyncpg
 from shared.events import DomainEvent, split_type
 
 APPEND_LOCK = 7_345_002
-NOTIFY_CHANNEL = "refnet_events"
+NOTIFY_CHANNEL = "refnet_events"  # notified by a trigger on events (sql/003_notify_trigger.sql)
 
 
 class ConcurrencyError(Exception):
@@ -155,7 +155,6 @@ class EventStore:
             for event, stream, version, schema in zip(pending, cols["stream"], cols["version"], cols["schema"],
                                                       strict=True)
         ]
-        await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         return sorted(recorded, key=lambda e: e.position)
 
     async def read_stream(self, stream_id: str, conn: asyncpg.Connection | None = None) -> list[RecordedEvent]:

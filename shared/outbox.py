@@ -108,12 +108,16 @@ class OutboxRelay:
             except Exception as exc:
                 log.warning("outbox relay %s: %s; retrying in %.1fs", self.name, exc, backoff)
                 if listener is not None:
-                    with contextlib.suppress(Exception):
-                        await self.store.pool.release(listener)
+                    await self._release(listener)
                     listener = None
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
         if listener is not None:
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-                await self.store.pool.release(listener)
+            await self._release(listener)
+
+    async def _release(self, listener: asyncpg.Connection) -> None:
+        # pooled connections are not reset on release (shared.migrations), so stop listening first
+        with contextlib.suppress(Exception):
+            await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+        with contextlib.suppress(Exception):
+            await self.store.pool.release(listener)

@@ -131,3 +131,26 @@ async def test_relay_killed_mid_publish_resumes_without_losing_an_event(
     records = await read_topic(kafka_ready, topic, expected=total)
     ids = {headers_of(r)["ce_id"] for r in records}
     assert len(ids) == total  # republished events may appear twice; none is missing
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(pool: asyncpg.Pool, kafka_ready: str,
+                                                                     topic_prefix: str) -> None:
+    topic = f"{topic_prefix}.things"
+    producer = idempotent_producer(kafka_ready)
+    await producer.start()
+    relay = OutboxRelay(EventStore(pool), producer, lambda _e: topic, source="/refnet/test", poll_interval=60)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(1.0)  # the relay has made its first pass and now waits (up to 60 s)
+        [recorded] = await EventStore(pool).append("woken", 0, [thing(1)])
+        for _ in range(100):
+            if await relay.position() == recorded.position:
+                break
+            await asyncio.sleep(0.05)
+        assert await relay.position() == recorded.position, "the commit's NOTIFY should wake the relay"
+    finally:
+        stop.set()
+        relay._wake.set()
+        await asyncio.wait_for(task, 10)
+        await producer.stop()
