@@ -211,6 +211,9 @@ class Dispatcher:
             except Exception as exc:
                 log.warning("notifications dispatcher: %s", exc)
                 if listener is not None:
+                    # pooled connections are not reset on release: stop listening first
+                    with contextlib.suppress(Exception):
+                        await listener.remove_listener(db.WAKE_CHANNEL, self.wake)
                     with contextlib.suppress(Exception):
                         await self.pool.release(listener)
                     listener = None
