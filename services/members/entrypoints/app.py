@@ -18,6 +18,7 @@ from services.members.entrypoints import (
     routes_slips,
 )
 from services.members.entrypoints.deps import make_authenticate, utc_now
+from shared.http_errors import refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -63,4 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (routes_chapters, routes_referrals, routes_slips, routes_meetings, routes_imports):
         app.include_router(module.router)
+    refuse_unstorable_text(app)
     return app

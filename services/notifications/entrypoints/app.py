@@ -19,8 +19,10 @@ from services.notifications.entrypoints import routes
 from services.notifications.service_layer import timers
 from services.notifications.service_layer.dispatch import Dispatcher
 from services.notifications.service_layer.reactions import NotificationReactions
+from services.referrals.domain.events import referrals_events
 from shared.auth import authenticator
 from shared.events import EventRegistry
+from shared.http_errors import refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -44,15 +46,10 @@ def utc_now() -> datetime:
 
 
 def consumed_events() -> tuple[list[EventRegistry], EventRegistry]:
-    sources = [members_events]
+    sources = [members_events, referrals_events]
     registry = EventRegistry()
-    registry.include(members_events)
-    try:
-        from services.referrals.domain.events import referrals_events
-    except ImportError:  # pragma: no cover - the referrals service's contract is not in this checkout
-        return sources, registry
-    sources.append(referrals_events)
-    registry.include(referrals_events)
+    for source in sources:
+        registry.include(source)
     return sources, registry
 
 
@@ -100,6 +97,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
         return report
 
     app.include_router(routes.router)
+    refuse_unstorable_text(app)
     return app
 
 

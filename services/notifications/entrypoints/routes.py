@@ -11,13 +11,15 @@ import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import BaseModel, Field, HttpUrl, field_validator
 
+from services.members.domain.events import members_events
 from services.notifications.adapters import postgres as db
 from services.notifications.domain import kinds as k
 from services.notifications.domain.rendering import Context, summary
 from services.notifications.domain.unsubscribe import read_token
 from services.notifications.domain.webhooks import new_secret
+from services.referrals.domain.events import referrals_events
 from shared.auth import LEADER_ROLES, Principal
 
 router = APIRouter()
@@ -235,9 +237,22 @@ async def put_settings(request: Request, chapter_id: str, body: ChapterSettings,
 
 # --- webhooks -------------------------------------------------------------------------------------
 
+# what a subscription may name: every published type, with or without its .vN suffix, or '*'
+SUBSCRIBABLE = frozenset({"*"} | {name for registry in (members_events, referrals_events) for cls in registry
+                                  for name in (cls.name, cls.type_name())})
+
+
 class NewSubscription(BaseModel):
     url: HttpUrl
     event_types: list[str] = Field(min_length=1, description="event types (with or without .vN), or '*'")
+
+    @field_validator("event_types")
+    @classmethod
+    def known_types(cls, types: list[str]) -> list[str]:
+        unknown = [t for t in types if t not in SUBSCRIBABLE]
+        if unknown:
+            raise ValueError(f"unknown event type {unknown[0]!r}: see docs/events.md for the published types")
+        return types
 
 
 class Subscription(BaseModel):

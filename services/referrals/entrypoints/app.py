@@ -35,7 +35,7 @@ from services.referrals.domain.events import referrals_events
 from services.referrals.domain.reports import TrafficLightScheme, default_window
 from services.referrals.service_layer.queries import Reports
 from shared.auth import Principal, decode_token, is_revoked
-from shared.http_errors import invalid_field
+from shared.http_errors import invalid_field, refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -128,7 +128,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def window(from_: date | None, to: date | None) -> tuple[date, date]:
         start, end = default_window(date.today())
-        start, end = from_ or (start if to is None else default_window(to)[0]), to or end
+        try:
+            start, end = from_ or (start if to is None else default_window(to)[0]), to or end
+        except OverflowError:  # six months before 0001-01-01
+            raise invalid_field("query", "to", f"to ({to}) is too early for a six-month window") from None
         if start > end:
             raise invalid_field("query", "from", f"from ({start}) is after to ({end})")
         return start, end
@@ -284,4 +287,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return report
 
     app.include_router(router)
+    refuse_unstorable_text(app)
     return app
