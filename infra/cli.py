@@ -16,7 +16,7 @@ import httpx
 import typer
 
 from infra.local import external_servers, stack_for
-from infra.processes import read_pid, stop_pid
+from infra.processes import free_port, read_pid, stop_pid
 from shared.settings import SERVICE_PORTS, load_settings, service_port
 
 app = typer.Typer(help="refnet: event-sourced referral tracking for business-networking chapters.",
@@ -129,6 +129,12 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if "NOTIFICATIONS_SMTP_HOST" not in env:  # no mail server named: catch e-mail in a local folder
+            mail_port = free_port(8025)
+            env.update(NOTIFICATIONS_SMTP_HOST="127.0.0.1", NOTIFICATIONS_SMTP_PORT=str(mail_port))
+            procs["mailbox"] = subprocess.Popen(
+                [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)],
+                stdout=(logs / "mailbox.log").open("ab"), stderr=subprocess.STDOUT)
         for service in SERVICES:
             log = logs / f"{service}.log"
             procs[service] = subprocess.Popen(
@@ -142,6 +148,8 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
             url = f"http://127.0.0.1:{service_port(service)}"
             typer.echo(f"  {service:14} {url}   (API docs: {url}/docs)")
         typer.echo(f"  admin token    {load_settings().admin_token}", nl=True)
+        if "mailbox" in procs:
+            typer.echo(f"  e-mail         caught as .eml files in {stack.state / 'mail'}")
         sys.stdout.flush()
         if demo:
             _run_demo(env, live=False, weeks=demo_weeks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ def test_refnet_up_runs_the_services_with_a_demo_chapter_until_ctrl_c(settings: 
            "NOTIFICATIONS_DATABASE_URL": settings.service_database_url("notifications"),
            "REFNET_STATE_DIR": str(ROOT / ".refnet" / "test-up"), "PYTHONUNBUFFERED": "1",
            **{f"REFNET_{s.upper()}_PORT": str(p) for s, p in ports.items()}}
+    shutil.rmtree(ROOT / ".refnet" / "test-up", ignore_errors=True)
     proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "up", "--demo-weeks", "3"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output: list[str] = []
@@ -57,6 +59,13 @@ def test_refnet_up_runs_the_services_with_a_demo_chapter_until_ctrl_c(settings: 
             time.sleep(0.2)
         assert summary["summary"][0]["members"] == 25
         assert summary["summary"][0]["referrals"] == len(recorded)
+        mailbox = ROOT / ".refnet" / "test-up" / "mail"
+        for _ in range(150):  # the notifications service e-mails every new member a welcome
+            if len(list(mailbox.glob("*.eml"))) >= 25:
+                break
+            time.sleep(0.2)
+        mails = [p.read_text(errors="replace") for p in mailbox.glob("*.eml")]
+        assert sum("alice.adams@example.org" in m for m in mails) >= 1, f"{len(mails)} e-mails caught"
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
