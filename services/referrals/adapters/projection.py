@@ -437,14 +437,23 @@ class ReferralsProjection:
             await emit_events(conn, events, key=lambda e: f"{e.giver_id}|{e.receiver_id}|{e.as_of}")
 
     async def _progress(self, conn: asyncpg.Connection, facts: Sequence[Fact]) -> None:
-        last: dict[str, tuple[int, str, int]] = {}
+        if not facts:
+            return
+        last: dict[str, Fact] = {}  # per chapter, the first fact with the highest sequence
+        counts: dict[str, int] = {}
         for f in facts:
-            for chapter in (f.chapter_id, ""):
-                seq, time, count = last.get(chapter, (0, "", 0))
-                last[chapter] = (f.sequence, f.time, count + 1) if f.sequence > seq else (seq, time, count + 1)
-        await upsert(conn, "INSERT INTO applied_sequences SELECT * FROM unnest($1::bigint[]) ON CONFLICT DO NOTHING",
-                     [(f.sequence,) for f in facts])
-        rows = [(c, s, datetime.fromisoformat(t) if t else None, n) for c, (s, t, n) in last.items()]
+            chapter = f.chapter_id
+            counts[chapter] = counts.get(chapter, 0) + 1
+            best = last.get(chapter)
+            if best is None or f.sequence > best.sequence:
+                last[chapter] = f
+        overall = max(last.values(), key=lambda f: f.sequence)  # '' is the all-chapters row
+        rows = [(c, f.sequence, datetime.fromisoformat(f.time) if f.time else None, counts[c])
+                for c, f in last.items() if c != ""]
+        rows.append(("", overall.sequence, datetime.fromisoformat(overall.time) if overall.time else None,
+                     len(facts)))
+        await upsert(conn, "INSERT INTO applied_sequences SELECT * FROM unnest($1::bigint[])"
+                           " ON CONFLICT DO NOTHING", [(f.sequence,) for f in facts])
         await upsert(conn,
             """INSERT INTO progress SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::bigint[])
                ON CONFLICT (chapter_id) DO UPDATE SET events = progress.events + excluded.events,
