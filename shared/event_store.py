@@ -101,6 +101,10 @@ class EventStore:
         if conn is None:
             async with self.pool.acquire() as own, own.transaction():
                 return await self._append(own, appends)
+        if conn.is_in_transaction():
+            # the caller's transaction makes it atomic; a savepoint would cost two round trips while the
+            # append lock is held
+            return await self._append(conn, appends)
         async with conn.transaction():
             return await self._append(conn, appends)
 

@@ -201,3 +201,18 @@ async def test_only_leaders_import_and_a_bad_file_is_refused_whole(client: httpx
     other = await found(client, name="Elsewhere")
     assert (await client.post(f"/chapters/{other}/imports", headers=auth,
                               files={"file": csv_file})).status_code == 404
+
+
+async def test_a_retried_upload_with_the_same_idempotency_key_returns_the_first_job(
+        client: httpx.AsyncClient) -> None:
+    small = generate(seed=12, members=4, weeks=4)
+    chapter_id, auth = await leader(client)
+    headers = {**auth, "Idempotency-Key": "upload-1"}
+    files = {"roster": ("roster.csv", small.roster_csv())}
+    first = await client.post(f"/chapters/{chapter_id}/imports", files=files, headers=headers)
+    retry = await client.post(f"/chapters/{chapter_id}/imports", files=files, headers=headers)
+    other = await client.post(f"/chapters/{chapter_id}/imports", files=files,
+                              headers={**auth, "Idempotency-Key": "upload-2"})
+    assert first.status_code == retry.status_code == other.status_code == 202
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert other.headers["Location"] != first.headers["Location"]

@@ -18,7 +18,13 @@ from fastapi.responses import JSONResponse
 
 from services.members.adapters.slip_files import FileRefused, Sheet, read_roster, read_slips
 from services.members.domain.errors import DomainError, InvalidField, NotFound
-from services.members.entrypoints.deps import Caller, require_leader, service, visible_chapter
+from services.members.entrypoints.deps import (
+    Caller,
+    IdempotencyHeader,
+    require_leader,
+    service,
+    visible_chapter,
+)
 from services.members.service_layer.imports import ImportContext, ImportReport, import_history
 
 router = APIRouter(tags=["import of history"])
@@ -65,6 +71,15 @@ def _jobs(request: Request) -> dict[str, ImportJob]:
     return jobs
 
 
+def _by_key(request: Request) -> dict[tuple[str, str, str | None], str]:
+    """Idempotency-Key → the job it started (kept as long as the jobs are)."""
+    state = request.app.state
+    if not hasattr(state, "import_keys"):
+        state.import_keys = {}
+    keys: dict[tuple[str, str, str | None], str] = state.import_keys
+    return keys
+
+
 async def _read(upload: UploadFile | None, reader: Any, what: str) -> tuple[Sheet | None, str | None]:
     if upload is None:
         return None, None
@@ -87,12 +102,17 @@ async def start_import(request: Request, chapter_id: str, principal: Caller,
                                                                              "business, category, e-mail, "
                                                                              "joined date.")] = None,
                        dry_run: Annotated[bool, Query(description="Decide every row, record nothing.")] = False,
-                       ) -> JSONResponse:
+                       idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Import a chapter's history (leaders). Returns 202 with the job; follow it at `Location`.
     Each row is recorded through the same rules as a live slip; bad rows are reported, good rows recorded,
-    and the same file imported twice records nothing twice."""
+    and the same file imported twice records nothing twice. A retried upload with the same Idempotency-Key
+    returns the first job instead of starting another."""
     await visible_chapter(request, principal, chapter_id)
     await require_leader(request, principal, chapter_id)
+    retry_of = (principal.member_id or principal.role, chapter_id, idempotency_key)
+    if idempotency_key and (first := _jobs(request).get(_by_key(request).get(retry_of, ""))) is not None:
+        location = f"/chapters/{chapter_id}/imports/{first.job_id}"
+        return JSONResponse(first.body("none"), status_code=202, headers={"Location": location})
     if file is None and roster is None:
         raise InvalidField("file", "upload a slips file ('file') and/or a roster file ('roster')")
     slips_sheet, slips_name = await _read(file, read_slips, "file")
@@ -123,6 +143,8 @@ async def start_import(request: Request, chapter_id: str, principal: Caller,
             job.finished = time.monotonic()
 
     _jobs(request)[job.job_id] = job
+    if idempotency_key:
+        _by_key(request)[retry_of] = job.job_id
     job.task = asyncio.create_task(run(), name=job.job_id)
     location = f"/chapters/{chapter_id}/imports/{job.job_id}"
     return JSONResponse(job.body("none"), status_code=202, headers={"Location": location})
