@@ -131,7 +131,10 @@ class ReferralsProjection:
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         await self.apply_facts(conn, [fact_of(d) for d in events])
 
-    async def apply_facts(self, conn: asyncpg.Connection, facts: Sequence[Fact]) -> None:
+    async def apply_facts(self, conn: asyncpg.Connection, facts: Sequence[Fact],
+                          progress_of: Sequence[Fact] | None = None) -> None:
+        """Apply `facts` and record `progress_of` (default: the same facts) as applied. A rebuild splits a
+        batch over two connections by table and records the batch's progress on one of them."""
         schema = self.schema or await current_schema(conn)
         await conn.execute(f"SET LOCAL search_path TO {schema}, public")
         by_kind: dict[str, list[Fact]] = {}
@@ -154,7 +157,7 @@ class ReferralsProjection:
                 await self.update_lights(conn, sorted(touched_members), emit=True)
             if touched_pairs:
                 await self.update_pairs(conn, sorted(touched_pairs), emit=True)
-        await self._progress(conn, facts)
+        await self._progress(conn, facts if progress_of is None else progress_of)
 
     # --- chapters and members -----------------------------------------------------------------------
 

@@ -93,10 +93,24 @@ async def create_generation(conn: asyncpg.Connection, generation: int, indexes: 
     return schema
 
 
-async def create_indexes(conn: asyncpg.Connection, schema: str) -> None:
+def index_statements(tables: set[str] | None = None, skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """The secondary indexes' CREATE statements (of these tables, except those)."""
+    out = []
+    for line in INDEXES.strip().splitlines():
+        table = line.split(" ON ", 1)[1].split(" ", 1)[0]
+        if (tables is None or table in tables) and table not in skip:
+            out.append(line)
+    return out
+
+
+async def create_indexes(conn: asyncpg.Connection, schema: str, tables: set[str] | None = None,
+                         skip: set[str] | frozenset[str] = frozenset()) -> None:
+    statements = index_statements(tables, skip)
+    if not statements:
+        return
     async with conn.transaction():
         await conn.execute(f"SET LOCAL search_path TO {schema}, public")
-        await conn.execute(INDEXES)
+        await conn.execute("\n".join(statements))
 
 
 async def current_schema(conn: asyncpg.Connection | asyncpg.Pool) -> str:

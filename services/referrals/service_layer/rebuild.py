@@ -132,74 +132,103 @@ class _Fetched:
     records: int
 
 
-async def _read(consumer: AIOKafkaConsumer, parts: list[TopicPartition], queue: asyncio.Queue[Any]) -> None:
+REFERRAL_KINDS = frozenset({"referral-given", "referral-status-changed"})
+"""The facts one lane writes (tables referrals and referral_steps); the other lane writes the rest and the
+progress. Each table is only ever written by one lane, so batches reach every table in order."""
+
+
+async def _read(consumer: AIOKafkaConsumer, parts: list[TopicPartition], queues: list[asyncio.Queue[Any]]) -> None:
     """Producer half of the replay: fetch and decode the next batch while the previous one is written.
-    Fetches are unpacked and decoded in slices of `SLICE` records with a yield between, so the writer
-    gets the (single) Python thread back as soon as each of its statements returns."""
-    try:
-        ends = await consumer.end_offsets(parts)
-        remaining = {tp for tp in parts if await consumer.position(tp) < ends[tp]}
-        facts: list[Fact] = []
-        count = 0
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=500, max_records=SLICE)
-            for tp, records in batch.items():
-                end = ends[tp]
-                if records and records[-1].offset >= end:
-                    records = [r for r in records if r.offset < end]
-                facts += decode_records(records)
-                count += len(records)
-                if await consumer.position(tp) >= end:
-                    remaining.discard(tp)
-            if count >= BATCH or not remaining:
-                await queue.put(_Fetched(facts, count))
-                facts, count = [], 0
-            await asyncio.sleep(0)
-    except BaseException as exc:
-        await queue.put(exc)
-        raise
-    await queue.put(None)
+    Fetches are unpacked and decoded in slices of `SLICE` records with a yield between, so the writers
+    get the (single) Python thread back as soon as each of their statements returns."""
+    ends = await consumer.end_offsets(parts)
+    remaining = {tp for tp in parts if await consumer.position(tp) < ends[tp]}
+    facts: list[Fact] = []
+    count = 0
+    while remaining:
+        batch = await consumer.getmany(*remaining, timeout_ms=500, max_records=SLICE)
+        for tp, records in batch.items():
+            end = ends[tp]
+            if records and records[-1].offset >= end:
+                records = [r for r in records if r.offset < end]
+            facts += decode_records(records)
+            count += len(records)
+            if await consumer.position(tp) >= end:
+                remaining.discard(tp)
+        if count >= BATCH or not remaining:
+            item = _Fetched(facts, count)
+            for queue in queues:
+                await queue.put(item)
+            facts, count = [], 0
+        await asyncio.sleep(0)
+    for queue in queues:
+        await queue.put(None)
+
+
+async def _lane(pool: asyncpg.Pool, projection: ReferralsProjection, queue: asyncio.Queue[Any],
+                referrals: bool | None, on_batch: Callable[[_Fetched], None], timings: dict[str, float]) -> None:
+    """One writer: its share of every batch (referral facts, the others, or with None all of them and
+    the progress), in order, each batch in its own transaction."""
+    clock = time.perf_counter
+    name = {True: "referrals_lane", False: "other_lane", None: "writer"}[referrals]
+    async with pool.acquire() as conn:
+        while True:
+            t0 = clock()
+            item = await queue.get()
+            t1 = clock()
+            timings[f"{name}_waiting"] = timings.get(f"{name}_waiting", 0.0) + t1 - t0
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            share = item.facts if referrals is None else \
+                [f for f in item.facts if (f.kind in REFERRAL_KINDS) is referrals]
+            if share or not referrals:
+                async with conn.transaction():
+                    # a crashed rebuild is simply run again; the swap commits synchronously (and so
+                    # flushes everything before it)
+                    await conn.execute("SET LOCAL synchronous_commit TO off")
+                    await projection.apply_facts(conn, share, progress_of=[] if referrals else item.facts)
+            timings[f"{name}_writing"] = timings.get(f"{name}_writing", 0.0) + clock() - t1
+            if not referrals:  # the lane that records progress reports it
+                on_batch(item)
 
 
 async def _replay(consumer: AIOKafkaConsumer, parts: list[TopicPartition], pool: asyncpg.Pool,
                   projection: ReferralsProjection, progress: ProgressFn | None, counted: list[int],
-                  started: float, total: int, timings: dict[str, float] | None = None) -> int:
+                  started: float, total: int, timings: dict[str, float] | None = None,
+                  lanes: bool = True) -> int:
     """Read every partition up to its current end offset, applying big batches; returns events applied.
-    Reading and decoding (Python) overlap with writing (PostgreSQL): one batch in flight, one being read.
-    `timings` collects where the writer's time went: waiting for the reader, or writing."""
-    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=2)
-    reader = asyncio.create_task(_read(consumer, parts, queue))
-    applied = 0
+    Reading and decoding (Python) overlap with writing (PostgreSQL), and the writing is split over two
+    connections by table (PostgreSQL works on both at once). A rebuild does not need a batch to be one
+    transaction: nobody reads the new generation before the swap, and every write is an idempotent
+    upsert, so a crashed rebuild is simply run again. `timings` collects where each writer's time went.
+    `lanes=False` (after the swap, when derived events are announced and read other tables): one writer,
+    one transaction per batch, as the live consumer does."""
+    queues: list[asyncio.Queue[Any]] = [asyncio.Queue(maxsize=2) for _ in range(2 if lanes else 1)]
     timings = {} if timings is None else timings
-    clock = time.perf_counter
+    applied = [0]
+
+    def on_batch(item: _Fetched) -> None:
+        applied[0] += len(item.facts)
+        counted[0] += item.records
+        if progress:
+            progress(Progress(counted[0], max(total, counted[0]), time.perf_counter() - started))
+
+    writers = [_lane(pool, projection, queues[0], True, on_batch, timings),
+               _lane(pool, projection, queues[1], False, on_batch, timings)] if lanes else \
+        [_lane(pool, projection, queues[0], None, on_batch, timings)]
+    tasks = [asyncio.create_task(_read(consumer, parts, queues)), *map(asyncio.create_task, writers)]
     try:
-        async with pool.acquire() as conn:
-            while True:
-                t0 = clock()
-                item = await queue.get()
-                t1 = clock()
-                timings["waiting_for_reader"] = timings.get("waiting_for_reader", 0.0) + t1 - t0
-                if item is None:
-                    break
-                if isinstance(item, BaseException):
-                    raise item
-                if item.facts:
-                    async with conn.transaction():
-                        # a crashed rebuild is simply run again; the swap commits synchronously (and so
-                        # flushes everything before it)
-                        await conn.execute("SET LOCAL synchronous_commit TO off")
-                        await projection.apply_facts(conn, item.facts)
-                timings["writing"] = timings.get("writing", 0.0) + clock() - t1
-                applied += len(item.facts)
-                counted[0] += item.records
-                if progress:
-                    progress(Progress(counted[0], max(total, counted[0]), time.perf_counter() - started))
+        await asyncio.gather(*tasks)
     finally:
-        if not reader.done():
-            reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await reader
-    return applied
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+    return applied[0]
 
 
 @contextlib.contextmanager
@@ -248,17 +277,25 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             applied = await _replay(consumer, parts, pool, projection, progress, counted, started, total,
                                     timings) if parts else 0
         timings["replay"] = time.perf_counter() - started
-        # derived state as of now, without announcing it: milestones before the secondary indexes exist
-        # (no index to maintain for 40k updated rows), lights and pairs after (they look members up)
-        async with pool.acquire() as conn:
-            async with conn.transaction():
-                await conn.execute(f"SET LOCAL search_path TO {schema}, public")
-                await projection.derive_all(conn)
-            await create_indexes(conn, schema)
-            async with conn.transaction():
-                await conn.execute(f"SET LOCAL search_path TO {schema}, public")
-                await projection.update_lights(conn, None, emit=False)
-                await projection.update_pairs(conn, None, emit=False)
+        # derived state as of now, without announcing it. Two connections: the referrals' milestones are
+        # derived before their indexes exist (no index to maintain for every updated row) while the other
+        # tables' indexes are built; lights and pairs come last (they look members up by those indexes).
+        async def derive_then_index() -> None:
+            async with pool.acquire() as conn:
+                async with conn.transaction():
+                    await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+                    await projection.derive_all(conn)
+                await create_indexes(conn, schema, tables={"referrals"})
+
+        async def index_the_rest() -> None:
+            async with pool.acquire() as conn:
+                await create_indexes(conn, schema, skip={"referrals"})
+
+        await asyncio.gather(derive_then_index(), index_the_rest())
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+            await projection.update_lights(conn, None, emit=False)
+            await projection.update_pairs(conn, None, emit=False)
         replay_seconds = time.perf_counter() - started
         timings["finishing"] = replay_seconds - timings["replay"]
         async with pool.acquire() as conn, conn.transaction():
@@ -269,7 +306,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
         # what was published between the last read and the swap
         if parts:
             projection.emit = True
-            applied += await _replay(consumer, parts, pool, projection, None, counted, started, total)
+            applied += await _replay(consumer, parts, pool, projection, None, counted, started, total, lanes=False)
         if drop_old and row is not None:
             async with pool.acquire() as conn:
                 await conn.execute(f"DROP SCHEMA IF EXISTS {row['schema_name']} CASCADE")
