@@ -120,6 +120,9 @@ async def main(n: int) -> None:
         naive_rate = len(sample) / (time.perf_counter() - t0)
         await conn.close()
         print(f"rebuild: {result['events']} events in {result['seconds']:.2f}s = {batched:,.0f} events/s")
+        # where the time went: replay (reading+decoding overlapped with two writer lanes; a lane's
+        # "waiting" is time it had nothing to write) and finishing (milestones, indexes, lights)
+        print(f"  timings (s): {result['timings']}")
         print(f"naive one-event-per-transaction: {naive_rate:,.0f} events/s ({len(sample)} events)")
         print(f"speed-up: {batched / naive_rate:.1f}x   os.cpu_count() = {os.cpu_count()}")
     finally:
