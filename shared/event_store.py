@@ -161,12 +161,15 @@ class EventStore:
         ]
         return sorted(recorded, key=lambda e: e.position)
 
-    async def read_stream(self, stream_id: str, conn: asyncpg.Connection | None = None) -> list[RecordedEvent]:
-        query = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"
+    async def read_stream(self, stream_id: str, conn: asyncpg.Connection | None = None,
+                          after_version: int = 0) -> list[RecordedEvent]:
+        """The stream's events in version order (those after `after_version`, for a reader that has the rest)."""
+        query = (f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2"
+                 " ORDER BY stream_version")
         if conn is not None:
-            return [_recorded(r) for r in await conn.fetch(query, stream_id)]
+            return [_recorded(r) for r in await conn.fetch(query, stream_id, after_version)]
         async with self.pool.acquire() as own:
-            return [_recorded(r) for r in await own.fetch(query, stream_id)]
+            return [_recorded(r) for r in await own.fetch(query, stream_id, after_version)]
 
     async def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         async with self.pool.acquire() as conn:

@@ -4,6 +4,7 @@ read models and store the Idempotency-Key response, all in one commit (or none o
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -50,7 +51,7 @@ class UnitOfWork:
         """The chapter as the caller may see it: another chapter's (or no) chapter is not found."""
         if not self.principal.belongs_to(chapter_id):
             raise NotFound(f"no chapter {chapter_id}")
-        chapter = Chapter.load(chapter_id, await self.history(chapter_stream(chapter_id)))
+        chapter = Chapter.load(chapter_id, await CHAPTER_HISTORIES.read(self, chapter_stream(chapter_id)))
         if not chapter.exists:
             raise NotFound(f"no chapter {chapter_id}")
         return chapter
@@ -89,6 +90,32 @@ class UnitOfWork:
     async def stream_position(self, stream_id: str) -> int:
         return int(await self.conn.fetchval(
             "SELECT coalesce(max(position), 0) FROM events WHERE stream_id = $1", stream_id))
+
+
+class HistoryCache:
+    """Decoded events of the busiest streams (the chapters: every slip checks the roster), kept in memory.
+
+    Events never change once appended, so a cached prefix stays true; each read fetches only the events
+    after it, inside the caller's transaction, and the result is exactly what a full read would give."""
+
+    def __init__(self, capacity: int = 2000) -> None:
+        self.capacity = capacity
+        self._streams: OrderedDict[str, tuple[DomainEvent, ...]] = OrderedDict()
+
+    async def read(self, uow: UnitOfWork, stream_id: str) -> tuple[DomainEvent, ...]:
+        known = self._streams.get(stream_id, ())
+        newer = await uow.store.read_stream(stream_id, conn=uow.conn, after_version=len(known))
+        history = known + tuple(members_events.decode(e.type, e.data) for e in newer)
+        if uow.last_position is not None:
+            return history  # this transaction has appended: what it reads may yet roll back, so keep none of it
+        self._streams[stream_id] = history
+        self._streams.move_to_end(stream_id)
+        while len(self._streams) > self.capacity:
+            self._streams.popitem(last=False)
+        return history
+
+
+CHAPTER_HISTORIES = HistoryCache()
 
 
 @dataclass(frozen=True)
