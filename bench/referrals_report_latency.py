@@ -1,0 +1,289 @@
+"""Report latency: a 50-member chapter with five years of history, reports over HTTP.
+
+    KAFKA_BOOTSTRAP_SERVERS=localhost:9092 DATABASE_URL=postgresql://postgres@localhost:5432/postgres \
+        python -m bench.referrals_report_latency [requests-per-report] [other-chapters]
+
+History: five years of weekly meetings ending today for the measured chapter (50 seats, ~8 members leave
+and are replaced every year, so ~90 people over the years), plus `other-chapters` (default 9) chapters like
+it in the same database, so the tables hold a region's worth of rows and the indexes have to select. Each
+week: attendance for every member, referrals (some members mostly give, some mostly take, a few pairs trade
+only with each other), status steps (contacted, most of them won or lost), closed business for the won
+ones and some unlinked, one-to-ones, CEUs, visitors (some join). The events are the members service's own
+event models, loaded by a **direct batched load of the same projection** (`ReferralsProjection.apply_facts`,
+what the consumer runs) into the live generation, not through Kafka: this bench measures the reads.
+
+Then the referrals service runs as a process (uvicorn, as `refnet serve referrals` runs it) and a leader's
+token asks, one request at a time after a warm-up: the reciprocity report for the default window (last six
+months) and for all five years, a member's scorecard, the chapter summary. Prints p50/p90/p99/max per
+report and os.cpu_count(). Target: reciprocity p99 under 20 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.servers import drop_database, machine, servers
+from infra.processes import free_port
+from services.members.domain import events as m
+from services.referrals.adapters.projection import Fact, ReferralsProjection
+from services.referrals.adapters.schema import current_schema
+from services.referrals.entrypoints.app import SQL
+from shared.auth import issue_token
+from shared.events import DomainEvent
+from shared.migrations import open_database
+from shared.settings import with_database
+
+SEALED = m.SealedData(key_id="k", nonce="bm9uY2U=", ciphertext="c2VhbGVk")
+SEATS = 50
+YEARS = 5
+SECRET = "bench-signing-secret-of-at-least-32-bytes"
+ADMIN = "bench-admin-token"
+
+
+def chapter_history(cid: str, today: date, rng: random.Random) -> Iterator[DomainEvent]:
+    """Five years of one chapter, in the order the members service would have recorded it."""
+    start = today - timedelta(days=365 * YEARS)
+    yield m.ChapterFounded(chapter_id=cid, chapter_name=f"Chapter {cid}", city="Leeds", region="north",
+                           meeting_weekday="wednesday", meeting_time="07:00", timezone="Europe/London",
+                           currency="GBP", founded_on=start - timedelta(days=30))
+    serial = 0
+
+    def join(on: date, role: Any = "member") -> m.MemberJoined:
+        nonlocal serial
+        serial += 1
+        mid = f"{cid}-m{serial}"
+        return m.MemberJoined(chapter_id=cid, member_id=mid, member_name=f"Member {serial}",
+                              business=f"Business {serial}", category=f"Category {serial}",
+                              email=f"{mid}@example.org", role=role, joined_on=on)
+
+    active: list[str] = []
+    style: dict[str, str] = {}  # giver / taker / balanced
+    for i in range(SEATS):
+        joined = join(start - timedelta(days=rng.randrange(365)), role="president" if i == 0 else "member")
+        active.append(joined.member_id)
+        style[joined.member_id] = rng.choice(["giver", "taker", "balanced", "balanced", "balanced"])
+        yield joined
+    president = active[0]
+    pairs = [tuple(rng.sample(active[1:], 2)) for _ in range(3)]  # trade only with each other
+    n = 0
+    for week in range(52 * YEARS):
+        day = start + timedelta(days=7 * week)
+        if day > today:
+            break
+        if week % 7 == 3 and len(active) > 10:  # ~8 leave a year, replaced by a visitor who joins
+            leaver = rng.choice([a for a in active if a != president and not any(a in p for p in pairs)])
+            active.remove(leaver)
+            yield m.MemberLeft(chapter_id=cid, member_id=leaver, left_on=day, dropped=rng.random() < 0.3)
+            vid = f"{cid}-jv{week}"
+            inviter = rng.choice(active)
+            yield m.VisitorInvited(chapter_id=cid, visitor_id=vid, invited_by=inviter, visitor_name=vid,
+                                   occurred_on=day - timedelta(days=14))
+            yield m.VisitorAttended(chapter_id=cid, visitor_id=vid, invited_by=inviter,
+                                    occurred_on=day - timedelta(days=7))
+            joined = join(day)
+            active.append(joined.member_id)
+            style[joined.member_id] = rng.choice(["giver", "taker", "balanced"])
+            yield m.VisitorBecameMember(chapter_id=cid, visitor_id=vid, invited_by=inviter,
+                                        member_id=joined.member_id, occurred_on=day)
+            yield joined
+        for member in active:
+            yield m.AttendanceRecorded(chapter_id=cid, member_id=member, meeting_date=day,
+                                       mark=rng.choice("PPPPPPPPPPPPALMS"))
+        weights = [3.0 if style[a] == "giver" else 0.4 if style[a] == "taker" else 1.0 for a in active]
+        for _ in range(rng.randint(12, 35)):
+            n += 1
+            if rng.random() < 0.1:
+                giver, receiver = rng.choice(pairs)
+                if rng.random() < 0.5:
+                    giver, receiver = receiver, giver
+            else:
+                giver = rng.choices(active, weights)[0]
+                takers = [a for a in active if a != giver]
+                receiver = rng.choices(takers, [3.0 if style[a] == "taker" else 1.0 for a in takers])[0]
+            rid = f"{cid}-r{n}"
+            on = day - timedelta(days=rng.randrange(7))
+            yield m.ReferralGiven(chapter_id=cid, referral_id=rid, giver_id=giver, receiver_id=receiver,
+                                  referral_type=rng.choice(["inside", "outside", "outside", "tier-3"]),
+                                  temperature=rng.randint(1, 5), prospect=SEALED, occurred_on=on)
+            if rng.random() < 0.75:
+                contacted = on + timedelta(days=rng.randrange(6))
+                yield m.ReferralStatusChanged(chapter_id=cid, referral_id=rid, giver_id=giver,
+                                              receiver_id=receiver, from_status="given", to_status="contacted",
+                                              occurred_on=contacted)
+                outcome = rng.random()
+                if outcome < 0.4:
+                    won = contacted + timedelta(days=rng.randint(3, 60))
+                    yield m.ReferralStatusChanged(chapter_id=cid, referral_id=rid, giver_id=giver,
+                                                  receiver_id=receiver, from_status="contacted", to_status="won",
+                                                  occurred_on=won)
+                    yield m.ClosedBusinessReported(
+                        chapter_id=cid, closed_business_id=f"{rid}-cb", reported_by=receiver,
+                        thanked_member_id=giver, amount=Decimal(rng.randint(100, 20000)) + Decimal("0.50"),
+                        currency="GBP", business_kind="new", referral_type="outside", referral_id=rid,
+                        occurred_on=won)
+                elif outcome < 0.6:
+                    yield m.ReferralStatusChanged(chapter_id=cid, referral_id=rid, giver_id=giver,
+                                                  receiver_id=receiver, from_status="contacted", to_status="lost",
+                                                  occurred_on=contacted + timedelta(days=rng.randint(3, 60)))
+        for _ in range(rng.randint(3, 8)):  # closed business not linked to a referral
+            n += 1
+            a, b = rng.sample(active, 2)
+            yield m.ClosedBusinessReported(
+                chapter_id=cid, closed_business_id=f"{cid}-cb{n}", reported_by=a, thanked_member_id=b,
+                amount=Decimal(rng.randint(50, 3000)), currency="GBP", business_kind="repeat",
+                referral_type="outside", referral_id=None, occurred_on=day)
+        for _ in range(rng.randint(15, 35)):
+            n += 1
+            a, b = rng.sample(active, 2)
+            yield m.OneToOneRecorded(chapter_id=cid, one_to_one_id=f"{cid}-o{n}", member_ids=(a, b), reported_by=a,
+                                     mode=rng.choice(["in-person", "video"]), occurred_on=day)
+        for _ in range(rng.randint(5, 20)):
+            n += 1
+            yield m.CeuRecorded(chapter_id=cid, ceu_id=f"{cid}-e{n}", member_id=rng.choice(active),
+                                description="podcast", credits=rng.randint(1, 2), occurred_on=day)
+        for _ in range(rng.randint(0, 3)):
+            n += 1
+            inviter = rng.choice(active)
+            yield m.VisitorInvited(chapter_id=cid, visitor_id=f"{cid}-v{n}", invited_by=inviter,
+                                   visitor_name=f"Visitor {n}", occurred_on=day - timedelta(days=7))
+            yield m.VisitorAttended(chapter_id=cid, visitor_id=f"{cid}-v{n}", invited_by=inviter, occurred_on=day)
+
+
+async def load(url: str, chapters: list[str], today: date) -> tuple[int, dict[str, str], float]:
+    """Direct batched load into the live generation; returns (events, the first chapter's members, s)."""
+    pool = await open_database(url, SQL)
+    started = time.perf_counter()
+    members: dict[str, str] = {}
+    total = 0
+    try:
+        schema = await current_schema(pool)
+        projection = ReferralsProjection(emit=False, today=lambda: today)
+        sequence = 0
+        for index, cid in enumerate(chapters):
+            batch: list[Fact] = []
+            for event in chapter_history(cid, today, random.Random(index)):
+                sequence += 1
+                if index == 0 and isinstance(event, m.MemberJoined):
+                    members[event.member_id] = event.role
+                batch.append(Fact(kind=event.name.rsplit(".", 1)[-1], data=event.model_dump(mode="json"),
+                                  sequence=sequence, time=f"{today.isoformat()}T07:00:00+00:00", chapter_id=cid))
+                if len(batch) == 20_000:
+                    async with pool.acquire() as conn, conn.transaction():
+                        await projection.apply_facts(conn, batch)
+                    total += len(batch)
+                    batch = []
+            async with pool.acquire() as conn, conn.transaction():
+                await projection.apply_facts(conn, batch)
+            total += len(batch)
+            print(f"\r  loaded {index + 1}/{len(chapters)} chapters, {total} events", end="", flush=True)
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+            await projection.update_lights(conn, None, emit=False)
+        async with pool.acquire() as conn:
+            await conn.execute("VACUUM ANALYZE")  # as autovacuum would have by now
+        print()
+    finally:
+        await pool.close()
+    return total, members, time.perf_counter() - started
+
+
+def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "referrals", "--port", str(port)],
+                            env=env, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+async def _healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise RuntimeError(f"the referrals service exited with {proc.returncode}")
+            try:
+                if (await client.get(f"{url}/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def _quantiles(samples: list[float]) -> str:
+    samples = sorted(samples)
+    q = statistics.quantiles(samples, n=100)
+    return (f"p50 {q[49] * 1000:6.1f} ms  p90 {q[89] * 1000:6.1f} ms  p99 {q[98] * 1000:6.1f} ms  "
+            f"max {samples[-1] * 1000:6.1f} ms")
+
+
+async def main(requests: int, others: int) -> None:
+    kafka, server = servers()
+    prefix = f"bench{uuid.uuid4().hex[:6]}"
+    url = with_database(server, f"{prefix}_referrals")
+    today = date.today()
+    chapters = [f"{prefix}c{i}" for i in range(others + 1)]
+    try:
+        print(f"report latency: a {SEATS}-member chapter, {YEARS} years of history, {others} other chapters "
+              f"({machine()}; os.cpu_count() = {os.cpu_count()})")
+        events, members, seconds = await load(url, chapters, today)
+        print(f"  history: {events} events (direct batched load through ReferralsProjection.apply_facts, "
+              f"{events / seconds:,.0f} events/s incl. generation)")
+        env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server,
+               "REFNET_TOPIC_PREFIX": prefix, "REFERRALS_DATABASE_URL": url, "REFNET_ADMIN_TOKEN": ADMIN,
+               "REFNET_TOKEN_SECRET": SECRET}
+        port = free_port(18302)
+        proc = _serve(port, env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            await _healthy(base, proc)
+            cid = chapters[0]
+            president = next(mid for mid, role in members.items() if role == "president")
+            member = sorted(members)[10]
+            leader = {"Authorization": "Bearer " + issue_token(SECRET, member_id=president, chapter_id=cid,
+                                                               role="president")}
+            five_years = {"from": (today - timedelta(days=365 * YEARS)).isoformat(), "to": today.isoformat()}
+            cases = [
+                ("reciprocity, last 6 months", f"/chapters/{cid}/reciprocity", {}),
+                ("reciprocity, 5 years", f"/chapters/{cid}/reciprocity", five_years),
+                ("member scorecard", f"/chapters/{cid}/members/{member}/scorecard", {}),
+                ("chapter summary", f"/chapters/{cid}/summary", {}),
+            ]
+            async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+                for label, path, params in cases:
+                    first = await client.get(path, params=params, headers=leader)
+                    first.raise_for_status()
+                    for _ in range(20):  # warm-up: connections, prepared statements, caches
+                        await client.get(path, params=params, headers=leader)
+                    samples = []
+                    for _ in range(requests):
+                        t0 = time.perf_counter()
+                        r = await client.get(path, params=params, headers=leader)
+                        samples.append(time.perf_counter() - t0)
+                        assert r.status_code == 200, r.text[:200]
+                    body = first.json()
+                    size = (f"{len(body['members'])} members, {len(body['pairs'])} pairs"
+                            if "pairs" in body else f"{len(first.content)} bytes")
+                    print(f"  {label:28s} {_quantiles(samples)}   ({size})")
+            print("  target: reciprocity p99 < 20 ms (sequential requests, one client, server in its own process)")
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    finally:
+        await drop_database(url)
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:]]
+    asyncio.run(main(args[0] if args else 300, args[1] if len(args) > 1 else 9))
