@@ -59,6 +59,7 @@ CREATE INDEX ON members (chapter_id);
 CREATE INDEX ON referrals (chapter_id, given_on);
 CREATE INDEX ON referrals (giver_id, given_on);
 CREATE INDEX ON referrals (receiver_id, given_on);
+CREATE INDEX IF NOT EXISTS referrals_pair_idx ON referrals (giver_id, receiver_id, given_on);
 CREATE INDEX ON referral_steps (referral_id);
 CREATE INDEX ON closed_business (chapter_id, occurred_on);
 CREATE INDEX ON closed_business (referral_id);
@@ -111,6 +112,15 @@ async def create_indexes(conn: asyncpg.Connection, schema: str, tables: set[str]
     async with conn.transaction():
         await conn.execute(f"SET LOCAL search_path TO {schema}, public")
         await conn.execute("\n".join(statements))
+
+
+LATER_INDEXES = [line for line in INDEXES.splitlines() if "IF NOT EXISTS" in line]
+"""Indexes added after generations were first created: `ensure_indexes` adds them to an existing one."""
+
+
+async def ensure_indexes(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:
+    for statement in LATER_INDEXES:
+        await conn.execute(statement.replace(" ON ", f" ON {schema}.", 1))
 
 
 async def current_schema(conn: asyncpg.Connection | asyncpg.Pool) -> str:

@@ -26,11 +26,11 @@ from typing import Any
 
 import jwt
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from services.members.domain.events import members_events
 from services.referrals.adapters.projection import ReferralsProjection
-from services.referrals.adapters.schema import current_schema
+from services.referrals.adapters.schema import current_schema, ensure_indexes
 from services.referrals.domain.events import referrals_events
 from services.referrals.domain.reports import TrafficLightScheme, default_window
 from services.referrals.service_layer.queries import Reports
@@ -77,7 +77,9 @@ def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bo
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return Response(out.getvalue(), media_type="text/csv", headers=headers)
     body = {**report, "stale": stale}
-    return JSONResponse(json.loads(json.dumps(body, default=_json_default)), headers=headers)
+    # the bytes JSONResponse would send, encoded once (not dumped, parsed back and dumped again)
+    content = json.dumps(body, default=_json_default, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(content.encode("utf-8"), media_type="application/json", headers=headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service.lifespan(app):
-            await current_schema(service.pool)
+            await ensure_indexes(service.pool, await current_schema(service.pool))
             app.state.reports = Reports(service.pool, scheme)
             yield
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,9 @@ from services.referrals.adapters.schema import current_schema
 from services.referrals.domain.reports import TrafficLightScheme, ratio, reciprocity_index, score
 
 Report = dict[str, Any]
+
+# pure and mostly asked the same few questions (1 given, 0 back ...): Decimal arithmetic once per answer
+_index = functools.lru_cache(maxsize=1 << 16)(reciprocity_index)
 
 _CB = """SELECT thanked_member_id AS giver_id, reported_by AS receiver_id, amount FROM closed_business
          WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3 AND amount IS NOT NULL AND disputed_on IS NULL"""
@@ -92,15 +96,24 @@ class Reports:
                            coalesce(r.referrals, 0) AS referrals, coalesce(v.value, 0) AS value, r.last_on
                     FROM r FULL JOIN v ON r.giver_id = v.giver_id AND r.receiver_id = v.receiver_id
                     ORDER BY 1, 2""", chapter_id, start, end)
+            # dormant: pairs with one-to-ones in the window but no referral either way in it, and when they
+            # last exchanged one (two index descents on referrals_pair_idx per such pair)
             dormant = await conn.fetch(
                 """WITH o AS (SELECT member_a, member_b, count(*) AS one_to_ones, max(occurred_on) AS last_one_to_one
                               FROM one_to_ones WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3
-                              GROUP BY 1, 2)
-                   SELECT o.*, (SELECT max(given_on) FROM referrals r WHERE r.chapter_id = $1 AND r.given_on <= $3
-                                  AND ((r.giver_id = o.member_a AND r.receiver_id = o.member_b)
-                                       OR (r.giver_id = o.member_b AND r.receiver_id = o.member_a)))
-                                AS last_referral_on
-                   FROM o ORDER BY o.member_a, o.member_b""", chapter_id, start, end)
+                              GROUP BY 1, 2),
+                        w AS (SELECT DISTINCT giver_id, receiver_id FROM referrals
+                              WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3)
+                   SELECT o.*, greatest(
+                       (SELECT max(given_on) FROM referrals r WHERE r.giver_id = o.member_a
+                          AND r.receiver_id = o.member_b AND r.given_on <= $3 AND r.chapter_id = $1),
+                       (SELECT max(given_on) FROM referrals r WHERE r.giver_id = o.member_b
+                          AND r.receiver_id = o.member_a AND r.given_on <= $3 AND r.chapter_id = $1)
+                   ) AS last_referral_on
+                   FROM o LEFT JOIN w ab ON ab.giver_id = o.member_a AND ab.receiver_id = o.member_b
+                          LEFT JOIN w ba ON ba.giver_id = o.member_b AND ba.receiver_id = o.member_a
+                   WHERE ab.giver_id IS NULL AND ba.giver_id IS NULL
+                   ORDER BY o.member_a, o.member_b""", chapter_id, start, end)
             as_of = await self._as_of(conn, chapter_id)
         index = {(p["giver_id"], p["receiver_id"]): p for p in pairs}
         member_ids = [m["member_id"] for m in members]
@@ -111,23 +124,35 @@ class Reports:
                     known.add(m)
                     member_ids.append(m)
         info = {m["member_id"]: m for m in members}
+        # one pass over the pairs for every member's totals (not one pass per member)
+        given: dict[str, int] = dict.fromkeys(member_ids, 0)
+        received: dict[str, int] = dict.fromkeys(member_ids, 0)
+        value_given: dict[str, Decimal] = {m: Decimal(0) for m in member_ids}
+        value_received: dict[str, Decimal] = {m: Decimal(0) for m in member_ids}
+        gave_to: dict[str, set[str]] = {m: set() for m in member_ids}
+        got_from: dict[str, set[str]] = {m: set() for m in member_ids}
+        for p in pairs:
+            a, b, n, v = p["giver_id"], p["receiver_id"], p["referrals"], p["value"]
+            given[a] += n
+            received[b] += n
+            value_given[a] += v
+            value_received[b] += v
+            if n:
+                gave_to[a].add(b)
+                got_from[b].add(a)
         member_rows = []
         for m in member_ids:
-            given = sum(p["referrals"] for p in pairs if p["giver_id"] == m)
-            received = sum(p["referrals"] for p in pairs if p["receiver_id"] == m)
-            value_given = sum((p["value"] for p in pairs if p["giver_id"] == m), Decimal(0))
-            value_received = sum((p["value"] for p in pairs if p["receiver_id"] == m), Decimal(0))
-            gave_to = {p["receiver_id"] for p in pairs if p["giver_id"] == m and p["referrals"]}
-            got_from = {p["giver_id"] for p in pairs if p["receiver_id"] == m and p["referrals"]}
+            g, r, vg, vr = given[m], received[m], value_given[m], value_received[m]
             member_rows.append({
                 "member_id": m, "member_name": info[m]["member_name"] if m in info else None,
                 "business": info[m]["business"] if m in info else None,
-                "given": given, "received": received, "balance": given - received,
-                "index": reciprocity_index(given, received),
-                "value_given": value_given, "value_received": value_received,
-                "value_balance": value_given - value_received,
-                "value_index": reciprocity_index(value_given, value_received),
-                "gave_to": len(gave_to), "received_from": len(got_from), "breadth": len(gave_to | got_from),
+                "given": g, "received": r, "balance": g - r,
+                "index": _index(g, r),
+                "value_given": vg, "value_received": vr,
+                "value_balance": vg - vr,
+                "value_index": _index(vg, vr),
+                "gave_to": len(gave_to[m]), "received_from": len(got_from[m]),
+                "breadth": len(gave_to[m] | got_from[m]),
             })
         pair_rows = []
         for (a, b), p in index.items():
@@ -137,8 +162,8 @@ class Reports:
             pair_rows.append({
                 "giver_id": a, "receiver_id": b, "referrals": p["referrals"], "value": p["value"],
                 "referrals_back": back_n, "value_back": back_v,
-                "index": reciprocity_index(p["referrals"], back_n),
-                "value_index": reciprocity_index(p["value"], back_v),
+                "index": _index(p["referrals"], back_n),
+                "value_index": _index(p["value"], back_v),
                 "two_way": bool(p["referrals"] and back_n), "last_referral_on": p["last_on"],
             })
         two_way = sorted({tuple(sorted((r["giver_id"], r["receiver_id"]))) for r in pair_rows if r["two_way"]})
