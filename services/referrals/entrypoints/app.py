@@ -18,6 +18,7 @@ import contextlib
 import csv
 import io
 import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -80,6 +81,11 @@ def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bo
     # the bytes JSONResponse would send, encoded once (not dumped, parsed back and dumped again)
     content = json.dumps(body, default=_json_default, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return Response(content.encode("utf-8"), media_type="application/json", headers=headers)
+
+
+async def _render_async(report: Awaitable[dict[str, Any]], fmt: str | None, table: str | None,
+                        stale: bool) -> Response:
+    return render(await report, fmt, table, stale)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -147,6 +153,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router = APIRouter()
     Common = Callable[..., Awaitable[Response]]
 
+    # Rendered reports by (report, chapter, window, format, staleness, data version): dashboards refetch the
+    # same reports on every change and several leaders look at the same chapter; nothing is served for a
+    # version of the data other than the one it was computed from (see Reports.version).
+    rendered: OrderedDict[tuple[Any, ...], tuple[bytes, str | None, dict[str, str]]] = OrderedDict()
+
+    async def cached(key: tuple[Any, ...], rep: Reports, chapter_id: str,
+                     make: Callable[[], Awaitable[Response]]) -> Response:
+        key = (*key, await rep.version(chapter_id))
+        hit = rendered.get(key)
+        if hit is not None:
+            rendered.move_to_end(key)
+            return Response(hit[0], media_type=hit[1], headers=hit[2])
+        response = await make()
+        extra = {k: v for k, v in response.headers.items() if k in ("x-refnet-stale", "content-disposition")}
+        rendered[key] = (bytes(response.body), response.media_type, extra)
+        while len(rendered) > 256:
+            rendered.popitem(last=False)
+        return response
+
     def report_route(path: str, summary: str, leader: bool = True) -> Callable[[Common], Common]:
         def decorate(fn: Common) -> Common:
             router.get(path, summary=summary)(fn)
@@ -165,7 +190,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await chapter_for(chapter_id, who, rep)
         stale = await fresh(rep, min_position, wait_ms)
         start, end = window(from_, to)
-        return render(await rep.reciprocity(chapter_id, start, end), fmt_of(request, format), table, stale)
+        fmt = fmt_of(request, format)
+        return await cached(("reciprocity", chapter_id, start, end, fmt, table, stale), rep, chapter_id,
+                            lambda: _render_async(rep.reciprocity(chapter_id, start, end), fmt, table, stale))
 
     @report_route("/chapters/{chapter_id}/conversion", "Conversion by giver, receiver, pair and temperature")
     async def conversion(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
@@ -175,7 +202,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await chapter_for(chapter_id, who, rep)
         stale = await fresh(rep, min_position, wait_ms)
         start, end = window(from_, to)
-        return render(await rep.conversion(chapter_id, start, end), fmt_of(request, format), table, stale)
+        fmt = fmt_of(request, format)
+        return await cached(("conversion", chapter_id, start, end, fmt, table, stale), rep, chapter_id,
+                            lambda: _render_async(rep.conversion(chapter_id, start, end), fmt, table, stale))
 
     @report_route("/chapters/{chapter_id}/summary", "Chapter summary")
     async def summary(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
@@ -185,7 +214,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await chapter_for(chapter_id, who, rep)
         stale = await fresh(rep, min_position, wait_ms)
         start, end = window(from_, to)
-        return render(await rep.summary(chapter_id, start, end), fmt_of(request, format), table, stale)
+        fmt = fmt_of(request, format)
+        return await cached(("summary", chapter_id, start, end, fmt, table, stale), rep, chapter_id,
+                            lambda: _render_async(rep.summary(chapter_id, start, end), fmt, table, stale))
 
     @report_route("/chapters/{chapter_id}/traffic-lights", "Every member's scorecard (traffic lights)")
     async def traffic_lights(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),

@@ -51,6 +51,16 @@ class Reports:
                 "events": row["events"] if row else 0,
                 "all_chapters_sequence": total["last_sequence"] if total else 0}
 
+    async def version(self, chapter_id: str) -> tuple[Any, ...]:
+        """What a chapter's reports depend on: the live generation, and how far the chapter's (and all
+        chapters') events are applied. Every applied batch moves the progress of the chapters it touched,
+        so equal versions mean equal reports for the same window (two round trips, no transaction)."""
+        async with self.pool.acquire() as conn:
+            schema = await current_schema(conn)
+            rows = await conn.fetch(f"SELECT chapter_id, last_sequence, events FROM {schema}.progress"
+                                    " WHERE chapter_id = $1 OR chapter_id = '' ORDER BY chapter_id", chapter_id)
+        return (schema, *(tuple(r) for r in rows))
+
     async def chapter(self, chapter_id: str) -> dict[str, Any] | None:
         async with self._conn() as conn:
             row = await conn.fetchrow("SELECT * FROM chapters WHERE chapter_id = $1", chapter_id)
