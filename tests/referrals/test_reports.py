@@ -150,3 +150,33 @@ async def test_scripted_history_equals_hand_computed_and_replays_change_nothing(
         await wait_applied(client, "c9", marker, settings.admin_token)
         await asyncio.sleep(1.0)  # other topics' redeliveries are independent of the marker's topic
         await _check(client, leader)
+
+
+async def test_a_repeated_report_follows_new_events(settings: Settings) -> None:
+    """Reports are served from a rendered-report cache while the chapter's data stands still; an event of
+    the chapter (and only that) makes the next request compute afresh."""
+    async with MembersFeed(settings) as feed, running_app(settings) as (_app, client):
+        first = await feed.record(chapter(C), chapter("c2"), joined(C, "A", d(2024, 1, 1)),
+                                  joined(C, "B", d(2024, 1, 1)), joined("c2", "X", d(2024, 1, 1)),
+                                  joined("c2", "Y", d(2024, 1, 1)), referral(C, "r1", "A", "B", d(2024, 3, 1)))
+        await wait_applied(client, C, first, settings.admin_token)
+
+        async def given() -> tuple[int, int, int]:
+            r = await client.get(f"/chapters/{C}/reciprocity", params=H1, headers=auth(settings.admin_token))
+            s = await client.get(f"/chapters/{C}/summary", params=H1, headers=auth(settings.admin_token))
+            c = await client.get(f"/chapters/{C}/conversion", params=H1, headers=auth(settings.admin_token))
+            return (sum(m["given"] for m in r.json()["members"]), s.json()["summary"][0]["referrals"],
+                    c.json()["total"][0]["given"])
+
+        assert await given() == (1, 1, 1)
+        assert await given() == (1, 1, 1)  # the same answer again (from the cache)
+        other = await feed.record(referral("c2", "x1", "X", "Y", d(2024, 3, 1)))
+        await wait_applied(client, "c2", other, settings.admin_token)
+        assert await given() == (1, 1, 1)
+        more = await feed.record(referral(C, "r2", "B", "A", d(2024, 3, 2)))
+        await wait_applied(client, C, more, settings.admin_token)
+        assert await given() == (2, 2, 2)
+        late = await feed.record(step(C, "r2", "B", "A", "given", "won", d(2024, 3, 9)))
+        await wait_applied(client, C, late, settings.admin_token)
+        conversion = await client.get(f"/chapters/{C}/conversion", params=H1, headers=auth(settings.admin_token))
+        assert conversion.json()["total"][0]["won"] == 1
