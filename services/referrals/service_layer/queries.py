@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 
 from services.referrals.adapters.projection import member_activity
-from services.referrals.adapters.schema import current_schema
+from services.referrals.adapters.schema import PROJECTION, current_schema
 from services.referrals.domain.reports import TrafficLightScheme, ratio, reciprocity_index, score
 
 Report = dict[str, Any]
@@ -39,14 +39,18 @@ class Reports:
     async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection reading one generation consistently (repeatable read over the live schema)."""
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            schema = await current_schema(conn)
-            await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+            # the live generation and the search path to it in one round trip
+            if await conn.fetchval("SELECT set_config('search_path', schema_name || ', public', true)"
+                                   " FROM projection_generations WHERE name = $1", PROJECTION) is None:
+                schema = await current_schema(conn)
+                await conn.execute(f"SET LOCAL search_path TO {schema}, public")
             yield conn
 
     async def _as_of(self, conn: asyncpg.Connection, chapter_id: str) -> dict[str, Any]:
-        row = await conn.fetchrow("SELECT last_sequence, last_time, events FROM progress WHERE chapter_id = $1",
-                                  chapter_id)
-        total = await conn.fetchrow("SELECT last_sequence, last_time FROM progress WHERE chapter_id = ''")
+        rows = {r["chapter_id"]: r for r in await conn.fetch(
+            "SELECT chapter_id, last_sequence, last_time, events FROM progress WHERE chapter_id IN ($1, '')",
+            chapter_id)}
+        row, total = rows.get(chapter_id), rows.get("")
         return {"sequence": row["last_sequence"] if row else 0, "time": row["last_time"] if row else None,
                 "events": row["events"] if row else 0,
                 "all_chapters_sequence": total["last_sequence"] if total else 0}
