@@ -41,6 +41,12 @@ async def _healthy(url: str) -> None:
     raise TimeoutError(url)
 
 
+def _serve_members(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "members", "--port", str(port)],
+                            env=env, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
 async def run(rate: float, seconds: float, members: int, workers: int) -> None:
     kafka, server = servers()
     prefix = f"bench{uuid.uuid4().hex[:6]}"
@@ -48,9 +54,7 @@ async def run(rate: float, seconds: float, members: int, workers: int) -> None:
     port = free_port(18301)
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server, "REFNET_TOPIC_PREFIX": prefix,
            "MEMBERS_DATABASE_URL": database, "REFNET_ADMIN_TOKEN": ADMIN}
-    proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "members", "--port", str(port)],
-                            env=env, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = _serve_members(port, env)
     url = f"http://127.0.0.1:{port}"
     try:
         await _healthy(url)

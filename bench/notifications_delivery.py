@@ -47,8 +47,11 @@ def pct(values: list[float], q: float) -> float:
 async def run(burst: int) -> dict[str, Any]:
     kafka, server = servers()
     prefix = f"bench{uuid.uuid4().hex[:8]}"
-    urls = {f"{s.upper()}_DATABASE_URL": with_database(server, f"{prefix}_{s}") for s in ("members", "notifications")}
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=kafka, DATABASE_URL=server, REFNET_TOPIC_PREFIX=prefix, **urls)
+    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=kafka, DATABASE_URL=server, REFNET_TOPIC_PREFIX=prefix,
+                        MEMBERS_DATABASE_URL=with_database(server, f"{prefix}_members"),
+                        NOTIFICATIONS_DATABASE_URL=with_database(server, f"{prefix}_notifications"))
+    urls = {"MEMBERS_DATABASE_URL": settings.service_database_url("members"),
+            "NOTIFICATIONS_DATABASE_URL": settings.service_database_url("notifications")}
     arrivals: dict[str, float] = {}
 
     class TimedInbox(Inbox):
@@ -61,7 +64,7 @@ async def run(burst: int) -> dict[str, Any]:
     try:
         with smtp_server() as (plain_inbox, port), webhook_receiver() as receiver:
             inbox = TimedInbox()
-            plain_inbox.handle_DATA = inbox.handle_DATA  # type: ignore[method-assign]
+            plain_inbox.handle_DATA = inbox.handle_DATA
             receiver_: Receiver = receiver
             cfg = config(port, dispatch_interval=0.5, scheduler_interval=1.0)
             async with EventSource(settings, "members", members_events) as members, \
