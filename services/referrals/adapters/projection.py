@@ -54,6 +54,11 @@ def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _t(value: str | None) -> datetime | None:
+    """When the slip was recorded (the CloudEvent `time`)."""
+    return datetime.fromisoformat(value) if value else None
+
+
 def _latest(rows: Iterable[tuple[Any, ...]], key: Callable[[tuple[Any, ...]], Any],
             seq_index: int = -1) -> list[tuple[Any, ...]]:
     """One row per key (the one with the highest sequence): one INSERT may not touch a row twice."""
@@ -222,18 +227,19 @@ class ReferralsProjection:
                               referrals: set[str], pairs: set[tuple[str, str, str]]) -> None:
         rows = _latest(((f.data["referral_id"], f.data["chapter_id"], f.data["giver_id"], f.data["receiver_id"],
                          f.data["referral_type"], int(f.data["temperature"]), _d(f.data["occurred_on"]),
-                         f.sequence) for f in facts), key=lambda r: r[0])
+                         f.sequence, _t(f.time)) for f in facts), key=lambda r: r[0], seq_index=7)
         for r in rows:
             referrals.add(r[0])
             members.add(r[2])
             pairs.add((r[1], r[2], r[3]))
         await upsert(conn,
             """INSERT INTO referrals (referral_id, chapter_id, giver_id, receiver_id, referral_type, temperature,
-                                      given_on, seq)
+                                      given_on, seq, recorded_at)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
-                                    $7::date[], $8::bigint[])
+                                    $7::date[], $8::bigint[], $9::timestamptz[])
                ON CONFLICT (referral_id) DO UPDATE SET referral_type = excluded.referral_type,
                    temperature = excluded.temperature, given_on = excluded.given_on, seq = excluded.seq,
+                   recorded_at = excluded.recorded_at,
                    giver_id = excluded.giver_id, receiver_id = excluded.receiver_id""", rows)
 
     async def _referral_status_changed(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str],
@@ -286,17 +292,18 @@ class ReferralsProjection:
         rows = _latest(((f.data["closed_business_id"], f.data["chapter_id"], f.data["reported_by"],
                          f.data["thanked_member_id"], Decimal(str(f.data["amount"])), f.data["currency"],
                          f.data["business_kind"], f.data["referral_type"], f.data.get("referral_id"),
-                         _d(f.data["occurred_on"]), f.sequence) for f in facts), key=lambda r: r[0])
+                         _d(f.data["occurred_on"]), _t(f.time), f.sequence) for f in facts), key=lambda r: r[0])
         await upsert(conn,
             """INSERT INTO closed_business (closed_business_id, chapter_id, reported_by, thanked_member_id, amount,
-                                            currency, business_kind, referral_type, referral_id, occurred_on)
+                                            currency, business_kind, referral_type, referral_id, occurred_on,
+                                            recorded_at)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[],
-                                    $7::text[], $8::text[], $9::text[], $10::date[])
+                                    $7::text[], $8::text[], $9::text[], $10::date[], $11::timestamptz[])
                ON CONFLICT (closed_business_id) DO UPDATE SET reported_by = excluded.reported_by,
                    thanked_member_id = excluded.thanked_member_id, amount = excluded.amount,
                    currency = excluded.currency, business_kind = excluded.business_kind,
                    referral_type = excluded.referral_type, referral_id = excluded.referral_id,
-                   occurred_on = excluded.occurred_on""", [r[:10] for r in rows])
+                   occurred_on = excluded.occurred_on, recorded_at = excluded.recorded_at""", [r[:11] for r in rows])
 
     async def _closed_business_confirmed(self, conn: asyncpg.Connection, facts: list[Fact], *_: Any) -> None:
         await self._cb_mark(conn, facts, "confirmed_on")
@@ -317,12 +324,14 @@ class ReferralsProjection:
     async def _attendance_recorded(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str],
                                    *_: Any) -> None:
         rows = _latest(((f.data["member_id"], _d(f.data["meeting_date"]), f.data["chapter_id"], f.data["mark"],
-                         f.sequence) for f in facts), key=lambda r: (r[0], r[1]))
+                         f.sequence, _t(f.time)) for f in facts), key=lambda r: (r[0], r[1]), seq_index=4)
         members.update(r[0] for r in rows)
         await upsert(conn,
-            """INSERT INTO attendance SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[],
-                   $5::bigint[])
-               ON CONFLICT (member_id, meeting_date) DO UPDATE SET mark = excluded.mark, seq = excluded.seq
+            """INSERT INTO attendance (member_id, meeting_date, chapter_id, mark, seq, recorded_at)
+               SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::bigint[],
+                   $6::timestamptz[])
+               ON CONFLICT (member_id, meeting_date) DO UPDATE SET mark = excluded.mark, seq = excluded.seq,
+                   recorded_at = excluded.recorded_at
                WHERE attendance.seq < excluded.seq""", rows)
 
     async def _one_to_one_recorded(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str],
@@ -331,33 +340,44 @@ class ReferralsProjection:
         for f in facts:
             a, b = sorted(f.data["member_ids"])
             rows.append((f.data["one_to_one_id"], f.data["chapter_id"], a, b, f.data["mode"],
-                         _d(f.data["occurred_on"]), f.sequence))
+                         _d(f.data["occurred_on"]), _t(f.time), f.sequence))
             members.update((a, b))
         rows = _latest(rows, key=lambda r: r[0])
         await upsert(conn,
-            """INSERT INTO one_to_ones SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-                   $5::text[], $6::date[]) ON CONFLICT (one_to_one_id) DO NOTHING""", [r[:6] for r in rows])
+            """INSERT INTO one_to_ones (one_to_one_id, chapter_id, member_a, member_b, mode, occurred_on, recorded_at)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[],
+                   $7::timestamptz[]) ON CONFLICT (one_to_one_id) DO NOTHING""", [r[:7] for r in rows])
 
     async def _ceu_recorded(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str], *_: Any) -> None:
         rows = _latest(((f.data["ceu_id"], f.data["chapter_id"], f.data["member_id"], int(f.data.get("credits", 1)),
-                         _d(f.data["occurred_on"]), f.sequence) for f in facts), key=lambda r: r[0])
+                         _d(f.data["occurred_on"]), _t(f.time), f.sequence) for f in facts), key=lambda r: r[0])
         members.update(r[2] for r in rows)
         await upsert(conn,
-            """INSERT INTO ceus SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::date[])
-               ON CONFLICT (ceu_id) DO NOTHING""", [r[:5] for r in rows])
+            """INSERT INTO ceus (ceu_id, chapter_id, member_id, credits, occurred_on, recorded_at)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::date[], $6::timestamptz[])
+               ON CONFLICT (ceu_id) DO NOTHING""", [r[:6] for r in rows])
 
     async def _visitor(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str], column: str) -> None:
         rows = _latest(((f.data["visitor_id"], f.data["chapter_id"], f.data["invited_by"],
-                         f.data.get("visitor_name"), _d(f.data["occurred_on"]), f.data.get("member_id"), f.sequence)
-                        for f in facts), key=lambda r: r[0])
+                         f.data.get("visitor_name"), _d(f.data["occurred_on"]), f.data.get("member_id"), _t(f.time),
+                         f.sequence) for f in facts), key=lambda r: r[0])
         members.update(r[2] for r in rows)
         name_sql = "coalesce(excluded.visitor_name, visitors.visitor_name)"
+        recorded = column.removesuffix("_on") + "_recorded_at"
+        # the step's recorded time goes with its (earliest) day; on a tie, the earliest recorded time
         await upsert(conn,
-            f"""INSERT INTO visitors (visitor_id, chapter_id, invited_by, visitor_name, {column}, member_id)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[])
+            f"""INSERT INTO visitors (visitor_id, chapter_id, invited_by, visitor_name, {column}, member_id,
+                                      {recorded})
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[],
+                                     $7::timestamptz[])
                 ON CONFLICT (visitor_id) DO UPDATE SET visitor_name = {name_sql},
                     {column} = least(visitors.{column}, excluded.{column}),
-                    member_id = coalesce(excluded.member_id, visitors.member_id)""", [r[:6] for r in rows])
+                    {recorded} = CASE
+                        WHEN visitors.{column} IS NULL OR excluded.{column} < visitors.{column}
+                            THEN excluded.{recorded}
+                        WHEN excluded.{column} = visitors.{column} THEN least(visitors.{recorded}, excluded.{recorded})
+                        ELSE visitors.{recorded} END,
+                    member_id = coalesce(excluded.member_id, visitors.member_id)""", [r[:7] for r in rows])
 
     async def _visitor_invited(self, conn: asyncpg.Connection, facts: list[Fact], members: set[str],
                                *_: Any) -> None:

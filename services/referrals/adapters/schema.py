@@ -14,30 +14,34 @@ CREATE TABLE members (
     member_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_name TEXT, business TEXT, category TEXT,
     role TEXT, role_seq BIGINT NOT NULL DEFAULT 0, joined_on DATE, left_on DATE, dropped BOOLEAN,
     renewed_until DATE);
+-- `recorded_at` (and visitors' `<step>_recorded_at`): when the slip was recorded (the CloudEvent `time`),
+-- beside the day it happened; the weekly report shows how late slips are recorded.
 CREATE TABLE referrals (
     referral_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, giver_id TEXT NOT NULL, receiver_id TEXT NOT NULL,
     referral_type TEXT, temperature INT, given_on DATE, status TEXT NOT NULL DEFAULT 'given',
     accepted_on DATE, contacted_on DATE, won_on DATE, closed_on DATE, last_step_on DATE,
-    converted_emitted BOOLEAN NOT NULL DEFAULT false, seq BIGINT);
+    converted_emitted BOOLEAN NOT NULL DEFAULT false, seq BIGINT, recorded_at TIMESTAMPTZ);
 CREATE TABLE referral_steps (
     event_id TEXT PRIMARY KEY, referral_id TEXT NOT NULL, from_status TEXT, to_status TEXT NOT NULL,
     reason TEXT, occurred_on DATE NOT NULL, seq BIGINT NOT NULL);
 CREATE TABLE closed_business (
     closed_business_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, reported_by TEXT, thanked_member_id TEXT,
     amount NUMERIC(16, 2), currency TEXT, business_kind TEXT, referral_type TEXT, referral_id TEXT,
-    occurred_on DATE, confirmed_on DATE, disputed_on DATE);
+    occurred_on DATE, confirmed_on DATE, disputed_on DATE, recorded_at TIMESTAMPTZ);
 CREATE TABLE one_to_ones (
     one_to_one_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_a TEXT NOT NULL, member_b TEXT NOT NULL,
-    mode TEXT, occurred_on DATE NOT NULL);
+    mode TEXT, occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ);
 CREATE TABLE attendance (
     member_id TEXT NOT NULL, meeting_date DATE NOT NULL, chapter_id TEXT NOT NULL, mark TEXT NOT NULL,
-    seq BIGINT NOT NULL, PRIMARY KEY (member_id, meeting_date));
+    seq BIGINT NOT NULL, recorded_at TIMESTAMPTZ, PRIMARY KEY (member_id, meeting_date));
 CREATE TABLE visitors (
     visitor_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, invited_by TEXT NOT NULL, visitor_name TEXT,
-    invited_on DATE, attended_on DATE, applied_on DATE, became_member_on DATE, member_id TEXT);
+    invited_on DATE, attended_on DATE, applied_on DATE, became_member_on DATE, member_id TEXT,
+    invited_recorded_at TIMESTAMPTZ, attended_recorded_at TIMESTAMPTZ, applied_recorded_at TIMESTAMPTZ,
+    became_member_recorded_at TIMESTAMPTZ);
 CREATE TABLE ceus (
     ceu_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_id TEXT NOT NULL, credits INT NOT NULL,
-    occurred_on DATE NOT NULL);
+    occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ);
 -- derived state (what the derived events compare against)
 CREATE TABLE lights (
     member_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, colour TEXT NOT NULL, score NUMERIC(5, 1) NOT NULL,
@@ -123,11 +127,43 @@ async def ensure_indexes(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -
         await conn.execute(statement.replace(" ON ", f" ON {schema}.", 1))
 
 
+LATER_COLUMNS: list[tuple[str, str]] = [
+    ("referrals", "recorded_at"), ("closed_business", "recorded_at"), ("one_to_ones", "recorded_at"),
+    ("attendance", "recorded_at"), ("ceus", "recorded_at"), ("visitors", "invited_recorded_at"),
+    ("visitors", "attended_recorded_at"), ("visitors", "applied_recorded_at"),
+    ("visitors", "became_member_recorded_at"),
+]
+"""Columns (all TIMESTAMPTZ) added after generations were first created: `ensure_columns` adds them to an
+existing generation (rows projected before have NULL there: recorded time unknown until a rebuild)."""
+
+_UPGRADED: set[tuple[str, str]] = set()  # (database, schema) this process has checked for LATER_COLUMNS
+
+
+async def ensure_columns(conn: asyncpg.Connection | asyncpg.Pool, schema: str, database: str | None = None) -> None:
+    """Idempotent: `ALTER TABLE ... ADD COLUMN IF NOT EXISTS` for the LATER_COLUMNS the generation lacks.
+    Looks first (no lock taken when nothing is missing), once per database, schema and process."""
+    database = database or str(await conn.fetchval("SELECT current_database()"))
+    if (database, schema) in _UPGRADED:
+        return
+    present = {(r["table_name"], r["column_name"]) for r in await conn.fetch(
+        """SELECT table_name, column_name FROM information_schema.columns
+           WHERE table_schema = $1 AND column_name LIKE '%recorded_at'""", schema)}
+    missing = [(t, c) for t, c in LATER_COLUMNS if (t, c) not in present]
+    if missing:
+        await conn.execute("; ".join(f"ALTER TABLE {schema}.{t} ADD COLUMN IF NOT EXISTS {c} TIMESTAMPTZ"
+                                     for t, c in missing))
+    _UPGRADED.add((database, schema))
+
+
 async def current_schema(conn: asyncpg.Connection | asyncpg.Pool) -> str:
-    """The live generation's schema, created (generation 1) on first use."""
-    schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE name = $1", PROJECTION)
-    if schema is not None:
-        return str(schema)
+    """The live generation's schema, created (generation 1) on first use; a generation created before
+    LATER_COLUMNS existed gets them on first use by this process."""
+    row = await conn.fetchrow("SELECT schema_name, current_database() AS db FROM projection_generations"
+                              " WHERE name = $1", PROJECTION)
+    if row is not None:
+        schema = str(row["schema_name"])
+        await ensure_columns(conn, schema, str(row["db"]))
+        return schema
     if isinstance(conn, asyncpg.Pool):
         async with conn.acquire() as own:
             return await current_schema(own)
@@ -136,6 +172,7 @@ async def current_schema(conn: asyncpg.Connection | asyncpg.Pool) -> str:
         schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE name = $1",
                                      PROJECTION)
         if schema is not None:
+            await ensure_columns(conn, str(schema))
             return str(schema)
         schema = await create_generation(conn, 1)
         await conn.execute("INSERT INTO projection_generations (name, schema_name, generation) VALUES ($1, $2, 1)",
