@@ -111,3 +111,38 @@ def score(activity: Activity, scheme: TrafficLightScheme | None = None) -> Score
     points = {a: v.quantize(ONE_PLACE, ROUND_HALF_UP) for a, v in raw.items()}
     total = sum(points.values(), Decimal(0)).quantize(ONE_PLACE, ROUND_HALF_UP)
     return Score(points=points, score=total, colour=scheme.colour(total))
+
+
+# --- weekly slip report (PALMS) --------------------------------------------------------------------
+
+LATE_AFTER_DAYS = 1
+"""A slip is late when recorded more than this many days after the day it happened (the paper slips of
+Wednesday's meeting keyed in on Thursday are on time; on Friday they are late)."""
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """The Monday-to-Sunday week holding `day` (inclusive both ends)."""
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=6)
+
+
+def days_late(occurred_on: date, recorded_on: date | None) -> int | None:
+    """Whole days from the day a slip happened to the day (chapter time) it was recorded; None unknown."""
+    if recorded_on is None:
+        return None
+    return max(0, (recorded_on - occurred_on).days)
+
+
+def lateness(days: list[int | None]) -> dict[str, int | Decimal | None]:
+    """How late a set of slips was recorded: how many, how many late, median and max days late (over
+    the slips whose recorded time is known)."""
+    known = sorted(d for d in days if d is not None)
+    n = len(known)
+    median: Decimal | None = None
+    if n:
+        mid = n // 2
+        median = Decimal(known[mid]) if n % 2 else Decimal(known[mid - 1] + known[mid]) / 2
+        median = median.quantize(ONE_PLACE, ROUND_HALF_UP)
+    return {"slips": len(days), "slips_recorded_late": sum(1 for d in known if d > LATE_AFTER_DAYS),
+            "slips_recorded_unknown": len(days) - n, "median_days_late": median,
+            "max_days_late": known[-1] if known else None}

@@ -7,6 +7,20 @@ Read-your-writes: `?min_position=N&wait_ms=T` waits (up to T ms, at most 10 s) u
 at store position N (the CloudEvent `sequence` extension) is applied. On timeout the report is still
 answered, with `"stale": true` in the body and the header `X-Refnet-Stale: true`, never an error.
 
+Weekly slip report (PALMS): `/chapters/{id}/weekly?week=YYYY-MM-DD` (any day of the week; default the
+current week in the chapter's time zone). Weeks run Monday to Sunday (ISO weeks), whatever the chapter's
+meeting day, so the week's meeting always falls inside it. Slips count in the week they HAPPENED (their
+`occurred_on`; attendance: the meeting date), not the week they were typed. Per member: attendance mark at
+the week's meeting (P/A/L/M/S; the last meeting if there were two), referrals given (inside / outside /
+tier-3) and received, visitors invited and attended, one-to-ones, closed business (TYFCB) credited as giver
+(thanked) and as receiver (reported), CEU credits; and lateness: `slips`, `slips_recorded_late` (recorded
+more than one day after the day it happened, in the chapter's time zone),
+`slips_recorded_unknown` (projected before recorded times were kept), `median_days_late`, `max_days_late`.
+A slip counts in the row of every member it involves, so a row's lateness is how late that row's figures
+are; the `totals` table counts each slip once; `lateness_by_kind` and `late_slips` break it down. Tables
+for CSV: members, totals, lateness_by_kind, late_slips. Leaders and admin only: a plain member gets 403
+(their own figures are on their scorecard), other chapters 404.
+
 Tokens: `Authorization: Bearer <token>`; the dashboard page and its event stream also accept
 `?token=<token>` because browsers cannot set headers on a page load or an EventSource.
 """
@@ -20,10 +34,11 @@ import io
 import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jwt
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -33,7 +48,7 @@ from services.members.domain.events import members_events
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import current_schema, ensure_indexes
 from services.referrals.domain.events import referrals_events
-from services.referrals.domain.reports import TrafficLightScheme, default_window
+from services.referrals.domain.reports import TrafficLightScheme, default_window, week_of
 from services.referrals.service_layer.queries import Reports
 from shared.auth import Principal, decode_token, is_revoked
 from shared.http_errors import invalid_field, refuse_unstorable_text
@@ -217,6 +232,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fmt = fmt_of(request, format)
         return await cached(("summary", chapter_id, start, end, fmt, table, stale), rep, chapter_id,
                             lambda: _render_async(rep.summary(chapter_id, start, end), fmt, table, stale))
+
+    @report_route("/chapters/{chapter_id}/weekly", "Weekly slip report (PALMS) with how late the slips were recorded")
+    async def weekly(request: Request, chapter_id: str,
+                     week: date | None = Query(None, description="any day of the week (default: the current "
+                                               "week in the chapter's time zone)"),
+                     format: str | None = None, table: str | None = None,
+                     min_position: int | None = None, wait_ms: int = 2000,
+                     who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
+        await chapter_for(chapter_id, who, rep)
+        stale = await fresh(rep, min_position, wait_ms)
+        if week is None:
+            info = await rep.chapter(chapter_id) or {}
+            try:
+                zone = ZoneInfo(info.get("timezone") or "UTC")
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = ZoneInfo("UTC")
+            week = datetime.now(UTC).astimezone(zone).date()
+        start, end = week_of(week)
+        fmt = fmt_of(request, format)
+        return await cached(("weekly", chapter_id, start, end, fmt, table, stale), rep, chapter_id,
+                            lambda: _render_async(rep.weekly(chapter_id, start, end), fmt, table, stale))
 
     @report_route("/chapters/{chapter_id}/traffic-lights", "Every member's scorecard (traffic lights)")
     async def traffic_lights(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),

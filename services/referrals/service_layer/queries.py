@@ -19,7 +19,15 @@ import asyncpg
 
 from services.referrals.adapters.projection import member_activity
 from services.referrals.adapters.schema import PROJECTION, current_schema
-from services.referrals.domain.reports import TrafficLightScheme, ratio, reciprocity_index, score
+from services.referrals.domain.reports import (
+    LATE_AFTER_DAYS,
+    TrafficLightScheme,
+    days_late,
+    lateness,
+    ratio,
+    reciprocity_index,
+    score,
+)
 
 Report = dict[str, Any]
 
@@ -28,6 +36,45 @@ _index = functools.lru_cache(maxsize=1 << 16)(reciprocity_index)
 
 _CB = """SELECT thanked_member_id AS giver_id, reported_by AS receiver_id, amount FROM closed_business
          WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3 AND amount IS NOT NULL AND disputed_on IS NULL"""
+
+
+# Every slip that happened in [$2, $3], with the day (chapter time) it was recorded.
+_WEEKLY_SLIPS = """
+WITH s AS (
+    SELECT 'referral' AS kind, referral_id AS slip_id, giver_id AS member_id, receiver_id AS other_id,
+           given_on AS occurred_on, recorded_at, referral_type, NULL::numeric AS amount, NULL::int AS credits,
+           NULL::text AS mark
+    FROM referrals WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3
+    UNION ALL
+    SELECT 'closed-business', closed_business_id, reported_by, thanked_member_id, occurred_on, recorded_at,
+           referral_type, amount, NULL, NULL
+    FROM closed_business WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3 AND amount IS NOT NULL
+      AND disputed_on IS NULL
+    UNION ALL
+    SELECT 'one-to-one', one_to_one_id, member_a, member_b, occurred_on, recorded_at, NULL, NULL, NULL, NULL
+    FROM one_to_ones WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3
+    UNION ALL
+    SELECT 'ceu', ceu_id, member_id, NULL, occurred_on, recorded_at, NULL, NULL, credits, NULL
+    FROM ceus WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3
+    UNION ALL
+    SELECT 'attendance', member_id || '@' || meeting_date, member_id, NULL, meeting_date, recorded_at, NULL, NULL,
+           NULL, mark
+    FROM attendance WHERE chapter_id = $1 AND meeting_date BETWEEN $2 AND $3
+    UNION ALL
+    SELECT 'visitor-invited', visitor_id, invited_by, NULL, invited_on, invited_recorded_at, NULL, NULL, NULL, NULL
+    FROM visitors WHERE chapter_id = $1 AND invited_on BETWEEN $2 AND $3
+    UNION ALL
+    SELECT 'visitor-attended', visitor_id, invited_by, NULL, attended_on, attended_recorded_at, NULL, NULL, NULL,
+           NULL
+    FROM visitors WHERE chapter_id = $1 AND attended_on BETWEEN $2 AND $3)
+SELECT s.*, (s.recorded_at AT TIME ZONE coalesce(
+           (SELECT timezone FROM chapters WHERE chapter_id = $1), 'UTC'))::date AS recorded_on
+FROM s ORDER BY s.occurred_on, s.kind, s.slip_id"""
+
+
+def _iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 class Reports:
@@ -331,6 +378,108 @@ class Reports:
     async def region_of(self, chapter_id: str) -> str | None:
         async with self._conn() as conn:
             return await conn.fetchval("SELECT region FROM chapters WHERE chapter_id = $1", chapter_id)
+
+    # --- weekly slip report (PALMS) -----------------------------------------------------------------
+
+    async def weekly(self, chapter_id: str, start: date, end: date) -> Report:
+        """Per member, the slips that HAPPENED in [start, end] (a week), and how late they were recorded.
+
+        A slip counts in the row of every member it involves (a referral: giver and receiver; closed
+        business: the member who reported it and the one thanked; a one-to-one: both; attendance, CEU:
+        the member; a visitor: who invited them), so each row's lateness says how late that row's figures
+        are; the chapter's totals count every slip once. Disputed closed business is left out."""
+        async with self._conn() as conn:
+            members = await conn.fetch(
+                """SELECT member_id, member_name, business FROM members
+                   WHERE chapter_id = $1 AND (joined_on IS NULL OR joined_on <= $3)
+                     AND (left_on IS NULL OR left_on >= $2)""", chapter_id, start, end)
+            slips = await conn.fetch(_WEEKLY_SLIPS, chapter_id, start, end)
+            as_of = await self._as_of(conn, chapter_id)
+        info = {m["member_id"]: m for m in members}
+        rows: dict[str, dict[str, Any]] = {}
+        row_days: dict[str, list[int | None]] = {}
+
+        def row(member_id: str) -> dict[str, Any]:
+            out = rows.get(member_id)
+            if out is None:
+                m = info.get(member_id)
+                out = rows[member_id] = {
+                    "member_id": member_id, "member_name": m["member_name"] if m else None,
+                    "business": m["business"] if m else None, "meeting_date": None, "attendance": None,
+                    "referrals_given": 0, "referrals_given_inside": 0, "referrals_given_outside": 0,
+                    "referrals_given_tier_3": 0, "referrals_received": 0, "visitors_invited": 0,
+                    "visitors_attended": 0, "one_to_ones": 0, "tyfcb_as_giver": Decimal(0),
+                    "tyfcb_as_receiver": Decimal(0), "ceus": 0}
+                row_days[member_id] = []
+            return out
+
+        for m in members:
+            row(m["member_id"])
+        total: dict[str, Any] = {
+            "members": len(members), "present": 0, "absent": 0, "late": 0, "medical": 0, "substitute": 0,
+            "referrals_given": 0, "referrals_given_inside": 0, "referrals_given_outside": 0,
+            "referrals_given_tier_3": 0, "visitors_invited": 0, "visitors_attended": 0, "one_to_ones": 0,
+            "tyfcb": Decimal(0), "ceus": 0}
+        marks = {"P": "present", "A": "absent", "L": "late", "M": "medical", "S": "substitute"}
+        all_days: list[int | None] = []
+        by_kind: dict[str, list[int | None]] = {}
+        late_rows = []
+        for s in slips:
+            kind, who, other = s["kind"], s["member_id"], s["other_id"]
+            late = days_late(s["occurred_on"], s["recorded_on"])
+            all_days.append(late)
+            by_kind.setdefault(kind, []).append(late)
+            involved = [who] if other is None or other == who else [who, other]
+            for member_id in involved:
+                row_days.setdefault(member_id, [])
+                row(member_id)
+                row_days[member_id].append(late)
+            mine = rows[who]
+            if kind == "referral":
+                key = "referrals_given_" + (s["referral_type"] or "outside").replace("-", "_")
+                for out in (mine, total):
+                    out["referrals_given"] += 1
+                    if key in out:
+                        out[key] += 1
+                rows[other]["referrals_received"] += 1
+            elif kind == "closed-business":  # reported by the receiver, crediting (thanking) the giver
+                mine["tyfcb_as_receiver"] += s["amount"]
+                rows[other]["tyfcb_as_giver"] += s["amount"]
+                total["tyfcb"] += s["amount"]
+            elif kind == "one-to-one":
+                for member_id in involved:
+                    rows[member_id]["one_to_ones"] += 1
+                total["one_to_ones"] += 1
+            elif kind == "ceu":
+                mine["ceus"] += s["credits"]
+                total["ceus"] += s["credits"]
+            elif kind == "attendance":
+                if mine["meeting_date"] is None or s["occurred_on"] >= mine["meeting_date"]:
+                    mine["meeting_date"], mine["attendance"] = s["occurred_on"], s["mark"]
+            elif kind in ("visitor-invited", "visitor-attended"):
+                key = "visitors_" + kind.removeprefix("visitor-")
+                mine[key] += 1
+                total[key] += 1
+            if late is not None and late > LATE_AFTER_DAYS:
+                late_rows.append({
+                    "kind": kind, "slip_id": s["slip_id"], "member_id": who,
+                    "member_name": info[who]["member_name"] if who in info else None, "other_member_id": other,
+                    "other_member_name": info[other]["member_name"] if other in info else None,
+                    "occurred_on": s["occurred_on"], "recorded_on": s["recorded_on"], "days_late": late})
+        for r in rows.values():  # the mark of the week's (last) meeting
+            if r["attendance"] is not None:
+                total[marks.get(r["attendance"], "present")] += 1
+        member_rows = sorted(({**r, **lateness(row_days[m])} for m, r in rows.items()),
+                             key=lambda r: (r["member_name"] is None, r["member_name"] or "", r["member_id"]))
+        late_rows.sort(key=lambda r: (-r["days_late"], r["occurred_on"], r["kind"], r["slip_id"]))
+        return {
+            "chapter_id": chapter_id, "week": {"from": start, "to": end, "iso_week": _iso_week(start)},
+            "late_after_days": LATE_AFTER_DAYS, "as_of": as_of,
+            "members": member_rows,
+            "totals": [{"chapter_id": chapter_id, **total, **lateness(all_days)}],
+            "lateness_by_kind": [{"kind": k, **lateness(v)} for k, v in sorted(by_kind.items())],
+            "late_slips": late_rows,
+        }
 
     # --- ledger -------------------------------------------------------------------------------------
 
