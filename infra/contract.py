@@ -10,6 +10,7 @@ import importlib
 import json
 from pathlib import Path
 
+import yaml
 from faststream.specification.asyncapi import AsyncAPI
 
 from shared.events import DomainEvent, EventRegistry
@@ -48,7 +49,8 @@ def event_schemas() -> dict[str, dict[str, object]]:
 
 
 def asyncapi_documents() -> dict[str, str]:
-    settings = Settings()
+    # fixed values, so the documents do not depend on the environment they were generated in
+    settings = Settings(KAFKA_BOOTSTRAP_SERVERS="localhost:9092", REFNET_TOPIC_PREFIX="refnet")
     documents: dict[str, str] = {}
     for service in SERVICE_PORTS:
         try:
@@ -60,7 +62,8 @@ def asyncapi_documents() -> dict[str, str]:
         spec = AsyncAPI(broker, title=f"refnet {service}", version="1.0.0",
                         description=f"Topics the refnet {service} service publishes and consumes "
                                     f"(default prefix `{settings.topic_prefix}`).")
-        documents[service] = spec.to_specification().to_yaml()
+        # keys sorted: FastStream's channel order varies between runs, the document should not
+        documents[service] = yaml.safe_dump(yaml.safe_load(spec.to_specification().to_yaml()), sort_keys=True)
     return documents
 
 

@@ -82,3 +82,21 @@ def test_the_events_page_lists_every_type_and_matches_the_code() -> None:
     assert page == events_page(), "docs/events.md is stale: run `refnet docs`"
     for type_name in event_schemas():
         assert f"`{type_name}`" in page
+
+
+def test_the_asyncapi_documents_match_the_services_and_name_every_topic() -> None:
+    import yaml
+
+    from infra.contract import asyncapi_documents, registries
+
+    documents = asyncapi_documents()
+    assert set(documents) == {"members", "referrals", "notifications"}
+    for service, document in documents.items():
+        path = ROOT / "docs" / "asyncapi" / f"{service}.yaml"
+        assert path.read_text() == document, f"{path} is stale: run `refnet docs`"
+        addresses = {c["address"] for c in yaml.safe_load(document)["channels"].values()}
+        for cls in registries().get(service, []):
+            if cls.name.split(".")[2] == service:
+                assert f"refnet.{cls.topic}" in addresses, f"{service} publishes {cls.topic} undocumented"
+    consumed = {c["address"] for c in yaml.safe_load(documents["referrals"])["channels"].values()}
+    assert "refnet.members.referrals" in consumed  # the referrals service's projections subscribe to it

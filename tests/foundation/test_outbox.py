@@ -15,7 +15,15 @@ import asyncpg
 from shared.event_store import EventStore
 from shared.outbox import OutboxRelay, idempotent_producer
 from tests.conftest import ROOT
-from tests.foundation.things import body_of, headers_of, read_topic, thing
+from tests.foundation.things import (
+    CountingProjection,
+    body_of,
+    headers_of,
+    read_topic,
+    running_consumer,
+    thing,
+    wait_until,
+)
 
 
 @contextlib.asynccontextmanager
@@ -131,6 +139,17 @@ async def test_relay_killed_mid_publish_resumes_without_losing_an_event(
     records = await read_topic(kafka_ready, topic, expected=total)
     ids = {headers_of(r)["ce_id"] for r in records}
     assert len(ids) == total  # republished events may appear twice; none is missing
+
+    # and a consumer applies each exactly once, duplicates on the topic or not
+    await CountingProjection.create(pool)
+    async with running_consumer(pool, kafka_ready, [topic], CountingProjection(), f"{topic_prefix}.g"):
+        await wait_until(lambda: _applied(pool, total), timeout=60)
+    rows = await pool.fetch("SELECT times FROM thing_counts")
+    assert len(rows) == total and all(r["times"] == 1 for r in rows)
+
+
+async def _applied(pool: asyncpg.Pool, total: int) -> bool:
+    return int(await pool.fetchval("SELECT count(*) FROM thing_counts")) >= total
 
 
 async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(pool: asyncpg.Pool, kafka_ready: str,
