@@ -6,12 +6,16 @@ machine's Java 17 with a bounded heap. Everything it writes stays under the stat
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
 import subprocess
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
 
 from infra.processes import free_port, port_open, read_pid, stop_pid, wait_for_port
 
@@ -158,3 +162,21 @@ class KafkaServer:
 
     def running(self) -> bool:
         return read_pid(self.pid_file) is not None
+
+
+async def wait_for_kafka(bootstrap: str, timeout: float = 60.0) -> None:
+    """Until the broker answers a metadata request (an open port is not yet a working broker)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+        finally:
+            with contextlib.suppress(Exception):
+                await admin.close()

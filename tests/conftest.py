@@ -7,8 +7,6 @@ free ports under .refnet/test, stopped when the session ends.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,9 +15,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
-from infra.kafka_server import KafkaServer
+from infra.kafka_server import KafkaServer, wait_for_kafka
 from infra.postgres_server import PostgresServer
 from infra.processes import free_port
 from shared.migrations import open_database
@@ -44,23 +41,6 @@ def _docker_available() -> bool:
         return True
     except Exception:
         return False
-
-
-async def wait_for_kafka(bootstrap: str, timeout: float = 60.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        try:
-            await admin.start()
-            await admin.list_topics()
-            return
-        except Exception:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.5)
-        finally:
-            with contextlib.suppress(Exception):
-                await admin.close()
 
 
 @pytest.fixture(scope="session")

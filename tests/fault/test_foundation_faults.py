@@ -19,14 +19,14 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from infra.kafka_server import KafkaServer
+from infra.kafka_server import KafkaServer, wait_for_kafka
 from infra.postgres_server import PostgresServer
 from infra.processes import free_port
 from shared.event_store import EventStore
 from shared.migrations import open_database
 from shared.outbox import OutboxRelay, idempotent_producer
 from shared.settings import with_database
-from tests.conftest import ROOT, wait_for_kafka
+from tests.conftest import ROOT
 from tests.foundation.things import CountingProjection, running_consumer, thing, wait_until
 
 pytestmark = pytest.mark.fault

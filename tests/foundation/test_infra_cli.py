@@ -9,7 +9,8 @@ import sys
 
 import asyncpg
 
-from tests.conftest import ROOT, wait_for_kafka
+from infra.kafka_server import wait_for_kafka
+from tests.conftest import ROOT
 
 
 def _refnet(*args: str, env: dict[str, str]) -> str:
