@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,10 +18,11 @@ from fastapi import FastAPI
 from services.members.domain import events as m
 from services.referrals.entrypoints.app import create_app
 from shared.auth import issue_token
+from shared.envelope import to_kafka
 from shared.event_store import EventStore, NewEvent
 from shared.events import DomainEvent
 from shared.migrations import open_database
-from shared.outbox import OutboxRelay, idempotent_producer
+from shared.outbox import OutboxRelay, idempotent_producer, to_cloud_event
 from shared.settings import Settings
 
 SEALED = m.SealedData(key_id="k", nonce="bm9uY2U=", ciphertext="c2VhbGVk")
@@ -59,6 +61,23 @@ class MembersFeed:
         if publish:
             await self.relay.publish_pending()
         return self.last
+
+    async def record_at(self, recorded_at: datetime, *events: DomainEvent) -> int:
+        """As `record`, but published as if recorded at `recorded_at` (the CloudEvent `time`): a slip keyed
+        in days after it happened. The store is append-only, so the relay's envelope gets the time instead."""
+        assert self.pool and self.relay
+        relay = self.relay
+        last = await self.record(*events, publish=False)
+        pending = await EventStore(self.pool).read_all(after=await relay.position(), limit=100_000)
+        confirmations = []
+        for event in pending:
+            key, value, headers = to_kafka(to_cloud_event(replace(event, recorded_at=recorded_at), relay.source))
+            confirmations.append(await relay.producer.send(relay.topic_for(event), value=value, key=key,
+                                                           headers=headers))
+        await asyncio.gather(*confirmations)
+        if pending:
+            await relay._save_position(pending[-1].position)
+        return last
 
     async def republish_everything(self) -> None:
         """A relay that crashed before saving its position: everything goes out again."""
