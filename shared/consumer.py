@@ -94,11 +94,13 @@ class EventConsumer:
         records: tuple[ConsumerRecord, ...] = message.raw_message
         try:
             await self.process(records)
-        except TRANSIENT as exc:
+        except Exception as exc:
+            # What escapes `process` is the infrastructure (database away, dead-letter topic unreachable),
+            # not the message: rewind and try the batch again rather than move past it.
             self._transient_failures += 1
             delay = min(self.base_backoff * 2 ** self._transient_failures, 5.0)
-            log.warning("%s: infrastructure unavailable (%s); retrying batch in %.1fs",
-                        self.projection.name, exc, delay)
+            log.warning("%s: cannot process the batch (%s: %s); retrying it in %.1fs",
+                        self.projection.name, type(exc).__name__, exc, delay)
             await asyncio.sleep(delay)
             await message.nack()
             return

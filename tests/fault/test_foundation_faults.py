@@ -225,3 +225,33 @@ async def test_a_flood_of_malformed_messages_is_dead_lettered_while_valid_events
     print(f"\nvalid event latency during the flood: p50 {latencies[20] * 1000:.0f} ms, "
           f"max {latencies[-1] * 1000:.0f} ms")
 
+
+
+async def test_a_consumer_rides_out_a_postgres_restart_without_dead_lettering_anything(
+        own_servers: tuple[KafkaServer, PostgresServer], fault_pool: tuple[asyncpg.Pool, str]) -> None:
+    kafka, postgres = own_servers
+    pool, _ = fault_pool
+    topic = f"f{uuid.uuid4().hex[:8]}.things"
+    store = EventStore(pool)
+    total = 3000
+    await store.append("things", 0, [thing(n, f"chapter-{n % 4}") for n in range(total)])
+    producer = idempotent_producer(kafka.bootstrap)
+    await producer.start()
+    await OutboxRelay(store, producer, lambda _e: topic, source="/refnet/test").publish_pending()
+    await producer.stop()
+
+    class Slow(CountingProjection):
+        async def apply(self, conn, events) -> None:  # type: ignore[no-untyped-def]
+            await super().apply(conn, events)
+            await asyncio.sleep(0.02)
+
+    async with running_consumer(pool, kafka.bootstrap, [topic], Slow(), f"{topic}.g"):
+        await wait_until(lambda: _at_least(pool, 200), timeout=60)
+        postgres.stop(mode="immediate")  # the database goes away under the consumer
+        await asyncio.sleep(2.0)
+        postgres.start()
+        await wait_until(lambda: _count(pool, total), timeout=120)
+    await _applied_exactly_once(pool, total)
+    from tests.foundation.things import read_topic
+
+    assert await read_topic(kafka.bootstrap, f"{topic}.dlt", expected=1, timeout=3) == []
