@@ -167,6 +167,17 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings) -
             print(f"\nreferral recorded over the members API visible on the dashboard {seen_after * 1000:.0f} ms"
                   " after the POST was sent")
             assert seen_after < 5.0
+            # names, not ids: matrix, bars, dormant pairs, and the weekly slips panel
+            rows = await page.locator("#matrix text.row-name").all_text_contents()
+            assert sorted(rows) == sorted(ids), rows
+            assert sorted(await page.locator("#bars text.bar-name").all_text_contents()) == sorted(ids)
+            dormant = await page.locator("#dormant").text_content() or ""
+            assert "Dee \u2013 Eve" in dormant or "Eve \u2013 Dee" in dormant, dormant
+            await page.wait_for_function("document.querySelectorAll('#weekly tr').length > 1", timeout=10_000)
+            weekly = await page.locator("#weekly").text_content() or ""
+            assert "Ann" in weekly and "m-" not in weekly, weekly
+            page_text = await page.locator("body").inner_text()
+            assert not any(i in page_text for i in ids.values()), "a member id shows on the dashboard"
             SHOT.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SHOT), full_page=True)
         finally:

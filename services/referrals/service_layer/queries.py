@@ -185,6 +185,10 @@ class Reports:
                     known.add(m)
                     member_ids.append(m)
         info = {m["member_id"]: m for m in members}
+
+        def name(member_id: str) -> str | None:
+            return info[member_id]["member_name"] if member_id in info else None
+
         # one pass over the pairs for every member's totals (not one pass per member)
         given: dict[str, int] = dict.fromkeys(member_ids, 0)
         received: dict[str, int] = dict.fromkeys(member_ids, 0)
@@ -226,6 +230,7 @@ class Reports:
                 "index": _index(p["referrals"], back_n),
                 "value_index": _index(p["value"], back_v),
                 "two_way": bool(p["referrals"] and back_n), "last_referral_on": p["last_on"],
+                "giver_name": name(a), "receiver_name": name(b),
             })
         two_way = sorted({tuple(sorted((r["giver_id"], r["receiver_id"]))) for r in pair_rows if r["two_way"]})
         dormant_rows = [{
@@ -233,6 +238,7 @@ class Reports:
             "last_one_to_one": d["last_one_to_one"], "last_referral_on": d["last_referral_on"],
             "days_since_last_referral": (end - d["last_referral_on"]).days if d["last_referral_on"] else None,
             "days_since_last_one_to_one": (end - d["last_one_to_one"]).days,
+            "member_a_name": name(d["member_a"]), "member_b_name": name(d["member_b"]),
         } for d in dormant if not ((d["member_a"], d["member_b"]) in index and index[(d["member_a"], d["member_b"])]
                                    ["referrals"]) and not ((d["member_b"], d["member_a"]) in index
                                    and index[(d["member_b"], d["member_a"])]["referrals"])]

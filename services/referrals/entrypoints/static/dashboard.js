@@ -17,13 +17,26 @@
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  async function get(path) {
-    const q = new URLSearchParams({from: $("from").value, to: $("to").value, token: token});
+  async function get(path, extra) {
+    const q = new URLSearchParams({from: $("from").value, to: $("to").value, token: token, ...(extra || {})});
     const r = await fetch(path + "?" + q, {headers: {Authorization: "Bearer " + token}});
     if (!r.ok) throw new Error(path + ": " + r.status);
     return r.json();
   }
   function clear(svg) { while (svg.firstChild) svg.removeChild(svg.firstChild); }
+
+  // member id -> name (ids are for machines; leaders read names)
+  let names = {};
+  const who = (id) => names[id] || id;
+  const short = (text, n) => (text.length > n ? text.slice(0, n - 1) + "…" : text);
+  function learnNames(rec) {
+    names = {};
+    rec.members.forEach((m) => { if (m.member_name) names[m.member_id] = m.member_name; });
+    rec.pairs.forEach((p) => {
+      if (p.giver_name) names[p.giver_id] = p.giver_name;
+      if (p.receiver_name) names[p.receiver_id] = p.receiver_name;
+    });
+  }
 
   function matrix(rec) {
     const svg = $("matrix"); clear(svg);
@@ -32,15 +45,17 @@
     const counts = {}; let max = 1;
     rec.pairs.forEach((p) => { counts[p.giver_id + "|" + p.receiver_id] = p.referrals; max = Math.max(max, p.referrals); });
     ids.forEach((g, i) => {
-      svg.appendChild(el("text", {x: off - 4, y: off + i * size + size * 0.7, "text-anchor": "end", "font-size": 10}, g));
-      svg.appendChild(el("text", {x: off + i * size + 2, y: off - 4, "font-size": 10,
-        transform: `rotate(-45 ${off + i * size + 2} ${off - 4})`}, g));
+      const label = short(who(g), 12);
+      svg.appendChild(el("text", {x: off - 4, y: off + i * size + size * 0.7, "text-anchor": "end", "font-size": 10,
+        class: "row-name", "data-member": g}, label));
+      svg.appendChild(el("text", {x: off + i * size + 2, y: off - 4, "font-size": 10, class: "col-name", "data-member": g,
+        transform: `rotate(-45 ${off + i * size + 2} ${off - 4})`}, label));
       ids.forEach((r, j) => {
         const v = counts[g + "|" + r] || 0;
         const cell = el("rect", {x: off + j * size, y: off + i * size, width: size - 1, height: size - 1,
           fill: g === r ? "#eee" : `rgba(30, 90, 200, ${v ? 0.15 + 0.85 * v / max : 0.04})`,
           "data-pair": g + "->" + r, "data-count": v});
-        cell.appendChild(el("title", {}, `${g} → ${r}: ${v}`));
+        cell.appendChild(el("title", {}, `${who(g)} → ${who(r)}: ${v}`));
         svg.appendChild(cell);
         if (v) svg.appendChild(el("text", {x: off + j * size + size / 2, y: off + i * size + size * 0.65,
           "text-anchor": "middle", "font-size": 10, fill: v / max > 0.5 ? "#fff" : "#000"}, String(v)));
@@ -53,7 +68,8 @@
     const max = Math.max(1, ...rows.map((m) => Math.max(m.given, m.received)));
     rows.forEach((m, i) => {
       const y = 10 + i * h, w = 150;
-      svg.appendChild(el("text", {x: 60, y: y + h * 0.6, "text-anchor": "end", "font-size": 10}, m.member_id));
+      svg.appendChild(el("text", {x: 60, y: y + h * 0.6, "text-anchor": "end", "font-size": 10, class: "bar-name",
+        "data-member": m.member_id}, short(m.member_name || m.member_id, 11)));
       svg.appendChild(el("rect", {x: 65, y: y, width: w * m.given / max, height: h / 2 - 1, fill: "#2e7d32",
         class: "given", "data-member": m.member_id, "data-value": m.given}));
       svg.appendChild(el("rect", {x: 65, y: y + h / 2, width: w * m.received / max, height: h / 2 - 1, fill: "#f57c00",
@@ -79,6 +95,19 @@
     rows.forEach((r) => { const row = t.insertRow(); r.forEach((c) => { const td = row.insertCell();
       if (c instanceof Node) td.appendChild(c); else td.textContent = c === null ? "–" : c; }); });
   }
+  function week(w) {
+    const t = w.totals[0];
+    $("week-range").textContent = `${w.week.iso_week} (${w.week.from} – ${w.week.to})`;
+    $("week-lateness").textContent = `${t.slips} slips · ${t.slips_recorded_late} recorded late ` +
+      `(> ${w.late_after_days} day) · median ${t.median_days_late === null ? "–" : t.median_days_late} · ` +
+      `max ${t.max_days_late === null ? "–" : t.max_days_late} days late`;
+    table("weekly", ["member", "P/A/L/M/S", "given in/out/t3", "recv", "visitors", "1-2-1", "TYFCB given",
+      "TYFCB recv", "CEU", "late", "max days"],
+      w.members.map((m) => [m.member_name || m.member_id, m.attendance,
+        `${m.referrals_given_inside}/${m.referrals_given_outside}/${m.referrals_given_tier_3}`, m.referrals_received,
+        m.visitors_invited, m.one_to_ones, m.tyfcb_as_giver, m.tyfcb_as_receiver, m.ceus,
+        `${m.slips_recorded_late}/${m.slips}`, m.max_days_late]));
+  }
   function light(colour) { const s = document.createElement("span"); s.className = "light " + colour; s.title = colour; return s; }
 
   let busy = false, again = false;
@@ -86,10 +115,12 @@
     if (busy) { again = true; return; }
     busy = true;
     try {
-      const [rec, conv, lights, summary] = await Promise.all([
+      const [rec, conv, lights, summary, weekly] = await Promise.all([
         get(`/chapters/${chapter}/reciprocity`), get(`/chapters/${chapter}/conversion`),
-        get(`/chapters/${chapter}/traffic-lights`), get(`/chapters/${chapter}/summary`)]);
-      matrix(rec); bars(rec); funnel(conv);
+        get(`/chapters/${chapter}/traffic-lights`), get(`/chapters/${chapter}/summary`),
+        get(`/chapters/${chapter}/weekly`, {week: $("to").value})]);
+      learnNames(rec);
+      matrix(rec); bars(rec); funnel(conv); week(weekly);
       const s = summary.summary[0];
       $("kpi-referrals").textContent = s.referrals; $("kpi-value").textContent = s.closed_business_value;
       $("chapter-name").textContent = summary.chapter ? "· " + summary.chapter.chapter_name : "";
@@ -97,7 +128,8 @@
         lights.scorecards.map((c) => [c.member_name || c.member_id, light(c.colour), c.score, c.points_attendance,
           c.points_referrals, c.points_one_to_ones, c.points_ceus, c.points_visitors]));
       table("dormant", ["pair", "1-2-1s", "last 1-2-1", "days since referral"],
-        rec.dormant.map((d) => [d.member_a + " – " + d.member_b, d.one_to_ones, d.last_one_to_one, d.days_since_last_referral]));
+        rec.dormant.map((d) => [(d.member_a_name || who(d.member_a)) + " – " + (d.member_b_name || who(d.member_b)),
+          d.one_to_ones, d.last_one_to_one, d.days_since_last_referral]));
       $("status").textContent = `live · as of event ${rec.as_of.sequence} (${new Date().toLocaleTimeString()})`;
       document.body.dataset.sequence = rec.as_of.sequence;
     } catch (e) { $("status").textContent = "error: " + e.message; }
