@@ -85,6 +85,7 @@ async def _check(client: httpx.AsyncClient, leader: str) -> None:
     assert (ab["referrals"], ab["value"], ab["referrals_back"], ab["value_back"], ab["two_way"]) == (
         2, "1500.00", 1, "250.50", True)
     assert ab["index"] == "0.3333"
+    assert (ab["giver_name"], ab["receiver_name"]) == ("Member A", "Member B")  # for the dashboard
     ac = by(rec["pairs"], giver_id="A", receiver_id="C")
     assert (ac["referrals"], ac["value"], ac["referrals_back"], ac["two_way"]) == (1, "0", 0, False)
     assert len(rec["pairs"]) == 3
@@ -92,6 +93,8 @@ async def _check(client: httpx.AsyncClient, leader: str) -> None:
     assert rec["nobody_refers_to"] == [{"member_id": "D"}]
     assert [(x["member_a"], x["member_b"], x["one_to_ones"], x["last_one_to_one"], x["last_referral_on"])
             for x in rec["dormant"]] == [("A", "D", 2, "2024-04-01", None), ("B", "C", 1, "2024-02-01", None)]
+    assert [(x["member_a_name"], x["member_b_name"]) for x in rec["dormant"]] == [
+        ("Member A", "Member D"), ("Member B", "Member C")]
     assert rec["as_of"]["sequence"] > 0
 
     # another window: only r5
