@@ -28,3 +28,20 @@ def test_configured_weights_and_bands() -> None:
                                 bands=[Band(colour="green", min_score=Decimal(90)), Band(colour="red", min_score=0)])
     result = score(Activity(days=70, referrals_given=5), scheme)
     assert (result.score, result.colour) == (Decimal("75.0"), "red")
+
+
+def test_weeks_run_monday_to_sunday_and_lateness_figures() -> None:
+    from datetime import date
+
+    from services.referrals.domain.reports import days_late, lateness, week_of
+
+    assert week_of(date(2024, 3, 6)) == (date(2024, 3, 4), date(2024, 3, 10))
+    assert week_of(date(2024, 3, 10)) == (date(2024, 3, 4), date(2024, 3, 10))
+    assert week_of(date.min) == (date.min, date(1, 1, 7))
+    assert week_of(date.max) == (date(9999, 12, 27), date.max)
+    assert days_late(date(2024, 3, 6), date(2024, 3, 9)) == 3 and days_late(date(2024, 3, 6), None) is None
+    assert days_late(date(2024, 3, 6), date(2024, 3, 5)) == 0
+    assert lateness([0, 1, 2, 5, None]) == {"slips": 5, "slips_recorded_late": 2, "slips_recorded_unknown": 1,
+                                            "median_days_late": Decimal("1.5"), "max_days_late": 5}
+    assert lateness([]) == {"slips": 0, "slips_recorded_late": 0, "slips_recorded_unknown": 0,
+                            "median_days_late": None, "max_days_late": None}

@@ -122,8 +122,8 @@ Wednesday's meeting keyed in on Thursday are on time; on Friday they are late)."
 
 def week_of(day: date) -> tuple[date, date]:
     """The Monday-to-Sunday week holding `day` (inclusive both ends)."""
-    start = day - timedelta(days=day.weekday())
-    return start, start + timedelta(days=6)
+    start = day - timedelta(days=day.weekday())  # date.min is a Monday: never below it
+    return start, min(start, date.max - timedelta(days=6)) + timedelta(days=6)
 
 
 def days_late(occurred_on: date, recorded_on: date | None) -> int | None:
