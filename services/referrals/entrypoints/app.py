@@ -197,41 +197,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def fmt_of(request: Request, fmt: str | None) -> str | None:
         return "csv" if request.url.path.endswith(".csv") else fmt
 
-    @report_route("/chapters/{chapter_id}/reciprocity", "Reciprocity: members, ordered pairs, two-way, dormant")
-    async def reciprocity(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
-                          to: date | None = None, format: str | None = None, table: str | None = None,
-                          min_position: int | None = None, wait_ms: int = 2000,
-                          who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
-        await chapter_for(chapter_id, who, rep)
-        stale = await fresh(rep, min_position, wait_ms)
-        start, end = window(from_, to)
-        fmt = fmt_of(request, format)
-        return await cached(("reciprocity", chapter_id, start, end, fmt, table, stale), rep, chapter_id,
-                            lambda: _render_async(rep.reciprocity(chapter_id, start, end), fmt, table, stale))
+    def windowed_report(name: str, summary: str,
+                        compute: Callable[[Reports, str, date, date], Awaitable[dict[str, Any]]]) -> None:
+        """A leaders' report over a window of days the slips happened on (default: the last six months)."""
 
-    @report_route("/chapters/{chapter_id}/conversion", "Conversion by giver, receiver, pair and temperature")
-    async def conversion(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
+        @report_route(f"/chapters/{{chapter_id}}/{name}", summary)
+        async def report(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
                          to: date | None = None, format: str | None = None, table: str | None = None,
                          min_position: int | None = None, wait_ms: int = 2000,
                          who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
-        await chapter_for(chapter_id, who, rep)
-        stale = await fresh(rep, min_position, wait_ms)
-        start, end = window(from_, to)
-        fmt = fmt_of(request, format)
-        return await cached(("conversion", chapter_id, start, end, fmt, table, stale), rep, chapter_id,
-                            lambda: _render_async(rep.conversion(chapter_id, start, end), fmt, table, stale))
+            await chapter_for(chapter_id, who, rep)
+            stale = await fresh(rep, min_position, wait_ms)
+            start, end = window(from_, to)
+            fmt = fmt_of(request, format)
+            return await cached((name, chapter_id, start, end, fmt, table, stale), rep, chapter_id,
+                                lambda: _render_async(compute(rep, chapter_id, start, end), fmt, table, stale))
 
-    @report_route("/chapters/{chapter_id}/summary", "Chapter summary")
-    async def summary(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
-                      to: date | None = None, format: str | None = None, table: str | None = None,
-                      min_position: int | None = None, wait_ms: int = 2000,
-                      who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
-        await chapter_for(chapter_id, who, rep)
-        stale = await fresh(rep, min_position, wait_ms)
-        start, end = window(from_, to)
-        fmt = fmt_of(request, format)
-        return await cached(("summary", chapter_id, start, end, fmt, table, stale), rep, chapter_id,
-                            lambda: _render_async(rep.summary(chapter_id, start, end), fmt, table, stale))
+    windowed_report("reciprocity", "Reciprocity: members, ordered pairs, two-way, dormant", Reports.reciprocity)
+    windowed_report("conversion", "Conversion by giver, receiver, pair and temperature", Reports.conversion)
+    windowed_report("summary", "Chapter summary", Reports.summary)
 
     @report_route("/chapters/{chapter_id}/weekly", "Weekly slip report (PALMS) with how late the slips were recorded")
     async def weekly(request: Request, chapter_id: str,
