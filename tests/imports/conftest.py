@@ -10,7 +10,6 @@ import pytest
 from fastapi import FastAPI
 
 from services.members.entrypoints.app import create_app
-from services.members.entrypoints.routes_imports import router
 from shared.settings import Settings
 from tests.imports.history import TODAY
 
@@ -20,7 +19,6 @@ NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=UTC)
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
-    application.include_router(router)
     application.state.clock = lambda: NOW
     async with application.router.lifespan_context(application):
         yield application
