@@ -264,10 +264,10 @@ def body_json(raw: bytes) -> dict[str, Any]:
 # --- event builders -------------------------------------------------------------------------------
 
 def chapter(chapter_id: str, weekday: Any = "wednesday", at: str = "07:00", tz: str = "Europe/London",
-            currency: str = "GBP") -> m.ChapterFounded:
+            currency: str = "GBP", language: Any = "en") -> m.ChapterFounded:
     return m.ChapterFounded(chapter_id=chapter_id, chapter_name=f"Chapter {chapter_id}", city="Leeds",
                             region="north", meeting_weekday=weekday, meeting_time=at, timezone=tz,
-                            currency=currency, founded_on=date(2020, 1, 1))
+                            currency=currency, founded_on=date(2020, 1, 1), language=language)
 
 
 def joined(chapter_id: str, member_id: str, name: str, role: Any = "member") -> m.MemberJoined:

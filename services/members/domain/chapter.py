@@ -14,6 +14,7 @@ from services.members.domain.dates import check_slip_date
 from services.members.domain.errors import Conflict, InvalidField, NotFound
 from services.members.domain.events import (
     ChapterFounded,
+    Language,
     MemberJoined,
     MemberLeft,
     MemberRole,
@@ -115,12 +116,13 @@ class Chapter:
     # --- decisions -------------------------------------------------------------------------------
     @staticmethod
     def found(chapter_id: str, *, name: str, city: str, region: str, meeting_weekday: Weekday,
-              meeting_time: time, timezone: str, currency: str, founded_on: date, today: date) -> ChapterFounded:
+              meeting_time: time, timezone: str, currency: str, founded_on: date, today: date,
+              language: Language = "en") -> ChapterFounded:
         if founded_on > today:
             raise InvalidField("founded_on", f"{founded_on} is in the future")
         return ChapterFounded(chapter_id=chapter_id, chapter_name=name, city=city, region=region,
                               meeting_weekday=meeting_weekday, meeting_time=meeting_time, timezone=timezone,
-                              currency=currency, founded_on=founded_on)
+                              currency=currency, founded_on=founded_on, language=language)
 
     def join(self, member_id: str, *, name: str, business: str, category: str, email: str, phone: str | None,
              joined_on: date, today: date) -> MemberJoined:

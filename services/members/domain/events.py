@@ -27,6 +27,7 @@ ReferralStatus = Literal["given", "accepted", "contacted", "won", "lost", "decli
 AttendanceMark = Literal["P", "A", "L", "M", "S"]
 BusinessKind = Literal["new", "repeat"]
 MeetingMode = Literal["in-person", "video", "phone"]
+Language = Literal["en", "de", "fr", "nl", "es"]
 
 CHAPTERS = "members.chapters"
 MEMBERSHIPS = "members.memberships"
@@ -59,6 +60,7 @@ class ChapterFounded(DomainEvent):
     timezone: str
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     founded_on: date
+    language: Language = Field(default="en", description="the language the chapter's e-mails are written in")
 
 
 # --- memberships ----------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ async def found_chapter(uow: UnitOfWork, cmd: FoundChapter) -> Body:
     event = Chapter.found(chapter_id, name=cmd.name, city=cmd.city, region=cmd.region,
                           meeting_weekday=cmd.meeting_weekday, meeting_time=cmd.meeting_time,
                           timezone=cmd.timezone, currency=cmd.currency, founded_on=cmd.founded_on or today,
-                          today=today)
+                          today=today, language=cmd.language)
     await uow.record(chapter_stream(chapter_id), 0, [event], chapter_id)
     return {"chapter_id": chapter_id, **event.model_dump(mode="json", exclude={"chapter_id", "chapter_name"}),
             "name": cmd.name}

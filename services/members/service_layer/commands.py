@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.members.domain.events import (
     AttendanceMark,
     BusinessKind,
+    Language,
     MeetingMode,
     MemberRole,
     ReferralStatus,
@@ -41,6 +42,7 @@ class FoundChapter(BaseModel):
     timezone: str = Field(description="IANA time zone, e.g. Europe/London")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
     founded_on: date | None = Field(default=None, description="Default: today in the chapter's time zone.")
+    language: Language = Field(default="en", description="Language of the chapter's e-mails and notifications.")
 
     @field_validator("timezone")
     @classmethod

@@ -100,7 +100,8 @@ async def feed(request: Request, member_id: str, who: Caller, unread_only: bool 
             ctx = contexts[row["chapter_id"]] = Context(
                 recipient_name=me["name"] if me else member_id,
                 chapter_name=chapter["chapter_name"] if chapter else "your chapter",
-                currency=chapter["currency"] if chapter else "GBP", names=await db.names(p, row["chapter_id"]))
+                currency=chapter["currency"] if chapter else "GBP", names=await db.names(p, row["chapter_id"]),
+                language=chapter["language"] if chapter else "en")
         data = json.loads(row["data"])
         title, body = summary(row["kind"], data, ctx)
         items.append(FeedItem(id=row["delivery_id"], kind=row["kind"], title=title, body=body,

@@ -123,6 +123,7 @@ class Dispatcher:
         ctx = Context(recipient_name=member["name"],
                       chapter_name=chapter["chapter_name"] if chapter else "your chapter",
                       currency=chapter["currency"] if chapter else "GBP",
+                      language=chapter["language"] if chapter else "en",
                       names=await db.names(self.pool, row["chapter_id"]),
                       unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
                       unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}")

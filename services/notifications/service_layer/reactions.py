@@ -47,11 +47,13 @@ class NotificationReactions:
         at = env.time
         if isinstance(event, m.ChapterFounded):
             await conn.execute(
-                "INSERT INTO n_chapters VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chapter_id) DO UPDATE SET"
+                "INSERT INTO n_chapters (chapter_id, chapter_name, meeting_weekday, meeting_time, timezone,"
+                " currency, language) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (chapter_id) DO UPDATE SET"
                 " chapter_name = excluded.chapter_name, meeting_weekday = excluded.meeting_weekday,"
-                " meeting_time = excluded.meeting_time, timezone = excluded.timezone, currency = excluded.currency",
+                " meeting_time = excluded.meeting_time, timezone = excluded.timezone, currency = excluded.currency,"
+                " language = excluded.language",
                 event.chapter_id, event.chapter_name, event.meeting_weekday, event.meeting_time, event.timezone,
-                event.currency)
+                event.currency, event.language)
             await schedule_digest(conn, event.chapter_id, event.meeting_weekday, event.meeting_time,
                                   event.timezone, after=now, lead_hours=self.config.digest_lead_hours)
         elif isinstance(event, m.MemberJoined):

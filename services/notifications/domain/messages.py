@@ -1,0 +1,292 @@
+"""What notifications say, in each language a chapter can choose (ChapterFounded.language).
+
+English is the reference: every language has every key (a test checks), and anything missing would fall
+back to English rather than fail a delivery.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EN: dict[str, str] = {
+    "hello": "Hello {name},",
+    "someone": "someone",
+    "stop": "Stop e-mails like this one",
+    "stop_all": "Unsubscribe from all refnet e-mails",
+    "referral": "Referral: {ref}",
+    "reason": "Reason: {reason}",
+    "type.inside": "inside", "type.outside": "outside", "type.tier-3": "tier-3",
+    "status.given": "given", "status.accepted": "accepted", "status.contacted": "contacted",
+    "status.won": "won", "status.lost": "lost", "status.declined": "declined",
+    "kind.new": "new", "kind.repeat": "repeat",
+    "colour.green": "green", "colour.yellow": "yellow", "colour.red": "red", "colour.grey": "grey",
+    "received.subject": "{giver} gave you a referral",
+    "received.body": "{giver} gave you a {type} referral (temperature {temperature}/5) on {date}.",
+    "received.ask": "Please confirm you received it and contact the prospect: they expect your call.",
+    "reminder.subject": "Reminder: confirm the referral from {giver}",
+    "reminder.body": "The referral {giver} gave you {hours} hours ago is not confirmed yet.",
+    "reminder.ask": "Please accept it (or decline it) so your referral partner knows it was followed up.",
+    "nudge.subject": "Any news on the referral from {giver}?",
+    "nudge.body": "The referral from {giver} has been '{status}' for {days} days.",
+    "nudge.ask": "Record where it stands (contacted, won or lost) so the chapter's figures stay current.",
+    "accepted.subject": "{receiver} accepted your referral",
+    "accepted.body": "{receiver} accepted the referral you gave on {date}.",
+    "won.subject": "{receiver} won the business from your referral",
+    "won.body": "{receiver} won the business from the referral you gave on {date}.",
+    "lost.subject": "{receiver} did not win the business from your referral",
+    "lost.body": "{receiver} did not win the business from the referral you gave on {date}.",
+    "thanks.subject": "Thank you: {amount} of closed business from your referral",
+    "thanks.body": "{reporter} thanked you for {kind} business worth {amount} (excluding tax).",
+    "thanks.credit": "Givers gain: this is credited to you in the chapter's figures.",
+    "welcome.subject": "Welcome to {chapter}",
+    "welcome.body": "Welcome to {chapter}, {name}!",
+    "welcome.more": "You will hear here when a member gives you a referral, when your referrals move on, and "
+                    "before each meeting a digest of your week.",
+    "light.subject": "{member}'s traffic light is now {to}",
+    "light.body": "{member}'s traffic light changed from {from_} to {to} (score {score}/100, as of {as_of}).",
+    "absences.subject": "{member} is over the absence limit",
+    "absences.body": "{member} has {absences} absences in the last six months (limit {limit}); "
+                     "the latest on {date}.",
+    "digest.subject": "Your weekly digest for {date}",
+    "digest.intro": "Your week in {chapter}, before the meeting on {date}:",
+    "digest.given": "Referrals given: {n}",
+    "digest.received": "Referrals received: {n}",
+    "digest.thanks": "Closed business credited to you: {amount}",
+    "digest.open": "Open referrals waiting on you: {n}",
+    "digest.open_item": "  - from {giver} ({status}, given {date})",
+    "digest.light": "Your traffic light: {light}",
+    "webhook.subject": "A webhook subscription was disabled",
+    "webhook.body": "Deliveries to {url} have failed since {since}; the subscription {id} is now disabled.",
+    "webhook.fix": "Fix the receiver, then create the subscription again.",
+}
+
+DE: dict[str, str] = {
+    "hello": "Hallo {name},",
+    "someone": "jemand",
+    "stop": "Keine E-Mails dieser Art mehr",
+    "stop_all": "Alle refnet-E-Mails abbestellen",
+    "referral": "Empfehlung: {ref}",
+    "reason": "Grund: {reason}",
+    "type.inside": "interne", "type.outside": "externe", "type.tier-3": "Folge-",
+    "status.given": "gegeben", "status.accepted": "angenommen", "status.contacted": "kontaktiert",
+    "status.won": "gewonnen", "status.lost": "verloren", "status.declined": "abgelehnt",
+    "kind.new": "neues", "kind.repeat": "wiederholtes",
+    "colour.green": "grün", "colour.yellow": "gelb", "colour.red": "rot", "colour.grey": "grau",
+    "received.subject": "{giver} hat Ihnen eine Empfehlung gegeben",
+    "received.body": "{giver} hat Ihnen am {date} eine {type} Empfehlung gegeben (Temperatur {temperature}/5).",
+    "received.ask": "Bitte bestätigen Sie den Eingang und melden Sie sich beim Interessenten: er erwartet "
+                    "Ihren Anruf.",
+    "reminder.subject": "Erinnerung: Bitte bestätigen Sie die Empfehlung von {giver}",
+    "reminder.body": "Die Empfehlung, die {giver} Ihnen vor {hours} Stunden gegeben hat, ist noch nicht "
+                     "bestätigt.",
+    "reminder.ask": "Bitte nehmen Sie sie an (oder lehnen Sie sie ab), damit Ihr Partner weiß, dass sie "
+                    "bearbeitet wurde.",
+    "nudge.subject": "Gibt es Neuigkeiten zur Empfehlung von {giver}?",
+    "nudge.body": "Die Empfehlung von {giver} steht seit {days} Tagen auf „{status}“.",
+    "nudge.ask": "Tragen Sie den Stand ein (kontaktiert, gewonnen oder verloren), damit die Zahlen des "
+                 "Chapters aktuell bleiben.",
+    "accepted.subject": "{receiver} hat Ihre Empfehlung angenommen",
+    "accepted.body": "{receiver} hat die Empfehlung angenommen, die Sie am {date} gegeben haben.",
+    "won.subject": "{receiver} hat mit Ihrer Empfehlung Geschäft gewonnen",
+    "won.body": "{receiver} hat mit der Empfehlung vom {date} Geschäft gewonnen.",
+    "lost.subject": "{receiver} hat mit Ihrer Empfehlung kein Geschäft gewonnen",
+    "lost.body": "{receiver} hat mit der Empfehlung vom {date} kein Geschäft gewonnen.",
+    "thanks.subject": "Danke: {amount} Umsatz aus Ihrer Empfehlung",
+    "thanks.body": "{reporter} dankt Ihnen für {kind} Geschäft im Wert von {amount} (ohne Steuer).",
+    "thanks.credit": "Wer gibt, gewinnt: Das wird Ihnen in den Zahlen des Chapters gutgeschrieben.",
+    "welcome.subject": "Willkommen bei {chapter}",
+    "welcome.body": "Willkommen bei {chapter}, {name}!",
+    "welcome.more": "Hier erfahren Sie, wenn Ihnen jemand eine Empfehlung gibt, wenn sich Ihre Empfehlungen "
+                    "weiterentwickeln, und vor jedem Treffen erhalten Sie eine Übersicht Ihrer Woche.",
+    "light.subject": "Die Ampel von {member} steht jetzt auf {to}",
+    "light.body": "Die Ampel von {member} wechselte von {from_} auf {to} (Punktzahl {score}/100, Stand {as_of}).",
+    "absences.subject": "{member} hat das Abwesenheitslimit überschritten",
+    "absences.body": "{member} hat {absences} Abwesenheiten in den letzten sechs Monaten (Limit {limit}); "
+                     "zuletzt am {date}.",
+    "digest.subject": "Ihre Wochenübersicht zum {date}",
+    "digest.intro": "Ihre Woche bei {chapter}, vor dem Treffen am {date}:",
+    "digest.given": "Gegebene Empfehlungen: {n}",
+    "digest.received": "Erhaltene Empfehlungen: {n}",
+    "digest.thanks": "Ihnen gutgeschriebener Umsatz: {amount}",
+    "digest.open": "Offene Empfehlungen, die auf Sie warten: {n}",
+    "digest.open_item": "  - von {giver} ({status}, gegeben am {date})",
+    "digest.light": "Ihre Ampel: {light}",
+    "webhook.subject": "Ein Webhook-Abonnement wurde deaktiviert",
+    "webhook.body": "Zustellungen an {url} schlagen seit {since} fehl; das Abonnement {id} ist jetzt deaktiviert.",
+    "webhook.fix": "Beheben Sie den Fehler beim Empfänger und legen Sie das Abonnement neu an.",
+}
+
+FR: dict[str, str] = {
+    "hello": "Bonjour {name},",
+    "someone": "quelqu'un",
+    "stop": "Ne plus recevoir ce type d'e-mail",
+    "stop_all": "Se désabonner de tous les e-mails refnet",
+    "referral": "Recommandation : {ref}",
+    "reason": "Motif : {reason}",
+    "type.inside": "interne", "type.outside": "externe", "type.tier-3": "de niveau 3",
+    "status.given": "donnée", "status.accepted": "acceptée", "status.contacted": "contacté",
+    "status.won": "gagnée", "status.lost": "perdue", "status.declined": "refusée",
+    "kind.new": "une nouvelle", "kind.repeat": "une nouvelle commande d'une",
+    "colour.green": "vert", "colour.yellow": "jaune", "colour.red": "rouge", "colour.grey": "gris",
+    "received.subject": "{giver} vous a donné une recommandation",
+    "received.body": "{giver} vous a donné une recommandation {type} (température {temperature}/5) le {date}.",
+    "received.ask": "Merci de confirmer sa réception et de contacter le prospect : il attend votre appel.",
+    "reminder.subject": "Rappel : confirmez la recommandation de {giver}",
+    "reminder.body": "La recommandation que {giver} vous a donnée il y a {hours} heures n'est pas encore "
+                     "confirmée.",
+    "reminder.ask": "Acceptez-la (ou refusez-la) pour que votre partenaire sache qu'elle a été suivie.",
+    "nudge.subject": "Du nouveau sur la recommandation de {giver} ?",
+    "nudge.body": "La recommandation de {giver} est « {status} » depuis {days} jours.",
+    "nudge.ask": "Indiquez où elle en est (contacté, gagnée ou perdue) pour que les chiffres du chapitre "
+                 "restent à jour.",
+    "accepted.subject": "{receiver} a accepté votre recommandation",
+    "accepted.body": "{receiver} a accepté la recommandation que vous avez donnée le {date}.",
+    "won.subject": "{receiver} a conclu une affaire grâce à votre recommandation",
+    "won.body": "{receiver} a conclu une affaire grâce à la recommandation du {date}.",
+    "lost.subject": "{receiver} n'a pas conclu d'affaire avec votre recommandation",
+    "lost.body": "{receiver} n'a pas conclu d'affaire avec la recommandation du {date}.",
+    "thanks.subject": "Merci : {amount} d'affaires conclues grâce à votre recommandation",
+    "thanks.body": "{reporter} vous remercie pour {kind} affaire d'un montant de {amount} (hors taxes).",
+    "thanks.credit": "Qui donne reçoit : ce montant vous est crédité dans les chiffres du chapitre.",
+    "welcome.subject": "Bienvenue dans {chapter}",
+    "welcome.body": "Bienvenue dans {chapter}, {name} !",
+    "welcome.more": "Vous serez prévenu ici quand un membre vous donne une recommandation, quand vos "
+                    "recommandations avancent, et avant chaque réunion vous recevrez le résumé de votre semaine.",
+    "light.subject": "Le voyant de {member} est maintenant {to}",
+    "light.body": "Le voyant de {member} est passé de {from_} à {to} (score {score}/100, au {as_of}).",
+    "absences.subject": "{member} a dépassé la limite d'absences",
+    "absences.body": "{member} compte {absences} absences sur les six derniers mois (limite {limit}) ; "
+                     "la dernière le {date}.",
+    "digest.subject": "Votre résumé de la semaine pour le {date}",
+    "digest.intro": "Votre semaine dans {chapter}, avant la réunion du {date} :",
+    "digest.given": "Recommandations données : {n}",
+    "digest.received": "Recommandations reçues : {n}",
+    "digest.thanks": "Affaires conclues portées à votre crédit : {amount}",
+    "digest.open": "Recommandations en attente de votre part : {n}",
+    "digest.open_item": "  - de {giver} ({status}, donnée le {date})",
+    "digest.light": "Votre voyant : {light}",
+    "webhook.subject": "Un abonnement webhook a été désactivé",
+    "webhook.body": "Les envois vers {url} échouent depuis {since} ; l'abonnement {id} est désormais désactivé.",
+    "webhook.fix": "Corrigez le récepteur, puis créez à nouveau l'abonnement.",
+}
+
+NL: dict[str, str] = {
+    "hello": "Hallo {name},",
+    "someone": "iemand",
+    "stop": "Geen e-mails meer van dit soort",
+    "stop_all": "Afmelden voor alle e-mails van refnet",
+    "referral": "Referral: {ref}",
+    "reason": "Reden: {reason}",
+    "type.inside": "interne", "type.outside": "externe", "type.tier-3": "vervolg-",
+    "status.given": "gegeven", "status.accepted": "geaccepteerd", "status.contacted": "gecontacteerd",
+    "status.won": "gewonnen", "status.lost": "verloren", "status.declined": "afgewezen",
+    "kind.new": "nieuwe", "kind.repeat": "herhaalde",
+    "colour.green": "groen", "colour.yellow": "geel", "colour.red": "rood", "colour.grey": "grijs",
+    "received.subject": "{giver} heeft u een referral gegeven",
+    "received.body": "{giver} heeft u op {date} een {type} referral gegeven (temperatuur {temperature}/5).",
+    "received.ask": "Bevestig de ontvangst en neem contact op met de prospect: die verwacht uw telefoontje.",
+    "reminder.subject": "Herinnering: bevestig de referral van {giver}",
+    "reminder.body": "De referral die {giver} u {hours} uur geleden gaf, is nog niet bevestigd.",
+    "reminder.ask": "Accepteer (of weiger) hem, zodat uw partner weet dat er iets mee gedaan is.",
+    "nudge.subject": "Nieuws over de referral van {giver}?",
+    "nudge.body": "De referral van {giver} staat al {days} dagen op '{status}'.",
+    "nudge.ask": "Leg vast hoe het ervoor staat (gecontacteerd, gewonnen of verloren), zodat de cijfers van "
+                 "het chapter actueel blijven.",
+    "accepted.subject": "{receiver} heeft uw referral geaccepteerd",
+    "accepted.body": "{receiver} heeft de referral die u op {date} gaf geaccepteerd.",
+    "won.subject": "{receiver} heeft met uw referral zaken gedaan",
+    "won.body": "{receiver} heeft met de referral van {date} zaken gedaan.",
+    "lost.subject": "{receiver} heeft met uw referral geen zaken gedaan",
+    "lost.body": "{receiver} heeft met de referral van {date} geen zaken gedaan.",
+    "thanks.subject": "Bedankt: {amount} aan omzet uit uw referral",
+    "thanks.body": "{reporter} bedankt u voor {kind} omzet ter waarde van {amount} (exclusief btw).",
+    "thanks.credit": "Wie geeft, wint: dit wordt u toegerekend in de cijfers van het chapter.",
+    "welcome.subject": "Welkom bij {chapter}",
+    "welcome.body": "Welkom bij {chapter}, {name}!",
+    "welcome.more": "Hier hoort u wanneer iemand u een referral geeft, wanneer uw referrals verder komen, en "
+                    "voor elke bijeenkomst krijgt u een overzicht van uw week.",
+    "light.subject": "Het stoplicht van {member} staat nu op {to}",
+    "light.body": "Het stoplicht van {member} ging van {from_} naar {to} (score {score}/100, per {as_of}).",
+    "absences.subject": "{member} zit boven de afwezigheidslimiet",
+    "absences.body": "{member} was {absences} keer afwezig in de afgelopen zes maanden (limiet {limit}); "
+                     "het laatst op {date}.",
+    "digest.subject": "Uw weekoverzicht voor {date}",
+    "digest.intro": "Uw week bij {chapter}, voor de bijeenkomst van {date}:",
+    "digest.given": "Gegeven referrals: {n}",
+    "digest.received": "Ontvangen referrals: {n}",
+    "digest.thanks": "Aan u toegerekende omzet: {amount}",
+    "digest.open": "Openstaande referrals die op u wachten: {n}",
+    "digest.open_item": "  - van {giver} ({status}, gegeven op {date})",
+    "digest.light": "Uw stoplicht: {light}",
+    "webhook.subject": "Een webhook-abonnement is uitgeschakeld",
+    "webhook.body": "Leveringen aan {url} mislukken sinds {since}; het abonnement {id} is nu uitgeschakeld.",
+    "webhook.fix": "Herstel de ontvanger en maak het abonnement daarna opnieuw aan.",
+}
+
+ES: dict[str, str] = {
+    "hello": "Hola, {name}:",
+    "someone": "alguien",
+    "stop": "No recibir más correos como este",
+    "stop_all": "Darse de baja de todos los correos de refnet",
+    "referral": "Referencia: {ref}",
+    "reason": "Motivo: {reason}",
+    "type.inside": "interna", "type.outside": "externa", "type.tier-3": "de tercer nivel",
+    "status.given": "dada", "status.accepted": "aceptada", "status.contacted": "contactado",
+    "status.won": "ganada", "status.lost": "perdida", "status.declined": "rechazada",
+    "kind.new": "un negocio nuevo", "kind.repeat": "un negocio repetido",
+    "colour.green": "verde", "colour.yellow": "amarillo", "colour.red": "rojo", "colour.grey": "gris",
+    "received.subject": "{giver} le ha dado una referencia",
+    "received.body": "{giver} le dio una referencia {type} (temperatura {temperature}/5) el {date}.",
+    "received.ask": "Confirme que la ha recibido y contacte con el cliente potencial: espera su llamada.",
+    "reminder.subject": "Recordatorio: confirme la referencia de {giver}",
+    "reminder.body": "La referencia que {giver} le dio hace {hours} horas aún no está confirmada.",
+    "reminder.ask": "Acéptela (o recházela) para que su compañero sepa que se le ha dado seguimiento.",
+    "nudge.subject": "¿Novedades sobre la referencia de {giver}?",
+    "nudge.body": "La referencia de {giver} lleva {days} días en «{status}».",
+    "nudge.ask": "Registre en qué punto está (contactado, ganada o perdida) para que las cifras del capítulo "
+                 "sigan al día.",
+    "accepted.subject": "{receiver} aceptó su referencia",
+    "accepted.body": "{receiver} aceptó la referencia que usted dio el {date}.",
+    "won.subject": "{receiver} cerró un negocio con su referencia",
+    "won.body": "{receiver} cerró un negocio con la referencia del {date}.",
+    "lost.subject": "{receiver} no cerró negocio con su referencia",
+    "lost.body": "{receiver} no cerró negocio con la referencia del {date}.",
+    "thanks.subject": "Gracias: {amount} en negocio cerrado gracias a su referencia",
+    "thanks.body": "{reporter} le agradece {kind} por valor de {amount} (sin impuestos).",
+    "thanks.credit": "Quien da, recibe: se le acredita en las cifras del capítulo.",
+    "welcome.subject": "Bienvenido a {chapter}",
+    "welcome.body": "¡Bienvenido a {chapter}, {name}!",
+    "welcome.more": "Aquí sabrá cuándo un miembro le da una referencia, cuándo avanzan sus referencias y, antes "
+                    "de cada reunión, recibirá un resumen de su semana.",
+    "light.subject": "El semáforo de {member} está ahora en {to}",
+    "light.body": "El semáforo de {member} pasó de {from_} a {to} (puntuación {score}/100, a {as_of}).",
+    "absences.subject": "{member} supera el límite de ausencias",
+    "absences.body": "{member} tiene {absences} ausencias en los últimos seis meses (límite {limit}); "
+                     "la última el {date}.",
+    "digest.subject": "Su resumen semanal para el {date}",
+    "digest.intro": "Su semana en {chapter}, antes de la reunión del {date}:",
+    "digest.given": "Referencias dadas: {n}",
+    "digest.received": "Referencias recibidas: {n}",
+    "digest.thanks": "Negocio cerrado acreditado a usted: {amount}",
+    "digest.open": "Referencias abiertas que esperan su respuesta: {n}",
+    "digest.open_item": "  - de {giver} ({status}, dada el {date})",
+    "digest.light": "Su semáforo: {light}",
+    "webhook.subject": "Se ha desactivado una suscripción de webhook",
+    "webhook.body": "Los envíos a {url} fallan desde {since}; la suscripción {id} está ahora desactivada.",
+    "webhook.fix": "Corrija el receptor y vuelva a crear la suscripción.",
+}
+
+CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "de": DE, "fr": FR, "nl": NL, "es": ES}
+
+
+def translator(language: str) -> Any:
+    """`t(key, **fields)` in `language`, English where a key or the language is missing."""
+    catalogue = CATALOGUES.get(language, EN)
+
+    def t(key: str, **fields: Any) -> str:
+        template = catalogue.get(key) or EN.get(key)
+        if template is None:  # a value this version has no word for (a new colour, say): show it as it is
+            return key.split(".", 1)[-1]
+        return template.format(**fields)
+
+    return t

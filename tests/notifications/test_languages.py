@@ -1,0 +1,72 @@
+"""A chapter's e-mails are written in the chapter's language, with its currency's formatting."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.notifications.domain import kinds as k
+from services.notifications.domain.messages import CATALOGUES, EN
+from services.notifications.domain.rendering import Context, render
+from shared.settings import Settings
+from tests.notifications.helpers import (
+    Clock,
+    EventSource,
+    Inbox,
+    chapter,
+    closed,
+    config,
+    given,
+    html_of,
+    joined,
+    running_app,
+    text_of,
+    wait_until,
+)
+
+
+@pytest.mark.parametrize("language", sorted(CATALOGUES))
+def test_every_notification_has_every_sentence_in_every_language(language: str) -> None:
+    catalogue = CATALOGUES[language]
+    assert set(catalogue) == set(EN), set(EN) ^ set(catalogue)
+    for key, template in catalogue.items():  # the same placeholders as the English reference
+        assert sorted(_fields(template)) == sorted(_fields(EN[key])), (language, key)
+
+
+def _fields(template: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def test_a_value_without_a_word_is_shown_as_it_is_rather_than_failing_the_delivery() -> None:
+    ctx = Context(recipient_name="Ann", chapter_name="Rheinufer", currency="EUR", language="de",
+                  names={"m1": "Max"})
+    mail = render(k.TRAFFIC_LIGHT_CHANGED, {"member_id": "m1", "from_colour": "green", "to_colour": "violet",
+                                           "score": 71, "as_of": "2026-01-01"}, ctx)
+    assert mail.subject == "Die Ampel von Max steht jetzt auf violet"
+
+
+async def test_a_german_and_a_french_chapter_get_their_language(settings: Settings, members: EventSource,
+                                                                clock: Clock, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    async with running_app(settings, clock, config(port)):
+        await members.record(
+            chapter("de1", tz="Europe/Berlin", currency="EUR", language="de"), joined("de1", "anna", "Anna"),
+            joined("de1", "ben", "Ben"), given("de1", "r1", "anna", "ben", on=date(2025, 3, 5)),
+            chapter("fr1", tz="Europe/Paris", currency="EUR", language="fr"), joined("fr1", "chloe", "Chloe"),
+            joined("fr1", "dan", "Dan"), closed("fr1", "cb1", "dan", "chloe", "1234.5", "EUR"),
+            chapter("en1"), joined("en1", "eve", "Eve"))
+        await wait_until(lambda: inbox.to("ben@example.org", "referral-received")
+                         and inbox.to("chloe@example.org", "closed-business-thanks")
+                         and inbox.to("eve@example.org", "welcome"), what="three chapters' e-mails")
+    told = inbox.to("ben@example.org", "referral-received")[0]
+    assert told["Subject"] == "Anna hat Ihnen eine Empfehlung gegeben"
+    assert "Hallo Ben," in text_of(told) and "Bitte bestätigen Sie den Eingang" in text_of(told)
+    assert 'lang="de"' in html_of(told) and "Keine E-Mails dieser Art mehr" in html_of(told)
+    thanks = inbox.to("chloe@example.org", "closed-business-thanks")[0]
+    assert thanks["Subject"].startswith("Merci : 1.234,50 €")
+    assert "Bonjour Chloe," in text_of(thanks) and "hors taxes" in text_of(thanks)
+    welcome = inbox.to("eve@example.org", "welcome")[0]
+    assert welcome["Subject"] == "Welcome to Chapter en1"  # English stays the default
