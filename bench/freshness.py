@@ -13,38 +13,18 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 
-from bench.servers import drop_database, machine, servers
+from bench.servers import drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
 from shared.settings import with_database
 
 RATE = int(os.environ.get("FRESHNESS_RATE", "200"))
 SECONDS = 20
 ADMIN = "bench-admin-token"
-
-
-def _start(service: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", service, "--port", str(port)], env=env,
-                            cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-async def _healthy(url: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            try:
-                if (await client.get(f"{url}/health")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(url)
 
 
 async def main() -> None:
@@ -55,11 +35,11 @@ async def main() -> None:
            "MEMBERS_DATABASE_URL": databases["members"], "REFERRALS_DATABASE_URL": databases["referrals"],
            "REFNET_ADMIN_TOKEN": ADMIN}
     ports = {"members": free_port(18101), "referrals": free_port(18102)}
-    procs = [_start(s, p, env) for s, p in ports.items()]
+    procs = [serve(s, p, env) for s, p in ports.items()]
     members, referrals = (f"http://127.0.0.1:{ports[s]}" for s in ("members", "referrals"))
     try:
-        await _healthy(members)
-        await _healthy(referrals)
+        await wait_healthy(members, procs[0])
+        await wait_healthy(referrals, procs[1])
         async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=400)) as client:
             admin = {"Authorization": f"Bearer {ADMIN}"}
             chapter = (await client.post(f"{members}/chapters", headers=admin, json={

@@ -14,37 +14,16 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 
-from bench.servers import drop_database, machine, servers
+from bench.servers import drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
 from shared.settings import with_database
 
 ADMIN = "bench-admin-token"
-
-
-async def _healthy(url: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            try:
-                if (await client.get(f"{url}/health")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(url)
-
-
-def _serve_members(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "members", "--port", str(port)],
-                            env=env, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
 
 
 async def run(rate: float, seconds: float, members: int, workers: int) -> None:
@@ -54,10 +33,10 @@ async def run(rate: float, seconds: float, members: int, workers: int) -> None:
     port = free_port(18301)
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server, "REFNET_TOPIC_PREFIX": prefix,
            "MEMBERS_DATABASE_URL": database, "REFNET_ADMIN_TOKEN": ADMIN}
-    proc = _serve_members(port, env)
+    proc = serve("members", port, env)
     url = f"http://127.0.0.1:{port}"
     try:
-        await _healthy(url)
+        await wait_healthy(url, proc)
         async with httpx.AsyncClient(base_url=url, timeout=30,
                                      limits=httpx.Limits(max_connections=200, max_keepalive_connections=200)) as c:
             admin = {"Authorization": f"Bearer {ADMIN}"}

@@ -24,19 +24,17 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.servers import drop_database, machine, servers
+from bench.servers import drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
 from services.members.domain import events as m
 from services.referrals.adapters.projection import Fact, ReferralsProjection
@@ -201,26 +199,6 @@ async def load(url: str, chapters: list[str], today: date) -> tuple[int, dict[st
     return total, members, time.perf_counter() - started
 
 
-def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "referrals", "--port", str(port)],
-                            env=env, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-
-
-async def _healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise RuntimeError(f"the referrals service exited with {proc.returncode}")
-            try:
-                if (await client.get(f"{url}/health")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(url)
-
-
 def _quantiles(samples: list[float]) -> str:
     samples = sorted(samples)
     q = statistics.quantiles(samples, n=100)
@@ -244,10 +222,10 @@ async def main(requests: int, others: int) -> None:
                "REFNET_TOPIC_PREFIX": prefix, "REFERRALS_DATABASE_URL": url, "REFNET_ADMIN_TOKEN": ADMIN,
                "REFNET_TOKEN_SECRET": SECRET}
         port = free_port(18302)
-        proc = _serve(port, env)
+        proc = serve("referrals", port, env)
         base = f"http://127.0.0.1:{port}"
         try:
-            await _healthy(base, proc)
+            await wait_healthy(base, proc)
             cid = chapters[0]
             president = next(mid for mid, role in members.items() if role == "president")
             member = sorted(members)[10]

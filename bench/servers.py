@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import asyncpg
+import httpx
 
 from infra.local import external_servers, stack_for
 from shared.settings import with_database
@@ -41,3 +46,23 @@ async def drop_database(url: str) -> None:
 
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def serve(service: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A service in its own process, as `refnet serve` runs it (so the load generator is not in its loop)."""
+    return subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", service, "--port", str(port)], env=env,
+                            cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise RuntimeError(f"{url} exited with {proc.returncode}")
+            try:
+                if (await client.get(f"{url}/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(url)
