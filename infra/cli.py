@@ -135,6 +135,7 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
             procs["mailbox"] = subprocess.Popen(
                 [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)],
                 stdout=(logs / "mailbox.log").open("ab"), stderr=subprocess.STDOUT)
+            (stack.state / "mailbox.pid").write_text(str(procs["mailbox"].pid))
         for service in SERVICES:
             log = logs / f"{service}.log"
             procs[service] = subprocess.Popen(
@@ -181,7 +182,7 @@ def _run_demo(env: dict[str, str], live: bool, weeks: int) -> None:
 def down() -> None:
     """Stop whatever `make up` left running (services and local infrastructure)."""
     stack = stack_for()
-    for service in SERVICES:
+    for service in (*SERVICES, "mailbox"):
         pid_file = stack.state / f"{service}.pid"
         pid = read_pid(pid_file)
         if pid is not None:
