@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from tests.notifications.helpers import (
     joined,
     running_app,
     text_of,
+    wait_applied,
     wait_until,
 )
 
@@ -70,3 +72,24 @@ async def test_a_german_and_a_french_chapter_get_their_language(settings: Settin
     assert "Bonjour Chloe," in text_of(thanks) and "hors taxes" in text_of(thanks)
     welcome = inbox.to("eve@example.org", "welcome")[0]
     assert welcome["Subject"] == "Welcome to Chapter en1"  # English stays the default
+
+
+async def test_a_welcome_that_arrives_before_its_chapter_waits_for_the_chapters_name_and_language(
+        settings: Settings, members: EventSource, clock: Clock, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    async with running_app(settings, clock, config(port)) as (app, _):
+        # members' topics are consumed independently: here the membership is seen before the chapter
+        ids = await members.record(joined("nl1", "joost", "Joost"))
+        await wait_applied(app, ids)
+        await wait_until(lambda: _waiting_for_chapter(app), what="the welcome to wait for its chapter")
+        assert inbox.to("joost@example.org") == []
+        await members.record(chapter("nl1", tz="Europe/Amsterdam", currency="EUR", language="nl"))
+        await wait_until(lambda: inbox.to("joost@example.org", "welcome"), what="the welcome once the chapter came")
+    welcome = inbox.to("joost@example.org", "welcome")[0]
+    assert welcome["Subject"] == "Welkom bij Chapter nl1" and 'lang="nl"' in html_of(welcome)
+
+
+async def _waiting_for_chapter(app: Any) -> bool:
+    pool = app.state.service.pool
+    return bool(await pool.fetchval("SELECT count(*) FROM n_deliveries WHERE recipient = 'joost' AND kind = 'welcome'"
+                                    " AND channel = 'email' AND last_error = 'chapter not known yet'"))

@@ -67,15 +67,18 @@ async def save_preferences(conn: asyncpg.Connection | asyncpg.Pool, member_id: s
 # --- the delivery log -----------------------------------------------------------------------------
 
 async def notify_member(conn: asyncpg.Connection, *, trigger_id: str, member_id: str, kind: str, chapter_id: str,
-                        data: dict[str, Any], now: datetime) -> int:
+                        data: dict[str, Any], now: datetime, occurred_at: datetime | None = None) -> int:
     """Log one notification for a member on each channel their preferences allow. Returns rows created:
-    a trigger already logged for this member and channel creates nothing (the idempotency record)."""
+    a trigger already logged for this member and channel creates nothing (the idempotency record).
+    `occurred_at` is when the thing told about happened (the event's time); the feed is in that order,
+    because events of different topics reach us in no particular order."""
     prefs = await preferences(conn, member_id)
     channels = channels_for(kind, prefs["channels"], prefs["digest"], prefs["email_off"])
     created = 0
     for channel in channels:
         status = "sent" if channel == "feed" else "pending"  # the feed row is the delivery
-        created += await _insert(conn, trigger_id, member_id, channel, kind, chapter_id, data, status, now)
+        created += await _insert(conn, trigger_id, member_id, channel, kind, chapter_id, data, status, now,
+                                 occurred_at or now)
     return created
 
 
@@ -88,22 +91,33 @@ async def notify_webhooks(conn: asyncpg.Connection, *, trigger_id: str, chapter_
                                 " WHERE chapter_id = $1 AND active", chapter_id):
         if matches(list(sub["event_types"]), event_type):
             created += await _insert(conn, trigger_id, str(sub["subscription_id"]), "webhook", event_type,
-                                     chapter_id, payload, "pending", now)
+                                     chapter_id, payload, "pending", now, now)
     return created
 
 
 async def _insert(conn: asyncpg.Connection, trigger_id: str, recipient: str, channel: str, kind: str,
-                  chapter_id: str, data: dict[str, Any], status: str, now: datetime) -> int:
+                  chapter_id: str, data: dict[str, Any], status: str, now: datetime, occurred_at: datetime) -> int:
     row = await conn.fetchval(
         "INSERT INTO n_deliveries (delivery_id, trigger_id, recipient, channel, kind, chapter_id, data, status,"
-        " next_attempt_at, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text,"
-        " $9::timestamptz, $9::timestamptz, CASE WHEN $8::text = 'sent' THEN $9::timestamptz END)"
+        " next_attempt_at, created_at, sent_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text,"
+        " $9::timestamptz, $9::timestamptz, CASE WHEN $8::text = 'sent' THEN $9::timestamptz END, $10)"
         " ON CONFLICT (trigger_id, recipient, channel) DO NOTHING"
         " RETURNING 1",
-        uuid.uuid4(), trigger_id, recipient, channel, kind, chapter_id, _json(data), status, now)
+        uuid.uuid4(), trigger_id, recipient, channel, kind, chapter_id, _json(data), status, now, occurred_at)
     if row and status == "pending":
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
     return 1 if row else 0
+
+
+async def release_waiting(conn: asyncpg.Connection, *, now: datetime, recipient: str | None = None,
+                          chapter_id: str | None = None) -> None:
+    """Make pending deliveries of a recipient (or a chapter) due now: what they waited for has arrived."""
+    released = await conn.fetchval(
+        "WITH due AS (UPDATE n_deliveries SET next_attempt_at = $3 WHERE status = 'pending'"
+        " AND (recipient = $1 OR chapter_id = $2) AND next_attempt_at > $3 RETURNING 1) SELECT count(*) FROM due",
+        recipient, chapter_id, now)
+    if released:
+        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
 
 async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, limit: int) -> list[asyncpg.Record]:

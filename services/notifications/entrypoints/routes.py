@@ -86,7 +86,7 @@ async def feed(request: Request, member_id: str, who: Caller, unread_only: bool 
     p = pool(request)
     rows = await p.fetch(
         "SELECT * FROM n_deliveries WHERE recipient = $1 AND channel = 'feed'"
-        " AND ($2 = false OR read_at IS NULL) ORDER BY created_at DESC, seq DESC LIMIT $3",
+        " AND ($2 = false OR read_at IS NULL) ORDER BY occurred_at DESC, seq DESC LIMIT $3",
         member_id, unread_only, limit)
     unread = await p.fetchval("SELECT count(*) FROM n_deliveries WHERE recipient = $1 AND channel = 'feed'"
                               " AND read_at IS NULL", member_id)

@@ -103,6 +103,13 @@ class Dispatcher:
         if not member["active"]:
             await db.mark_skipped(self.pool, row["delivery_id"], "member left the chapter")
             return
+        chapter_known = await db.chapter(self.pool, row["chapter_id"]) is not None
+        if not chapter_known and now - row["created_at"] <= UNKNOWN_RECIPIENT_PATIENCE:
+            # chapter-founded travels on its own topic too: an e-mail without the chapter's name and language
+            # would be the wrong e-mail, so it waits (woken when the chapter arrives, see reactions)
+            await db.retry_later(self.pool, row["delivery_id"], now + timedelta(hours=1),
+                                 "chapter not known yet", count_attempt=False)
+            return
         prefs = await db.preferences(self.pool, member["member_id"])
         if "email" not in k.channels_for(row["kind"], prefs["channels"], prefs["digest"], prefs["email_off"]):
             await db.mark_skipped(self.pool, row["delivery_id"], "unsubscribed")

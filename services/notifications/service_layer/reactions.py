@@ -54,6 +54,8 @@ class NotificationReactions:
                 " language = excluded.language",
                 event.chapter_id, event.chapter_name, event.meeting_weekday, event.meeting_time, event.timezone,
                 event.currency, event.language)
+            # e-mails that waited for the chapter's name and language can go now
+            await db.release_waiting(conn, chapter_id=event.chapter_id, now=now)
             await schedule_digest(conn, event.chapter_id, event.meeting_weekday, event.meeting_time,
                                   event.timezone, after=now, lead_hours=self.config.digest_lead_hours)
         elif isinstance(event, m.MemberJoined):
@@ -64,10 +66,10 @@ class NotificationReactions:
                 " role = excluded.role, active = true",
                 event.member_id, event.chapter_id, event.member_name, event.email, role or event.role)
             # e-mails that arrived before this member did (another topic) can go now
-            await conn.execute("UPDATE n_deliveries SET next_attempt_at = $2 WHERE recipient = $1"
-                               " AND status = 'pending' AND next_attempt_at > $2", event.member_id, now)
+            await db.release_waiting(conn, recipient=event.member_id, now=now)
             await db.notify_member(conn, trigger_id=trigger, member_id=event.member_id, kind=k.WELCOME,
-                                   chapter_id=event.chapter_id, data={"member_id": event.member_id}, now=now)
+                                   chapter_id=event.chapter_id, data={"member_id": event.member_id}, now=now,
+                                   occurred_at=at)
         elif isinstance(event, m.MemberLeft):
             await conn.execute("UPDATE n_members SET active = false WHERE member_id = $1", event.member_id)
         elif isinstance(event, m.RoleAssigned):
@@ -75,14 +77,14 @@ class NotificationReactions:
                                " SET role = excluded.role", event.member_id, event.role)
             await conn.execute("UPDATE n_members SET role = $2 WHERE member_id = $1", event.member_id, event.role)
         elif isinstance(event, m.AttendanceRecorded):
-            await self._attendance(conn, event, trigger, now)
+            await self._attendance(conn, event, trigger, at, now)
         elif isinstance(event, m.ReferralGiven):
             await conn.execute(
                 "INSERT INTO n_referrals VALUES ($1, $2, $3, $4, 'given', $5, $5, $6)"
                 " ON CONFLICT (referral_id) DO NOTHING",
                 event.referral_id, event.chapter_id, event.giver_id, event.receiver_id, at, event.occurred_on)
             await db.notify_member(conn, trigger_id=trigger, member_id=event.receiver_id, kind=k.REFERRAL_RECEIVED,
-                                   chapter_id=event.chapter_id, now=now, data={
+                                   chapter_id=event.chapter_id, now=now, occurred_at=at, data={
                                        "referral_id": event.referral_id, "giver_id": event.giver_id,
                                        "referral_type": event.referral_type, "temperature": event.temperature,
                                        "occurred_on": event.occurred_on.isoformat()})
@@ -98,7 +100,8 @@ class NotificationReactions:
                 event.amount, event.currency, at)
             if (await db.chapter_settings(conn, event.chapter_id))["thank_you_enabled"]:
                 await db.notify_member(conn, trigger_id=trigger, member_id=event.thanked_member_id,
-                                       kind=k.CLOSED_BUSINESS_THANKS, chapter_id=event.chapter_id, now=now, data={
+                                       kind=k.CLOSED_BUSINESS_THANKS, chapter_id=event.chapter_id, now=now,
+                                       occurred_at=at, data={
                                            "closed_business_id": event.closed_business_id,
                                            "reported_by": event.reported_by, "amount": str(event.amount),
                                            "currency": event.currency, "business_kind": event.business_kind,
@@ -109,7 +112,7 @@ class NotificationReactions:
                                event.member_id, event.to_colour, event.score)
             for leader in await db.leaders(conn, event.chapter_id):
                 await db.notify_member(conn, trigger_id=trigger, member_id=leader, kind=k.TRAFFIC_LIGHT_CHANGED,
-                                       chapter_id=event.chapter_id, now=now, data={
+                                       chapter_id=event.chapter_id, now=now, occurred_at=at, data={
                                            "member_id": event.member_id, "from_colour": event.from_colour,
                                            "to_colour": event.to_colour, "score": str(event.score),
                                            "as_of": event.as_of.isoformat()})
@@ -119,7 +122,7 @@ class NotificationReactions:
                                  payload=webhook_payload(env.type, env.id, at, event.model_dump(mode="json")))
 
     async def _attendance(self, conn: asyncpg.Connection, event: m.AttendanceRecorded, trigger: str,
-                          now: datetime) -> None:
+                          at: datetime, now: datetime) -> None:
         await conn.execute("INSERT INTO n_attendance VALUES ($1, $2, $3, $4) ON CONFLICT (member_id, meeting_date)"
                            " DO UPDATE SET mark = excluded.mark", event.member_id, event.meeting_date,
                            event.chapter_id, event.mark)
@@ -134,7 +137,7 @@ class NotificationReactions:
             return
         for leader in await db.leaders(conn, event.chapter_id):
             await db.notify_member(conn, trigger_id=trigger, member_id=leader, kind=k.ABSENCES_OVER_LIMIT,
-                                   chapter_id=event.chapter_id, now=now, data={
+                                   chapter_id=event.chapter_id, now=now, occurred_at=at, data={
                                        "member_id": event.member_id, "absences": absences, "limit": limit,
                                        "meeting_date": event.meeting_date.isoformat()})
 
@@ -150,7 +153,7 @@ class NotificationReactions:
         kind = k.STATUS_KINDS.get(event.to_status)
         if kind is not None:
             await db.notify_member(conn, trigger_id=trigger, member_id=event.giver_id, kind=kind,
-                                   chapter_id=event.chapter_id, now=now, data={
+                                   chapter_id=event.chapter_id, now=now, occurred_at=at, data={
                                        "referral_id": event.referral_id, "receiver_id": event.receiver_id,
                                        "given_on": row["occurred_on"].isoformat(), "reason": event.reason})
         if event.to_status in k.NUDGE_STATUSES:
