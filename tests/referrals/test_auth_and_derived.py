@@ -6,6 +6,7 @@ import asyncio
 import json
 from datetime import date, timedelta
 
+from services.referrals.adapters.schema import current_schema
 from services.referrals.domain.events import TRAFFIC_LIGHTS
 from shared.settings import Settings
 from tests.foundation.things import read_topic
@@ -88,3 +89,35 @@ async def test_derived_events(settings: Settings) -> None:
         assert again == len(rows) == 3
         published = await read_topic(settings.kafka_bootstrap_servers, settings.topic(TRAFFIC_LIGHTS), 1)
         assert len(published) == 1
+
+
+async def test_a_member_who_goes_quiet_changes_colour_as_days_pass(settings: Settings) -> None:
+    today = date.today()
+    joined_on = today - timedelta(days=99)
+    async with MembersFeed(settings) as feed, running_app(settings) as (app, client):
+        last = await feed.record(chapter("c1"), joined("c1", "A", joined_on), joined("c1", "B", joined_on),
+                                 attendance("c1", "A", today, "P"), ceu("c1", "e1", "A", today, credits=10),
+                                 *(referral("c1", f"r{i}", "A", "B", today - timedelta(days=i)) for i in range(3)))
+        await wait_applied(client, "c1", last, settings.admin_token)
+        pool = app.state.service.pool
+        review = app.state.daily_review
+        assert await review.review_if_due() is None  # reviewed at start-up: nothing more today
+        before = await pool.fetchval("SELECT count(*) FROM events")
+        schema = await current_schema(pool)
+        assert await pool.fetchval(f"SELECT bool_or(one_sided) FROM {schema}.pair_states") is True
+
+        # seven months later, with no slip from anyone since: A's red turns grey, and the A→B pair that
+        # was one-sided (3 given, none back) no longer is, so a new run of it would be announced again
+        app.state.projection.today = lambda: today + timedelta(days=210)
+        assert await review.review_if_due() == today + timedelta(days=210)
+        assert await review.review_if_due() is None
+        rows = await pool.fetch("SELECT type, data FROM events ORDER BY position OFFSET $1", before)
+        assert [(r["type"], json.loads(r["data"])["member_id"], json.loads(r["data"])["from_colour"],
+                 json.loads(r["data"])["to_colour"]) for r in rows] == [
+            ("org.refnet.referrals.traffic-light-changed.v1", "A", "red", "grey")]
+        card = (await client.get("/chapters/c1/members/A/scorecard", headers=auth(settings.admin_token),
+                                 params={"to": (today + timedelta(days=210)).isoformat()})).json()
+        assert card["scorecards"][0]["colour"] == "grey"
+        assert await pool.fetchval(f"SELECT bool_or(one_sided) FROM {schema}.pair_states") is False
+        published = await read_topic(settings.kafka_bootstrap_servers, settings.topic(TRAFFIC_LIGHTS), 2)
+        assert [json.loads(m.value)["to_colour"] for m in published] == ["red", "grey"]

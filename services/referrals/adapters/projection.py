@@ -429,9 +429,11 @@ class ReferralsProjection:
         """Flag ordered pairs where one side gave ≥ threshold referrals in six months and got none back."""
         start, end = default_window(self.today())
         if pairs is None:
+            # every pair that traded in the window, and every pair flagged before (it may have evened out)
             rows = await conn.fetch(
-                """SELECT chapter_id, giver_id, receiver_id FROM referrals
-                   WHERE given_on BETWEEN $1 AND $2 GROUP BY 1, 2, 3""", start, end)
+                """SELECT chapter_id, giver_id, receiver_id FROM referrals WHERE given_on BETWEEN $1 AND $2
+                   UNION SELECT chapter_id, giver_id, receiver_id FROM pair_states WHERE one_sided
+                   ORDER BY 1, 2, 3""", start, end)
             pairs = [(r[0], r[1], r[2]) for r in rows]
         if not pairs:
             return

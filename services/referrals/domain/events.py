@@ -45,7 +45,8 @@ class ReferralConverted(DomainEvent):
 
 @referrals_events.register
 class TrafficLightChanged(DomainEvent):
-    """A member's traffic light (rolling six months ending `as_of`) changed colour."""
+    """A member's traffic light (rolling six months ending `as_of`) changed colour: when their own slips
+    arrive, or at the daily review when the passing days alone moved it (a member who went quiet)."""
 
     name = "org.refnet.referrals.traffic-light-changed"
     topic = TRAFFIC_LIGHTS

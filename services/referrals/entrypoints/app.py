@@ -49,6 +49,7 @@ from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import current_schema, ensure_indexes
 from services.referrals.domain.events import referrals_events
 from services.referrals.domain.reports import TrafficLightScheme, default_window, week_of
+from services.referrals.service_layer.daily_review import DailyReview
 from services.referrals.service_layer.queries import Reports
 from shared.auth import Principal, decode_token, is_revoked
 from shared.http_errors import invalid_field, refuse_unstorable_text
@@ -115,7 +116,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with service.lifespan(app):
             await ensure_indexes(service.pool, await current_schema(service.pool))
             app.state.reports = Reports(service.pool, scheme)
-            yield
+            review = app.state.daily_review = DailyReview(service.pool, projection)
+            stop = asyncio.Event()
+            reviewing = asyncio.create_task(review.run(stop))
+            try:
+                yield
+            finally:
+                stop.set()
+                await reviewing
 
     app = FastAPI(title="refnet referrals", version="1", lifespan=lifespan,
                   description=__doc__)
