@@ -5,6 +5,7 @@ its owner told."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from standardwebhooks import Webhook
 
@@ -97,8 +98,33 @@ async def test_signed_delivery_retries_failure_and_disable(settings: Settings, m
         await wait_until(lambda: len(receiver.at("/crm")) == 4, what="CRM still served")
         await settle(app, 0.5)
         assert len(receiver.at("/broken")) == sent_to_broken, "a disabled subscription gets nothing"
+
+        # the receiver is fixed: its failed deliveries are sent again (same webhook-id), the subscription is
+        # enabled again; what happened while it was disabled (r4) is for the subscriber to read from Kafka
+        failed = (await client.get(f"/chapters/c1/webhooks/{broken_id}/deliveries?status=failed",
+                                   headers=pat)).json()
+        assert sorted(d["event_id"] for d in failed) == sorted([r1, r2, r3])
+        receiver.status["/broken"] = 200
+        assert (await client.post(f"/chapters/c1/webhooks/{broken_id}/redeliver",
+                                  headers=auth(token(settings, "ann", "c1")))).status_code == 403
+        again = await client.post(f"/chapters/c1/webhooks/{broken_id}/redeliver", headers=pat)
+        assert again.status_code == 200, again.text
+        assert again.json()["redelivering"] == 3 and again.json()["subscription"]["active"] is True
+        await wait_until(lambda: len(receiver.at("/broken")) == sent_to_broken + 3, what="the failed ones again")
+        resent = receiver.at("/broken")[sent_to_broken:]
+        assert sorted(Webhook(broken.json()["secret"]).verify(b, h)["event_id"] for h, b in resent) == sorted(
+            [r1, r2, r3])
+        assert {h["webhook-id"] for h, _ in resent} == {f"msg_{uuid.UUID(d['delivery_id']).hex}" for d in failed}
+        await settle(app, 0.3)
+        history = (await client.get(f"/chapters/c1/webhooks/{broken_id}/deliveries", headers=pat)).json()
+        assert sorted(d["status"] for d in history) == ["sent", "sent", "sent"]
+        [r5] = await members.record(given("c1", "r5", "bob", "ann"))
+        await wait_until(lambda: any(json.loads(b)["event_id"] == r5 for _, b in receiver.at("/broken")),
+                         what="new events to the enabled subscription")
+        assert (await client.delete(f"/chapters/c1/webhooks/{broken_id}", headers=pat)).status_code == 204
+        assert (await client.post(f"/chapters/c1/webhooks/{broken_id}/redeliver", headers=pat)).status_code == 409
     crm_ids = [h["webhook-id"] for h, _ in receiver.at("/crm")]
-    assert len(set(crm_ids)) == 4, "each event once to the CRM"
+    assert len(set(crm_ids)) == 5, "each event once to the CRM"
     assert len(inbox.to(PAT, "webhook-disabled")) == 1
 
 

@@ -120,6 +120,17 @@ async def release_waiting(conn: asyncpg.Connection, *, now: datetime, recipient:
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
 
+async def redeliver_failed(conn: asyncpg.Connection, subscription_id: str, now: datetime) -> int:
+    """Queue a subscription's failed webhook deliveries again, due now, with their attempts counted anew."""
+    count = int(await conn.fetchval(
+        "WITH again AS (UPDATE n_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2,"
+        " last_error = 'redelivery requested' WHERE recipient = $1 AND channel = 'webhook' AND status = 'failed'"
+        " RETURNING 1) SELECT count(*) FROM again", subscription_id, now))
+    if count:
+        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+    return count
+
+
 async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, limit: int) -> list[asyncpg.Record]:
     """Take up to `limit` due deliveries: their next attempt moves to the end of the lease, so a process that
     dies mid-send leaves them to be tried again then, and two dispatchers never take the same row."""

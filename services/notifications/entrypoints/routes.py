@@ -328,9 +328,31 @@ async def get_webhook(request: Request, chapter_id: str, subscription_id: uuid.U
 async def delete_webhook(request: Request, chapter_id: str, subscription_id: uuid.UUID, who: Caller) -> Response:
     await lead(request, who, chapter_id)
     await _find(request, chapter_id, subscription_id)
-    await pool(request).execute("UPDATE n_webhooks SET active = false, disabled_at = $2 WHERE subscription_id = $1",
-                                subscription_id, now(request))
+    await pool(request).execute("UPDATE n_webhooks SET active = false, disabled_at = $2, deleted_at = $2"
+                                " WHERE subscription_id = $1", subscription_id, now(request))
     return Response(status_code=204)
+
+
+class Redelivery(BaseModel):
+    subscription: Subscription
+    redelivering: int = Field(description="failed deliveries queued to be sent again")
+
+
+@router.post("/chapters/{chapter_id}/webhooks/{subscription_id}/redeliver", tags=["webhooks"],
+             response_model=Redelivery)
+async def redeliver(request: Request, chapter_id: str, subscription_id: uuid.UUID, who: Caller) -> Redelivery:
+    """Once the receiver is fixed: send its failed deliveries again, each with a fresh round of attempts and
+    its original `webhook-id` (so a receiver that did get one can tell), and enable the subscription again
+    if it was disabled for failing. Events that happened while it was disabled were not logged for it: a
+    subscriber catches up on those from the Kafka topics. A deleted subscription gets 409."""
+    await lead(request, who, chapter_id)
+    if (await _find(request, chapter_id, subscription_id))["deleted_at"] is not None:
+        raise HTTPException(409, "this subscription was deleted; create a new one")
+    async with pool(request).acquire() as conn, conn.transaction():
+        row = await conn.fetchrow("UPDATE n_webhooks SET active = true, failing_since = NULL, disabled_at = NULL"
+                                  " WHERE subscription_id = $1 RETURNING *", subscription_id)
+        count = await db.redeliver_failed(conn, str(subscription_id), now(request))
+    return Redelivery(subscription=Subscription(**_subscription(row)), redelivering=count)
 
 
 @router.get("/chapters/{chapter_id}/webhooks/{subscription_id}/deliveries", tags=["webhooks"],
