@@ -35,12 +35,12 @@ import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jwt
+import pydantic_core
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
@@ -68,14 +68,6 @@ def scheme_from_env() -> TrafficLightScheme:
     return TrafficLightScheme.model_validate_json(raw) if raw else TrafficLightScheme()
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(type(value))
-
-
 def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bool) -> Response:
     headers = {"X-Refnet-Stale": "true"} if stale else {}
     if fmt == "csv":
@@ -93,10 +85,10 @@ def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bo
                                  for k, v in row.items()})
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return Response(out.getvalue(), media_type="text/csv", headers=headers)
-    body = {**report, "stale": stale}
-    # the bytes JSONResponse would send, encoded once (not dumped, parsed back and dumped again)
-    content = json.dumps(body, default=_json_default, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return Response(content.encode("utf-8"), media_type="application/json", headers=headers)
+    # encoded once, in Rust (pydantic's encoder: decimals as strings, dates ISO 8601, UTC times with "Z"):
+    # a six-month reciprocity report is ~250 KB, and json.dumps with a default hook took 4 ms of it
+    content = pydantic_core.to_json({**report, "stale": stale}, inf_nan_mode="null")
+    return Response(content, media_type="application/json", headers=headers)
 
 
 async def _render_async(report: Awaitable[dict[str, Any]], fmt: str | None, table: str | None,
