@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import gc
 import io
 import json
 from collections import OrderedDict
@@ -109,11 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with service.lifespan(app):
             await ensure_indexes(service.pool, await current_schema(service.pool))
             app.state.reports = Reports(service.pool, scheme)
-            # a report allocates tens of thousands of short-lived objects: with the default thresholds the
-            # cyclic collector walks the whole (long-lived) heap every few requests, the slowest requests'
-            # main cost. Long-lived start-up objects are frozen out of its sight; young garbage goes first.
-            gc.freeze()
-            gc.set_threshold(20_000, 20, 20)
             review = app.state.daily_review = DailyReview(service.pool, projection)
             stop = asyncio.Event()
             reviewing = asyncio.create_task(review.run(stop))
