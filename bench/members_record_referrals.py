@@ -19,7 +19,7 @@ import uuid
 
 import httpx
 
-from bench.servers import drop_database, machine, serve, servers, wait_healthy
+from bench.servers import cpu_per_request, cpu_seconds, drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
 from shared.settings import with_database
 
@@ -64,17 +64,20 @@ async def run(rate: float, seconds: float, members: int, workers: int) -> None:
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
             tasks = []
+            cpu_before = cpu_seconds(proc.pid)
             began = time.perf_counter()
             for n in range(int(rate * seconds)):
                 await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
                 tasks.append(asyncio.create_task(give(n)))
             await asyncio.gather(*tasks)
             elapsed = time.perf_counter() - began
+            cpu_after = cpu_seconds(proc.pid)
         q = statistics.quantiles(latencies, n=100)
         print(f"recording referrals over HTTP ({machine()})")
         print(f"  offered {rate:.0f}/s for {seconds:.0f}s: {len(tasks) / elapsed:.0f}/s completed, statuses {statuses}")
         print(f"  latency p50 {q[49] * 1000:.1f} ms   p90 {q[89] * 1000:.1f} ms   p99 {q[98] * 1000:.1f} ms   "
               f"(target ≥ 500/s, p99 < 50 ms)")
+        print(f"  {cpu_per_request(cpu_before, cpu_after, len(tasks))}")
     finally:
         proc.terminate()
         proc.wait(30)
