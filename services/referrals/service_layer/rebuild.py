@@ -291,10 +291,13 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             async with pool.acquire() as conn:
                 await create_indexes(conn, schema, skip={"referrals"})
 
+        finishing = time.perf_counter()
         await asyncio.gather(derive_then_index(), index_the_rest())
+        timings["derive_and_index"] = time.perf_counter() - finishing
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(f"SET LOCAL search_path TO {schema}, public")
             await projection.update_lights(conn, None, emit=False)
+            timings["lights"] = time.perf_counter() - finishing - timings["derive_and_index"]
             await projection.update_pairs(conn, None, emit=False)
         replay_seconds = time.perf_counter() - started
         timings["finishing"] = replay_seconds - timings["replay"]
