@@ -19,6 +19,7 @@ import uuid
 
 import httpx
 
+from bench.load import LeanClient
 from bench.servers import cpu_per_request, cpu_seconds, drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
 from shared.settings import with_database
@@ -52,16 +53,18 @@ async def run(rate: float, seconds: float, members: int, workers: int) -> None:
             latencies: list[float] = []
             statuses: dict[int, int] = {}
 
+            lean = LeanClient("127.0.0.1", port)  # the load itself: see bench/load.py for why not httpx
+
             async def give(n: int) -> None:
                 giver, receiver = roster[n % members], roster[(n * 7 + 1) % members]
                 if giver is receiver:
                     receiver = roster[(n + 1) % members]
                 started = time.perf_counter()
-                response = await c.post(f"/chapters/{chapter_id}/referrals", headers=giver[1], json={
+                status, _ = await lean.post_json(f"/chapters/{chapter_id}/referrals", headers=giver[1], body={
                     "receiver_id": receiver[0], "referral_type": "outside", "temperature": 1 + n % 5,
                     "prospect": {"name": f"Prospect {n}", "phone": "+44 1904 000000", "company": "Prospect Ltd"}})
                 latencies.append(time.perf_counter() - started)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                statuses[status] = statuses.get(status, 0) + 1
 
             tasks = []
             cpu_before = cpu_seconds(proc.pid)
@@ -71,6 +74,7 @@ async def run(rate: float, seconds: float, members: int, workers: int) -> None:
                 tasks.append(asyncio.create_task(give(n)))
             await asyncio.gather(*tasks)
             elapsed = time.perf_counter() - began
+            await lean.close()
             cpu_after = cpu_seconds(proc.pid)
         q = statistics.quantiles(latencies, n=100)
         print(f"recording referrals over HTTP ({machine()})")

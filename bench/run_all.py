@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.servers import machine
 
 HERE = Path(__file__).parent
-NOT_BENCHMARKS = {"__init__", "servers", "run_all"}
+NOT_BENCHMARKS = {"__init__", "servers", "run_all", "load"}
 
 
 def main() -> None:
