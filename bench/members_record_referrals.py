@@ -27,7 +27,7 @@ from shared.settings import with_database
 ADMIN = "bench-admin-token"
 
 
-async def run(rate: float, seconds: float, members: int, workers: int) -> None:
+async def run(rate: float, seconds: float, members: int, warmup: float) -> None:
     kafka, server = servers()
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     database = with_database(server, f"{prefix}_members")
@@ -55,7 +55,7 @@ async def run(rate: float, seconds: float, members: int, workers: int) -> None:
 
             lean = LeanClient("127.0.0.1", port)  # the load itself: see bench/load.py for why not httpx
 
-            async def give(n: int) -> None:
+            async def give(n: int, measured: bool = True) -> None:
                 giver, receiver = roster[n % members], roster[(n * 7 + 1) % members]
                 if giver is receiver:
                     receiver = roster[(n + 1) % members]
@@ -63,22 +63,32 @@ async def run(rate: float, seconds: float, members: int, workers: int) -> None:
                 status, _ = await lean.post_json(f"/chapters/{chapter_id}/referrals", headers=giver[1], body={
                     "receiver_id": receiver[0], "referral_type": "outside", "temperature": 1 + n % 5,
                     "prospect": {"name": f"Prospect {n}", "phone": "+44 1904 000000", "company": "Prospect Ltd"}})
-                latencies.append(time.perf_counter() - started)
-                statuses[status] = statuses.get(status, 0) + 1
+                if measured:
+                    latencies.append(time.perf_counter() - started)
+                    statuses[status] = statuses.get(status, 0) + 1
+
+            # warm-up at the same rate, not measured: connections opened, statements prepared, caches filled
+            warm = []
+            began = time.perf_counter()
+            for n in range(int(rate * warmup)):
+                await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
+                warm.append(asyncio.create_task(give(n, measured=False)))
+            await asyncio.gather(*warm)
 
             tasks = []
             cpu_before = cpu_seconds(proc.pid)
             began = time.perf_counter()
             for n in range(int(rate * seconds)):
                 await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
-                tasks.append(asyncio.create_task(give(n)))
+                tasks.append(asyncio.create_task(give(len(warm) + n)))
             await asyncio.gather(*tasks)
             elapsed = time.perf_counter() - began
             await lean.close()
             cpu_after = cpu_seconds(proc.pid)
         q = statistics.quantiles(latencies, n=100)
         print(f"recording referrals over HTTP ({machine()})")
-        print(f"  offered {rate:.0f}/s for {seconds:.0f}s: {len(tasks) / elapsed:.0f}/s completed, statuses {statuses}")
+        print(f"  offered {rate:.0f}/s for {seconds:.0f}s after {warmup:.0f}s of warm-up: "
+              f"{len(tasks) / elapsed:.0f}/s completed, statuses {statuses}")
         print(f"  latency p50 {q[49] * 1000:.1f} ms   p90 {q[89] * 1000:.1f} ms   p99 {q[98] * 1000:.1f} ms   "
               f"(target ≥ 500/s, p99 < 50 ms)")
         print(f"  {cpu_per_request(cpu_before, cpu_after, len(tasks))}")
@@ -93,6 +103,6 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=500.0, help="referrals per second to offer")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--members", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds at the same rate, not measured")
     args = parser.parse_args()
-    asyncio.run(run(args.rate, args.seconds, args.members, args.workers))
+    asyncio.run(run(args.rate, args.seconds, args.members, args.warmup))
