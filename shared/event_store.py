@@ -109,14 +109,10 @@ class EventStore:
             return await self._append(conn, appends)
 
     async def _append(self, conn: asyncpg.Connection, appends: Sequence[Append]) -> list[RecordedEvent]:
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
         stream_ids = [a.stream_id for a in appends]
-        current = {
-            row["stream_id"]: row["version"]
-            for row in await conn.fetch(
-                "SELECT stream_id, max(stream_version) AS version FROM events"
-                " WHERE stream_id = ANY($1::text[]) GROUP BY stream_id", stream_ids)
-        }
+        # the lock, then the versions it protects (sql/004_append_lock.sql): one round trip
+        current = {row["stream_id"]: row["version"] for row in await conn.fetch(
+            "SELECT stream_id, version FROM refnet_lock_for_append($1, $2::text[])", APPEND_LOCK, stream_ids)}
         cols: dict[str, list[Any]] = {k: [] for k in ("id", "stream", "version", "chapter", "type", "schema",
                                                       "data", "meta")}
         pending: list[NewEvent] = []

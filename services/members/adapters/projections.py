@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -45,9 +46,14 @@ def _on(cls: type[DomainEvent]) -> Callable[[Handler], Handler]:
     return register
 
 
-async def project(conn: asyncpg.Connection, recorded: Sequence[RecordedEvent]) -> None:
+async def project(conn: asyncpg.Connection, recorded: Sequence[RecordedEvent],
+                  decided: Mapping[uuid.UUID, DomainEvent] | None = None) -> None:
+    """Update the read models for these events; `decided` are the events as the aggregate made them (by
+    event id), so they need not be decoded and validated again."""
     for event in recorded:
-        payload = members_events.decode(event.type, event.data)
+        payload = decided.get(event.event_id) if decided else None
+        if payload is None:
+            payload = members_events.decode(event.type, event.data)
         handler = _handlers.get(type(payload))
         if handler is not None:
             await handler(conn, payload, event)

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import Depends, Header, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -58,7 +57,7 @@ async def run(request: Request, principal: Principal, work: Work, key: str | Non
         idem = IdempotencyKey(key=key, principal=who, route=f"{request.method} {request.url.path}")
     body = await execute(svc.pool, principal, work, idempotency=idem, token_secret=svc.settings.token_secret,
                          clock=request.app.state.clock, status_code=status_code)
-    return JSONResponse(jsonable_encoder(body), status_code=status_code)
+    return JSONResponse(body, status_code=status_code)  # `execute` returns plain JSON types already
 
 
 async def visible_chapter(request: Request, principal: Principal, chapter_id: str) -> dict[str, Any]:

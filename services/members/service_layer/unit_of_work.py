@@ -79,12 +79,10 @@ class UnitOfWork:
                      chapter_id: str) -> None:
         if not events:
             return
-        recorded = await self.store.append(
-            stream_id, expected_version,
-            [NewEvent.of(e, chapter_id, recorded_by=self.principal.member_id or self.principal.role,
-                         **self.metadata) for e in events],
-            conn=self.conn)
-        await project(self.conn, recorded)
+        news = [NewEvent.of(e, chapter_id, recorded_by=self.principal.member_id or self.principal.role,
+                            **self.metadata) for e in events]
+        recorded = await self.store.append(stream_id, expected_version, news, conn=self.conn)
+        await project(self.conn, recorded, {new.event_id: event for new, event in zip(news, events, strict=True)})
         self.last_position = recorded[-1].position
 
     async def stream_position(self, stream_id: str) -> int:
