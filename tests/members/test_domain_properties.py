@@ -15,6 +15,7 @@ from services.members.domain.errors import Conflict, DomainError, Forbidden, Inv
 from services.members.domain.events import SealedData
 from services.members.domain.meetings import absences_in_six_months, one_to_one_id
 from services.members.domain.referral import NEXT_STEPS, Referral
+from shared.events import DomainEvent
 
 FOUNDED = date(2024, 1, 10)
 TODAY = date(2025, 6, 1)
@@ -140,3 +141,35 @@ def test_a_dispute_needs_the_thanked_member_and_a_reason() -> None:
     confirmed = ClosedBusiness.load("cb1", [reported, slip.confirm("m0", occurred_on=TODAY, today=TODAY)])
     with pytest.raises(Conflict):
         confirmed.dispute("m0", reason="changed my mind", occurred_on=TODAY, today=TODAY)
+
+
+@given(categories, st.lists(st.tuples(st.integers(0, 13), st.booleans()), min_size=1, max_size=10))
+def test_a_kept_chapter_state_decides_as_a_full_replay_would(applicants: list[str],
+                                                             reads: list[tuple[int, bool]]) -> None:
+    from services.members.service_layer.unit_of_work import ChapterStates
+
+    founded = Chapter.found("c1", name="C", city="L", region="Y", meeting_weekday="wednesday",
+                            meeting_time=time(7), timezone="Europe/London", currency="GBP", founded_on=FOUNDED,
+                            today=TODAY)
+    chapter = Chapter.load("c1", [founded])
+    history: list[DomainEvent] = [founded]
+    for i, category in enumerate(applicants):
+        try:
+            event = chapter.join(f"m{i}", name="N", business="B", category=category, email="e@x.io", phone=None,
+                                 joined_on=FOUNDED, today=TODAY)
+        except Conflict:
+            event = chapter.leave(next(iter(m.member_id for m in chapter.members.values() if m.active)),
+                                  left_on=TODAY, dropped=False, reason=None, today=TODAY)
+        chapter.apply(event)
+        history.append(event)
+    states = ChapterStates()
+    for length, keep in reads:  # reads of any prefix, longer or shorter than what is kept
+        prefix = history[:max(1, min(length, len(history)))]
+        got = states.at("c1", prefix, keep)
+        expected = Chapter.load("c1", prefix)
+        assert (got.version, got.members) == (expected.version, expected.members)
+        got.apply(chapter.join("intruder", name="I", business="B", category="Unheard Of", email="i@x.io",
+                               phone=None, joined_on=FOUNDED, today=TODAY))  # a use case changing its copy
+    again = states.at("c1", history, keep=False)
+    assert "intruder" not in again.members and again.members == chapter.members
+

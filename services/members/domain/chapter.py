@@ -64,6 +64,10 @@ class Chapter:
             chapter.apply(event)
         return chapter
 
+    def copy(self) -> Chapter:
+        """An independent copy (members are immutable; the roster dict is not shared)."""
+        return Chapter(self.chapter_id, self.version, self.founded, dict(self.members))
+
     def apply(self, event: DomainEvent) -> None:
         self.version += 1
         if isinstance(event, ChapterFounded):

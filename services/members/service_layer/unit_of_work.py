@@ -51,7 +51,8 @@ class UnitOfWork:
         """The chapter as the caller may see it: another chapter's (or no) chapter is not found."""
         if not self.principal.belongs_to(chapter_id):
             raise NotFound(f"no chapter {chapter_id}")
-        chapter = Chapter.load(chapter_id, await CHAPTER_HISTORIES.read(self, chapter_stream(chapter_id)))
+        history = await CHAPTER_HISTORIES.read(self, chapter_stream(chapter_id))
+        chapter = CHAPTER_STATES.at(chapter_id, history, keep=self.last_position is None)
         if not chapter.exists:
             raise NotFound(f"no chapter {chapter_id}")
         return chapter
@@ -114,6 +115,34 @@ class HistoryCache:
 
 
 CHAPTER_HISTORIES = HistoryCache()
+
+
+class ChapterStates:
+    """The chapter as of its latest version, kept so a request does not replay the whole roster: a copy is
+    handed out (use cases apply events to it), and newer events are applied to a copy of the kept one.
+    Only states of committed history are kept (`keep`), as in `HistoryCache`."""
+
+    def __init__(self, capacity: int = 2000) -> None:
+        self.capacity = capacity
+        self._states: OrderedDict[str, Chapter] = OrderedDict()
+
+    def at(self, chapter_id: str, history: Sequence[DomainEvent], keep: bool) -> Chapter:
+        kept = self._states.get(chapter_id)
+        if kept is None or kept.version > len(history):
+            chapter = Chapter.load(chapter_id, history)
+        else:
+            chapter = kept.copy()
+            for event in history[kept.version:]:
+                chapter.apply(event)
+        if keep:
+            self._states[chapter_id] = chapter.copy()
+            self._states.move_to_end(chapter_id)
+            while len(self._states) > self.capacity:
+                self._states.popitem(last=False)
+        return chapter
+
+
+CHAPTER_STATES = ChapterStates()
 
 
 @dataclass(frozen=True)
