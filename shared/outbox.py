@@ -4,6 +4,10 @@ The events table is the outbox. The relay reads events after its stored position
 idempotent producer (acks=all), waits for every broker confirmation, and only then moves its position.
 A crash between publish and position update republishes those events: consumers deduplicate by event id.
 It wakes on NOTIFY from each append and polls as a fallback, so a lost notification only delays.
+
+A service may run in several processes (uvicorn workers, replicas): only one relay per database publishes.
+It holds a session advisory lock on its listening connection; the others wait and take over within a
+second or two when that connection goes (process stopped or killed: PostgreSQL releases the lock).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from shared.event_store import NOTIFY_CHANNEL, EventStore, RecordedEvent
 log = logging.getLogger(__name__)
 
 TopicFor = Callable[[RecordedEvent], str]
+RELAY_LOCK = 7_345_004
 
 
 def to_cloud_event(event: RecordedEvent, source: str) -> CloudEvent:
@@ -53,6 +58,7 @@ class OutboxRelay:
         self.name = name
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.leading = False
         self._wake = asyncio.Event()
 
     def _on_notify(self, *_: object) -> None:
@@ -89,14 +95,21 @@ class OutboxRelay:
             await self._save_position(position)
             total += len(batch)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Publish until `stop` is set; errors (Kafka or PostgreSQL away) are retried with backoff."""
+    async def run(self, stop: asyncio.Event, standby_interval: float = 1.0) -> None:
+        """Publish until `stop` is set, while this relay leads (see the module's notes); errors (Kafka or
+        PostgreSQL away) are retried with backoff."""
         listener: asyncpg.Connection | None = None
         backoff = 0.2
         while not stop.is_set():
             try:
                 if listener is None or listener.is_closed():
-                    listener = await self.store.pool.acquire()
+                    listener = await self._lead()
+                    if listener is None:  # another process publishes; stand by
+                        self.leading = False
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), standby_interval)
+                        continue
+                    self.leading = True
                     await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
                 self._wake.clear()
                 await self.publish_pending()
@@ -115,9 +128,25 @@ class OutboxRelay:
         if listener is not None:
             await self._release(listener)
 
+    async def _lead(self) -> asyncpg.Connection | None:
+        """A pooled connection holding the relay lock, or None when another relay holds it."""
+        conn: asyncpg.Connection = await self.store.pool.acquire()
+        try:
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", RELAY_LOCK, self.name):
+                return conn
+        except BaseException:
+            await self.store.pool.release(conn)
+            raise
+        await self.store.pool.release(conn)
+        return None
+
     async def _release(self, listener: asyncpg.Connection) -> None:
-        # pooled connections are not reset on release (shared.migrations), so stop listening first
+        # pooled connections are not reset on release (shared.migrations): stop listening and give up the
+        # lead first
+        self.leading = False
         with contextlib.suppress(Exception):
             await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+        with contextlib.suppress(Exception):
+            await listener.execute("SELECT pg_advisory_unlock($1, hashtext($2))", RELAY_LOCK, self.name)
         with contextlib.suppress(Exception):
             await self.store.pool.release(listener)

@@ -173,3 +173,40 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(pool: async
         relay._wake.set()
         await asyncio.wait_for(task, 10)
         await producer.stop()
+
+
+async def test_one_relay_publishes_per_database_and_another_takes_over_when_it_stops(
+        pool: asyncpg.Pool, kafka_ready: str, topic_prefix: str) -> None:
+    # several processes of one service (workers, replicas) each run a relay on the same event store
+    topic = f"{topic_prefix}.things"
+    store = EventStore(pool)
+    leading = running_relay(pool, kafka_ready, topic)
+    first = await leading.__aenter__()
+    stopped = False
+    try:
+        await wait_until(lambda: _leads(first))
+        async with running_relay(pool, kafka_ready, topic) as second:
+            for i in range(50):
+                await store.append(f"stream-{i % 5}", i // 5, [thing(i)])
+            await wait_until(lambda: _published(first, store))
+            assert first.leading and not second.leading
+            await leading.__aexit__(None, None, None)  # the leading process stops
+            stopped = True
+            await wait_until(lambda: _leads(second))
+            for i in range(50, 60):
+                await store.append("stream-late", i - 50, [thing(i)])
+            await wait_until(lambda: _published(second, store))
+    finally:
+        if not stopped:
+            await leading.__aexit__(None, None, None)
+    records = await read_topic(kafka_ready, topic, expected=60)
+    sequences = sorted(int(headers_of(r)["ce_sequence"]) for r in records)
+    assert sequences == [e.position for e in await store.read_all(limit=1000)], "each event once, none lost"
+
+
+async def _published(relay: OutboxRelay, store: EventStore) -> bool:
+    return await relay.position() == await store.last_position()
+
+
+async def _leads(relay: OutboxRelay) -> bool:
+    return relay.leading
