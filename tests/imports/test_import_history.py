@@ -216,3 +216,39 @@ async def test_a_retried_upload_with_the_same_idempotency_key_returns_the_first_
     assert first.status_code == retry.status_code == other.status_code == 202
     assert retry.headers["Location"] == first.headers["Location"]
     assert other.headers["Location"] != first.headers["Location"]
+
+
+async def test_a_job_is_followed_from_any_process_of_the_service_and_a_lost_one_says_so(
+        app: Any, client: httpx.AsyncClient, settings: Settings) -> None:
+    from services.members.entrypoints.app import create_app
+
+    small = generate(seed=13, members=5, weeks=6)
+    chapter_id, auth = await leader(client)
+    started = await client.post(f"/chapters/{chapter_id}/imports", headers=auth,
+                                files={"roster": ("roster.csv", small.roster_csv()),
+                                       "file": ("slips.csv", small.slips_csv())})
+    assert started.status_code == 202, started.text
+    # a second process of the members service (another worker or replica) answers for the job
+    other = create_app(settings)
+    async with other.router.lifespan_context(other), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=other), base_url="http://t") as elsewhere:
+        for _ in range(600):
+            job = (await elsewhere.get(started.headers["Location"], headers=auth)).json()
+            if job["status"] in ("done", "failed"):
+                break
+            await asyncio.sleep(0.05)
+        assert job["status"] == "done", job
+        assert statuses(job, "roster") == {"recorded": len(small.roster) - 1} and statuses(job, "slips")["recorded"] > 0
+        problems = (await elsewhere.get(started.headers["Location"], params={"rows": "problems"},
+                                        headers=auth)).json()
+        refused = [r for r in job["result"]["rows"] if r["status"] == "refused"]
+        assert refused and problems["result"]["rows"] == refused  # the generated file has a few bad rows
+
+    # a job whose process died mid-way (its heart stopped beating) is reported failed, with what to do
+    pool = app.state.service.pool
+    await pool.execute("INSERT INTO import_jobs (job_id, chapter_id, started_by, dry_run, files, status, total,"
+                       " done, started_at, heartbeat_at) VALUES ('imp-lost', $1, 'pat', false, '{}', 'running',"
+                       " 100, 40, now() - interval '10 minutes', now() - interval '5 minutes')", chapter_id)
+    lost = (await client.get(f"/chapters/{chapter_id}/imports/imp-lost", headers=auth)).json()
+    assert lost["status"] == "failed" and "upload the file again" in lost["error"]
+    assert lost["progress"] == {"done": 40, "total": 100, "percent": 40.0}

@@ -1,21 +1,22 @@
 """Import of a chapter's history (leaders): upload a slips file (and a roster), follow the job.
 
-Jobs run in this process and are kept in memory: a restart loses the job's status, never its effect
-(every recorded row is committed; uploading the same file again records nothing twice).
+The job runs in the process that took the upload; its status, progress and result are kept in the
+database (adapters/import_jobs.py), so any process of the service answers for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from services.members.adapters import import_jobs
 from services.members.adapters.slip_files import FileRefused, Sheet, read_roster, read_slips
 from services.members.domain.errors import DomainError, InvalidField, NotFound
 from services.members.entrypoints.deps import (
@@ -25,59 +26,12 @@ from services.members.entrypoints.deps import (
     service,
     visible_chapter,
 )
-from services.members.service_layer.imports import ImportContext, ImportReport, import_history
+from services.members.service_layer.imports import ImportContext, import_history
 
 router = APIRouter(tags=["import of history"])
 log = logging.getLogger(__name__)
 MAX_UPLOAD = 50 * 1024 * 1024
-
-JobStatus = Literal["queued", "running", "done", "failed"]
-
-
-@dataclass
-class ImportJob:
-    job_id: str
-    chapter_id: str
-    dry_run: bool
-    files: dict[str, str]
-    status: JobStatus = "queued"
-    done: int = 0
-    total: int = 0
-    started: float = field(default_factory=time.monotonic)
-    finished: float | None = None
-    error: str | None = None
-    report: ImportReport | None = None
-    task: asyncio.Task[None] | None = None
-
-    def body(self, rows: Literal["all", "problems", "none"] = "all") -> dict[str, Any]:
-        elapsed = (self.finished or time.monotonic()) - self.started
-        out: dict[str, Any] = {
-            "job_id": self.job_id, "chapter_id": self.chapter_id, "status": self.status, "dry_run": self.dry_run,
-            "files": self.files, "progress": {"done": self.done, "total": self.total,
-                                              "percent": round(100 * self.done / self.total, 1) if self.total else 0},
-            "elapsed_seconds": round(elapsed, 3)}
-        if self.error is not None:
-            out["error"] = self.error
-        if self.report is not None:
-            out["result"] = self.report.as_dict(rows)
-        return out
-
-
-def _jobs(request: Request) -> dict[str, ImportJob]:
-    state = request.app.state
-    if not hasattr(state, "import_jobs"):
-        state.import_jobs = {}
-    jobs: dict[str, ImportJob] = state.import_jobs
-    return jobs
-
-
-def _by_key(request: Request) -> dict[tuple[str, str, str | None], str]:
-    """Idempotency-Key → the job it started (kept as long as the jobs are)."""
-    state = request.app.state
-    if not hasattr(state, "import_keys"):
-        state.import_keys = {}
-    keys: dict[tuple[str, str, str | None], str] = state.import_keys
-    return keys
+PROGRESS_EVERY_SECONDS = 0.25
 
 
 async def _read(upload: UploadFile | None, reader: Any, what: str) -> tuple[Sheet | None, str | None]:
@@ -109,45 +63,68 @@ async def start_import(request: Request, chapter_id: str, principal: Caller,
     returns the first job instead of starting another."""
     await visible_chapter(request, principal, chapter_id)
     await require_leader(request, principal, chapter_id)
-    retry_of = (principal.member_id or principal.role, chapter_id, idempotency_key)
-    if idempotency_key and (first := _jobs(request).get(_by_key(request).get(retry_of, ""))) is not None:
-        location = f"/chapters/{chapter_id}/imports/{first.job_id}"
-        return JSONResponse(first.body("none"), status_code=202, headers={"Location": location})
+    svc = service(request)
+    started_by = principal.member_id or principal.role
+    if idempotency_key and (first := await import_jobs.find_retried(svc.pool, started_by, chapter_id,
+                                                                   idempotency_key)) is not None:
+        return _accepted(first)
     if file is None and roster is None:
         raise InvalidField("file", "upload a slips file ('file') and/or a roster file ('roster')")
     slips_sheet, slips_name = await _read(file, read_slips, "file")
     roster_sheet, roster_name = await _read(roster, read_roster, "roster")
-    job = ImportJob(f"imp-{uuid.uuid4().hex[:16]}", chapter_id, dry_run,
-                    {k: v for k, v in (("slips", slips_name), ("roster", roster_name)) if v is not None})
-    job.total = (len(slips_sheet.rows) if slips_sheet else 0) + (len(roster_sheet.rows) if roster_sheet else 0)
-    svc = service(request)
-    ctx = ImportContext(pool=svc.pool, principal=principal, chapter_id=chapter_id, job_id=job.job_id,
+    job_id = f"imp-{uuid.uuid4().hex[:16]}"
+    files = {k: v for k, v in (("slips", slips_name), ("roster", roster_name)) if v is not None}
+    total = (len(slips_sheet.rows) if slips_sheet else 0) + (len(roster_sheet.rows) if roster_sheet else 0)
+    row = await import_jobs.create(svc.pool, job_id=job_id, chapter_id=chapter_id, started_by=started_by,
+                                   idempotency_key=idempotency_key, dry_run=dry_run, files=files, total=total)
+    if row is None:  # the same key, at the same moment, from another request: that one's job
+        assert idempotency_key is not None
+        first = await import_jobs.find_retried(svc.pool, started_by, chapter_id, idempotency_key)
+        assert first is not None
+        return _accepted(first)
+    ctx = ImportContext(pool=svc.pool, principal=principal, chapter_id=chapter_id, job_id=job_id,
                         dry_run=dry_run, clock=request.app.state.clock, token_secret=svc.settings.token_secret)
+    last_saved = [0.0]
 
-    def progress(done: int, total: int) -> None:
-        job.done, job.total = done, total
+    async def progress(done: int, total: int) -> None:
+        if time.monotonic() - last_saved[0] >= PROGRESS_EVERY_SECONDS:
+            last_saved[0] = time.monotonic()
+            await import_jobs.progress(svc.pool, job_id, done, total)
 
     ctx.on_progress = progress
 
-    async def run() -> None:
-        job.status = "running"
-        try:
-            job.report = await import_history(ctx, roster=roster_sheet, slips=slips_sheet)
-            job.status = "done"
-        except DomainError as exc:
-            job.status, job.error = "failed", exc.message
-        except Exception as exc:  # reported on the job, never lost in a background task
-            log.exception("import %s failed", job.job_id)
-            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-        finally:
-            job.finished = time.monotonic()
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(import_jobs.HEARTBEAT_SECONDS)
+            with contextlib.suppress(Exception):
+                await import_jobs.heartbeat(svc.pool, job_id)
 
-    _jobs(request)[job.job_id] = job
-    if idempotency_key:
-        _by_key(request)[retry_of] = job.job_id
-    job.task = asyncio.create_task(run(), name=job.job_id)
-    location = f"/chapters/{chapter_id}/imports/{job.job_id}"
-    return JSONResponse(job.body("none"), status_code=202, headers={"Location": location})
+    async def run() -> None:
+        heart = asyncio.create_task(beat())
+        try:
+            await import_jobs.running(svc.pool, job_id)
+            report = await import_history(ctx, roster=roster_sheet, slips=slips_sheet)
+            await import_jobs.finish(svc.pool, job_id, result=report.as_dict("all"))
+        except DomainError as exc:
+            await import_jobs.finish(svc.pool, job_id, error=exc.message)
+        except Exception as exc:  # reported on the job, never lost in a background task
+            log.exception("import %s failed", job_id)
+            await import_jobs.finish(svc.pool, job_id, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            heart.cancel()
+
+    task = asyncio.create_task(run(), name=job_id)
+    _RUNNING.add(task)  # a reference, so the task is not collected while it runs
+    task.add_done_callback(_RUNNING.discard)
+    return _accepted(row)
+
+
+_RUNNING: set[asyncio.Task[None]] = set()
+
+
+def _accepted(row: Any) -> JSONResponse:
+    location = f"/chapters/{row['chapter_id']}/imports/{row['job_id']}"
+    return JSONResponse(import_jobs.body(row, "none"), status_code=202, headers={"Location": location})
 
 
 @router.get("/chapters/{chapter_id}/imports/{job_id}")
@@ -159,7 +136,7 @@ async def get_import(request: Request, chapter_id: str, job_id: str, principal: 
     result of every row (recorded / would record / already imported / refused with the reason)."""
     await visible_chapter(request, principal, chapter_id)
     await require_leader(request, principal, chapter_id)
-    job = _jobs(request).get(job_id)
-    if job is None or job.chapter_id != chapter_id:
+    found = await import_jobs.find(service(request).pool, chapter_id, job_id)
+    if found is None:
         raise NotFound(f"no import job {job_id} in this chapter")
-    return job.body(rows)
+    return import_jobs.body(found, rows)
