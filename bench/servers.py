@@ -74,6 +74,7 @@ def cpu_seconds(service_pid: int) -> dict[str, float]:
     say what each request costs each part: on a machine with N cores the sum bounds the rate at N / sum."""
     tick = os.sysconf("SC_CLK_TCK")
     totals = {"service": 0.0, "postgresql": 0.0, "kafka": 0.0, "load generator": 0.0}
+    processes: dict[int, tuple[str, int, float]] = {}  # pid: (command, parent, CPU seconds)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -81,11 +82,19 @@ def cpu_seconds(service_pid: int) -> dict[str, float]:
             stat = (entry / "stat").read_text()
         except OSError:  # gone meanwhile
             continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        pid = int(entry.name)
-        if pid == service_pid:
+        processes[int(entry.name)] = (stat[stat.index("(") + 1:stat.rindex(")")], int(fields[1]),
+                                      (int(fields[11]) + int(fields[12])) / tick)  # utime, stime
+
+    def of_service(pid: int) -> bool:  # the service process or one of its workers
+        while pid > 1:
+            if pid == service_pid:
+                return True
+            pid = processes[pid][1] if pid in processes else 0
+        return False
+
+    for pid, (comm, _parent, seconds) in processes.items():
+        if of_service(pid):
             totals["service"] += seconds
         elif pid == os.getpid():
             totals["load generator"] += seconds

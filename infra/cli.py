@@ -17,7 +17,7 @@ import typer
 
 from infra.local import external_servers, stack_for
 from infra.processes import free_port, read_pid, stop_pid
-from shared.settings import SERVICE_PORTS, load_settings, service_port
+from shared.settings import SCALES_ACROSS_WORKERS, SERVICE_PORTS, load_settings, service_port, service_workers
 
 app = typer.Typer(help="refnet: event-sourced referral tracking for business-networking chapters.",
                   no_args_is_help=True)
@@ -69,16 +69,27 @@ def infra_status() -> None:
 @app.command()
 def serve(service: Annotated[str, typer.Argument(help="members | referrals | notifications")],
           port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003 or REFNET_<SERVICE>_PORT")] = None,
-          host: str = "127.0.0.1") -> None:
+          host: str = "127.0.0.1",
+          workers: Annotated[int | None, typer.Option(help="worker processes (members only); default "
+                                                           "REFNET_MEMBERS_WORKERS, else 1")] = None,
+          ) -> None:
     """Run one service in the foreground."""
     import uvicorn
 
     if service not in SERVICES:
         raise typer.BadParameter(f"service must be one of {', '.join(SERVICES)}")
+    if workers is not None and workers > 1 and service not in SCALES_ACROSS_WORKERS:
+        raise typer.BadParameter(f"{service} runs in one process (only {', '.join(SCALES_ACROSS_WORKERS)} "
+                                 "scales across workers)", param_hint="--workers")
     os.environ.update(_environment())
-    module = importlib.import_module(f"services.{service}.entrypoints.app")
-    uvicorn.run(module.create_app(load_settings()), host=host, port=port or service_port(service),
-                log_level="warning")
+    count = workers or service_workers(service)
+    if count == 1:
+        module = importlib.import_module(f"services.{service}.entrypoints.app")
+        uvicorn.run(module.create_app(load_settings()), host=host, port=port or service_port(service),
+                    log_level="warning")
+    else:  # each worker process builds its app from the environment set above
+        uvicorn.run(f"services.{service}.entrypoints.app:create_app", factory=True, workers=count, host=host,
+                    port=port or service_port(service), log_level="warning")
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:

@@ -22,6 +22,23 @@ def service_port(service: str) -> int:
     return int(os.environ.get(f"REFNET_{service.upper()}_PORT", SERVICE_PORTS[service]))
 
 
+SCALES_ACROSS_WORKERS = frozenset({"members"})
+"""Services that may run in several worker processes: their in-process state is only caches of the database,
+and their outbox relay leads by a database lock. (The referrals dashboard's live stream and the
+notifications timers are process-local: one process each.)"""
+
+
+def service_workers(service: str) -> int:
+    """Worker processes for a service: REFNET_MEMBERS_WORKERS, else 1. Measured on 2 cores shared with
+    PostgreSQL and Kafka, a second worker made recording slower (appends queue for the event store's append
+    lock while their holder waits for a core), so more workers are for machines with cores to spare."""
+    import os
+
+    if service not in SCALES_ACROSS_WORKERS:
+        return 1
+    return max(1, int(os.environ.get(f"REFNET_{service.upper()}_WORKERS", 1)))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
 
