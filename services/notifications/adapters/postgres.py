@@ -109,13 +109,19 @@ async def _insert(conn: asyncpg.Connection, trigger_id: str, recipient: str, cha
     return 1 if row else 0
 
 
+WAITING_FOR_RECIPIENT = "recipient not known yet"
+WAITING_FOR_CHAPTER = "chapter not known yet"
+
+
 async def release_waiting(conn: asyncpg.Connection, *, now: datetime, recipient: str | None = None,
                           chapter_id: str | None = None) -> None:
-    """Make pending deliveries of a recipient (or a chapter) due now: what they waited for has arrived."""
+    """Make the deliveries that waited for this recipient (or chapter) to be known due now. Only those:
+    a delivery backing off after a failed attempt keeps its backoff."""
     released = await conn.fetchval(
         "WITH due AS (UPDATE n_deliveries SET next_attempt_at = $3 WHERE status = 'pending'"
-        " AND (recipient = $1 OR chapter_id = $2) AND next_attempt_at > $3 RETURNING 1) SELECT count(*) FROM due",
-        recipient, chapter_id, now)
+        " AND ((recipient = $1 AND last_error = $4) OR (chapter_id = $2 AND last_error = $5))"
+        " AND next_attempt_at > $3 RETURNING 1) SELECT count(*) FROM due",
+        recipient, chapter_id, now, WAITING_FOR_RECIPIENT, WAITING_FOR_CHAPTER)
     if released:
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
@@ -163,6 +169,12 @@ async def retry_later(pool: asyncpg.Pool, delivery_id: uuid.UUID, at: datetime, 
         "UPDATE n_deliveries SET next_attempt_at = $2, last_error = $3,"
         " attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END WHERE delivery_id = $1",
         delivery_id, at, error[:2000], count_attempt)
+
+
+async def due_now(pool: asyncpg.Pool, delivery_id: uuid.UUID, now: datetime) -> None:
+    await pool.execute("UPDATE n_deliveries SET next_attempt_at = $2 WHERE delivery_id = $1 AND status = 'pending'",
+                       delivery_id, now)
+    await pool.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
 
 # --- timers ---------------------------------------------------------------------------------------

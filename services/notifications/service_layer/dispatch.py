@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -95,10 +95,9 @@ class Dispatcher:
             # the member-joined event travels on another topic and may still be on its way
             if now - row["created_at"] > UNKNOWN_RECIPIENT_PATIENCE:
                 await db.mark_failed(self.pool, row["delivery_id"], "unknown recipient")
-            else:
-                # woken again when the member joins (see reactions), else tried hourly
-                await db.retry_later(self.pool, row["delivery_id"], now + timedelta(hours=1),
-                                     "recipient not known yet", count_attempt=False)
+            else:  # woken again when the member joins (see reactions), else tried hourly
+                await self._wait(row, db.WAITING_FOR_RECIPIENT,
+                                 lambda: db.member(self.pool, row["recipient"]))
             return
         if not member["active"]:
             await db.mark_skipped(self.pool, row["delivery_id"], "member left the chapter")
@@ -107,8 +106,7 @@ class Dispatcher:
         if not chapter_known and now - row["created_at"] <= UNKNOWN_RECIPIENT_PATIENCE:
             # chapter-founded travels on its own topic too: an e-mail without the chapter's name and language
             # would be the wrong e-mail, so it waits (woken when the chapter arrives, see reactions)
-            await db.retry_later(self.pool, row["delivery_id"], now + timedelta(hours=1),
-                                 "chapter not known yet", count_attempt=False)
+            await self._wait(row, db.WAITING_FOR_CHAPTER, lambda: db.chapter(self.pool, row["chapter_id"]))
             return
         prefs = await db.preferences(self.pool, member["member_id"])
         if "email" not in k.channels_for(row["kind"], prefs["channels"], prefs["digest"], prefs["email_off"]):
@@ -121,6 +119,15 @@ class Dispatcher:
             await self._failed(row, f"SMTP: {type(exc).__name__}: {exc}", self.config.email_max_attempts)
             return
         await db.mark_sent(self.pool, row["delivery_id"], self.clock())
+
+    async def _wait(self, row: asyncpg.Record, reason: str,
+                    arrived: Callable[[], Awaitable[asyncpg.Record | None]]) -> None:
+        """Park a delivery until what it needs arrives (the reaction to that event releases it), or an hour.
+        Checked again after parking: the event may have been applied, and its release run, in between."""
+        await db.retry_later(self.pool, row["delivery_id"], self.clock() + timedelta(hours=1), reason,
+                             count_attempt=False)
+        if await arrived() is not None:
+            await db.due_now(self.pool, row["delivery_id"], self.clock())
 
     async def message(self, row: asyncpg.Record, member: asyncpg.Record) -> EmailMessage:
         chapter = await db.chapter(self.pool, row["chapter_id"])
