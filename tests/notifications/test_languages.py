@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -93,3 +94,32 @@ async def _waiting_for_chapter(app: Any) -> bool:
     pool = app.state.service.pool
     return bool(await pool.fetchval("SELECT count(*) FROM n_deliveries WHERE recipient = 'joost' AND kind = 'welcome'"
                                     " AND channel = 'email' AND last_error = 'chapter not known yet'"))
+
+
+async def test_a_chapter_recorded_while_its_email_is_being_parked_still_wakes_it(
+        settings: Settings, clock: Clock, smtp: tuple[Inbox, int]) -> None:
+    from services.notifications.adapters import postgres as db
+
+    _, port = smtp
+    async with running_app(settings, clock, config(port)) as (app, _):
+        pool = app.state.service.pool
+        async with pool.acquire() as conn:
+            await db.notify_member(conn, trigger_id="welcome-1", member_id="zoe", kind=k.WELCOME, chapter_id="c9",
+                                   data={"member_id": "zoe"}, now=clock())
+        delivery_id = await pool.fetchval("SELECT delivery_id FROM n_deliveries WHERE trigger_id = 'welcome-1'"
+                                          " AND channel = 'email'")
+        # the chapter's reaction is under way: chapter recorded, parked deliveries released, not yet committed
+        reaction = await pool.acquire()
+        tx = reaction.transaction()
+        await tx.start()
+        await db.arriving(reaction, db.WAITING_FOR_CHAPTER, "c9")
+        await reaction.execute("INSERT INTO n_chapters (chapter_id, chapter_name, meeting_weekday, meeting_time,"
+                               " timezone, currency) VALUES ('c9', 'C9', 'monday', '07:00', 'UTC', 'EUR')")
+        await db.release_waiting(reaction, chapter_id="c9", now=clock())
+        parking = asyncio.create_task(db.park(pool, delivery_id, db.WAITING_FOR_CHAPTER, "c9",
+                                              clock() + timedelta(hours=1)))
+        await asyncio.sleep(0.5)
+        assert not parking.done(), "parking waits for the arrival in flight"
+        await tx.commit()
+        await pool.release(reaction)
+        assert await parking is False, "the chapter is known once its reaction commits: nothing is parked"

@@ -111,12 +111,33 @@ async def _insert(conn: asyncpg.Connection, trigger_id: str, recipient: str, cha
 
 WAITING_FOR_RECIPIENT = "recipient not known yet"
 WAITING_FOR_CHAPTER = "chapter not known yet"
+_ARRIVAL_LOCK = {WAITING_FOR_RECIPIENT: 7_345_202, WAITING_FOR_CHAPTER: 7_345_201}
+_KNOWN = {WAITING_FOR_RECIPIENT: "SELECT 1 FROM n_members WHERE member_id = $1",
+          WAITING_FOR_CHAPTER: "SELECT 1 FROM n_chapters WHERE chapter_id = $1"}
+
+
+async def arriving(conn: asyncpg.Connection, reason: str, key: str) -> None:
+    """Taken by the reaction that records a member (or chapter) before it does, until it commits: a
+    dispatcher parking a delivery for that member waits for it (see `park`), so no wake-up is lost."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _ARRIVAL_LOCK[reason], key)
+
+
+async def park(pool: asyncpg.Pool, delivery_id: uuid.UUID, reason: str, key: str, until: datetime) -> bool:
+    """Park a delivery until the member (or chapter) `key` is known, or `until`; False when it is known by
+    now (nothing parked). Under the lock `arriving` takes: either the arrival has committed (and is seen
+    here) or its reaction runs after this commit and releases what is parked (`release_waiting`)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await arriving(conn, reason, key)
+        if await conn.fetchval(_KNOWN[reason], key):
+            return False
+        await retry_later(conn, delivery_id, until, reason, count_attempt=False)
+        return True
 
 
 async def release_waiting(conn: asyncpg.Connection, *, now: datetime, recipient: str | None = None,
                           chapter_id: str | None = None) -> None:
-    """Make the deliveries that waited for this recipient (or chapter) to be known due now. Only those:
-    a delivery backing off after a failed attempt keeps its backoff."""
+    """Make the deliveries parked for this recipient (or chapter) due now (the caller holds `arriving`).
+    Only those: a delivery backing off after a failed attempt keeps its backoff."""
     released = await conn.fetchval(
         "WITH due AS (UPDATE n_deliveries SET next_attempt_at = $3 WHERE status = 'pending'"
         " AND ((recipient = $1 AND last_error = $4) OR (chapter_id = $2 AND last_error = $5))"
@@ -163,18 +184,12 @@ async def mark_failed(pool: asyncpg.Pool, delivery_id: uuid.UUID, error: str) ->
                        delivery_id, error[:2000])
 
 
-async def retry_later(pool: asyncpg.Pool, delivery_id: uuid.UUID, at: datetime, error: str,
+async def retry_later(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: uuid.UUID, at: datetime, error: str,
                       count_attempt: bool = True) -> None:
     await pool.execute(
         "UPDATE n_deliveries SET next_attempt_at = $2, last_error = $3,"
         " attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END WHERE delivery_id = $1",
         delivery_id, at, error[:2000], count_attempt)
-
-
-async def due_now(pool: asyncpg.Pool, delivery_id: uuid.UUID, now: datetime) -> None:
-    await pool.execute("UPDATE n_deliveries SET next_attempt_at = $2 WHERE delivery_id = $1 AND status = 'pending'",
-                       delivery_id, now)
-    await pool.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
 
 # --- timers ---------------------------------------------------------------------------------------

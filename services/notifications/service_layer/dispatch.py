@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -96,8 +96,7 @@ class Dispatcher:
             if now - row["created_at"] > UNKNOWN_RECIPIENT_PATIENCE:
                 await db.mark_failed(self.pool, row["delivery_id"], "unknown recipient")
             else:  # woken again when the member joins (see reactions), else tried hourly
-                await self._wait(row, db.WAITING_FOR_RECIPIENT,
-                                 lambda: db.member(self.pool, row["recipient"]))
+                await self._wait(row, db.WAITING_FOR_RECIPIENT, row["recipient"])
             return
         if not member["active"]:
             await db.mark_skipped(self.pool, row["delivery_id"], "member left the chapter")
@@ -106,7 +105,7 @@ class Dispatcher:
         if not chapter_known and now - row["created_at"] <= UNKNOWN_RECIPIENT_PATIENCE:
             # chapter-founded travels on its own topic too: an e-mail without the chapter's name and language
             # would be the wrong e-mail, so it waits (woken when the chapter arrives, see reactions)
-            await self._wait(row, db.WAITING_FOR_CHAPTER, lambda: db.chapter(self.pool, row["chapter_id"]))
+            await self._wait(row, db.WAITING_FOR_CHAPTER, row["chapter_id"])
             return
         prefs = await db.preferences(self.pool, member["member_id"])
         if "email" not in k.channels_for(row["kind"], prefs["channels"], prefs["digest"], prefs["email_off"]):
@@ -120,14 +119,13 @@ class Dispatcher:
             return
         await db.mark_sent(self.pool, row["delivery_id"], self.clock())
 
-    async def _wait(self, row: asyncpg.Record, reason: str,
-                    arrived: Callable[[], Awaitable[asyncpg.Record | None]]) -> None:
-        """Park a delivery until what it needs arrives (the reaction to that event releases it), or an hour.
-        Checked again after parking: the event may have been applied, and its release run, in between."""
-        await db.retry_later(self.pool, row["delivery_id"], self.clock() + timedelta(hours=1), reason,
-                             count_attempt=False)
-        if await arrived() is not None:
-            await db.due_now(self.pool, row["delivery_id"], self.clock())
+    async def _wait(self, row: asyncpg.Record, reason: str, key: str) -> None:
+        """Park a delivery until what it needs arrives (the reaction to that event releases it), or an hour;
+        if it arrived meanwhile, the delivery is due again at once."""
+        now = self.clock()
+        if not await db.park(self.pool, row["delivery_id"], reason, key, now + timedelta(hours=1)):
+            await db.retry_later(self.pool, row["delivery_id"], now, f"{reason.split()[0]} arrived",
+                                 count_attempt=False)
 
     async def message(self, row: asyncpg.Record, member: asyncpg.Record) -> EmailMessage:
         chapter = await db.chapter(self.pool, row["chapter_id"])

@@ -46,6 +46,7 @@ class NotificationReactions:
         trigger = env.id
         at = env.time
         if isinstance(event, m.ChapterFounded):
+            await db.arriving(conn, db.WAITING_FOR_CHAPTER, event.chapter_id)
             await conn.execute(
                 "INSERT INTO n_chapters (chapter_id, chapter_name, meeting_weekday, meeting_time, timezone,"
                 " currency, language) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (chapter_id) DO UPDATE SET"
@@ -59,6 +60,7 @@ class NotificationReactions:
             await schedule_digest(conn, event.chapter_id, event.meeting_weekday, event.meeting_time,
                                   event.timezone, after=now, lead_hours=self.config.digest_lead_hours)
         elif isinstance(event, m.MemberJoined):
+            await db.arriving(conn, db.WAITING_FOR_RECIPIENT, event.member_id)
             role = await conn.fetchval("SELECT role FROM n_roles WHERE member_id = $1", event.member_id)
             await conn.execute(
                 "INSERT INTO n_members VALUES ($1, $2, $3, $4, $5, true) ON CONFLICT (member_id) DO UPDATE SET"
