@@ -174,12 +174,12 @@ async def mark_sent(pool: asyncpg.Pool, delivery_id: uuid.UUID, now: datetime) -
                        " WHERE delivery_id = $1", delivery_id, now)
 
 
-async def mark_skipped(pool: asyncpg.Pool, delivery_id: uuid.UUID, reason: str) -> None:
+async def mark_skipped(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: uuid.UUID, reason: str) -> None:
     await pool.execute("UPDATE n_deliveries SET status = 'skipped', last_error = $2 WHERE delivery_id = $1",
                        delivery_id, reason)
 
 
-async def mark_failed(pool: asyncpg.Pool, delivery_id: uuid.UUID, error: str) -> None:
+async def mark_failed(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: uuid.UUID, error: str) -> None:
     await pool.execute("UPDATE n_deliveries SET status = 'failed', last_error = $2 WHERE delivery_id = $1",
                        delivery_id, error[:2000])
 

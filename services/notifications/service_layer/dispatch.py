@@ -159,8 +159,11 @@ class Dispatcher:
     async def _webhook(self, row: asyncpg.Record) -> None:
         sub = await self.pool.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid",
                                        row["recipient"])
-        if sub is None or not sub["active"]:
-            await db.mark_skipped(self.pool, row["delivery_id"], "subscription disabled or deleted")
+        if sub is None or sub["deleted_at"] is not None:
+            await db.mark_skipped(self.pool, row["delivery_id"], "subscription deleted")
+            return
+        if not sub["active"]:  # pending when it was disabled: failed, so "redeliver" sends it once fixed
+            await db.mark_failed(self.pool, row["delivery_id"], "subscription disabled")
             return
         body = json.dumps(json.loads(row["data"]), sort_keys=True, separators=(",", ":")).encode()
         msg_id = f"msg_{row['delivery_id'].hex}"
@@ -168,41 +171,56 @@ class Dispatcher:
         try:
             await asyncio.wait_for(self.poster.post(sub["url"], body, headers), self.config.webhook_timeout + 1)
         except Exception as exc:
-            error = str(exc) or type(exc).__name__
-            await self._failed(row, error, self.config.webhook_max_attempts)
-            await self._subscription_failing(sub)
+            await self._webhook_failed(row, str(exc) or type(exc).__name__)
             return
         await db.mark_sent(self.pool, row["delivery_id"], self.clock())
         await self.pool.execute("UPDATE n_webhooks SET failing_since = NULL WHERE subscription_id = $1",
                                 sub["subscription_id"])
 
-    async def _failed(self, row: asyncpg.Record, error: str, max_attempts: int) -> None:
+    async def _webhook_failed(self, row: asyncpg.Record, error: str) -> None:
+        """Record a failed attempt holding the subscription's row: two attempts failing at once (one of them
+        disabling the subscription) must not leave the other pending behind the disable's back, where
+        "redeliver" would never find it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            sub = await conn.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid FOR UPDATE",
+                                      row["recipient"])
+            if sub is None or sub["deleted_at"] is not None:
+                await db.mark_skipped(conn, row["delivery_id"], "subscription deleted")
+            elif not sub["active"]:
+                await db.mark_failed(conn, row["delivery_id"], f"subscription disabled: {error}")
+            else:
+                await self._failed(row, error, self.config.webhook_max_attempts, conn)
+                await self._subscription_failing(conn, sub)
+
+    async def _failed(self, row: asyncpg.Record, error: str, max_attempts: int,
+                      db_: asyncpg.Pool | asyncpg.Connection | None = None) -> None:
+        into = db_ or self.pool
         if row["attempts"] >= max_attempts:
-            await db.mark_failed(self.pool, row["delivery_id"], f"gave up after {row['attempts']} attempts: {error}")
+            await db.mark_failed(into, row["delivery_id"], f"gave up after {row['attempts']} attempts: {error}")
             return
         delay = backoff(row["attempts"], self.config.retry_base_seconds, self.config.retry_cap_seconds)
-        await db.retry_later(self.pool, row["delivery_id"], self.clock() + delay, error)
+        await db.retry_later(into, row["delivery_id"], self.clock() + delay, error)
 
-    async def _subscription_failing(self, sub: asyncpg.Record) -> None:
+    async def _subscription_failing(self, conn: asyncpg.Connection, sub: asyncpg.Record) -> None:
+        """Inside the caller's transaction, which holds the subscription's row."""
         now = self.clock()
-        async with self.pool.acquire() as conn, conn.transaction():
-            since = await conn.fetchval(
-                "UPDATE n_webhooks SET failing_since = coalesce(failing_since, $2) WHERE subscription_id = $1"
-                " AND active RETURNING failing_since", sub["subscription_id"], now)
-            if since is None or now - since < timedelta(days=self.config.webhook_disable_after_days):
-                return
-            await conn.execute("UPDATE n_webhooks SET active = false, disabled_at = $2 WHERE subscription_id = $1",
-                               sub["subscription_id"], now)
-            await conn.execute(
-                "UPDATE n_deliveries SET status = 'failed', last_error = 'subscription disabled'"
-                " WHERE recipient = $1 AND channel = 'webhook' AND status = 'pending'", str(sub["subscription_id"]))
-            owners = [sub["owner_member_id"]] if sub["owner_member_id"] else await db.leaders(conn, sub["chapter_id"])
-            data: dict[str, Any] = {"subscription_id": str(sub["subscription_id"]), "url": sub["url"],
-                                    "failing_since": since.isoformat()}
-            for owner in owners:
-                await db.notify_member(conn, trigger_id=f"webhook-disabled:{sub['subscription_id']}",
-                                       member_id=owner, kind=k.WEBHOOK_DISABLED, chapter_id=sub["chapter_id"],
-                                       data=data, now=now)
+        since = await conn.fetchval(
+            "UPDATE n_webhooks SET failing_since = coalesce(failing_since, $2) WHERE subscription_id = $1"
+            " AND active RETURNING failing_since", sub["subscription_id"], now)
+        if since is None or now - since < timedelta(days=self.config.webhook_disable_after_days):
+            return
+        await conn.execute("UPDATE n_webhooks SET active = false, disabled_at = $2 WHERE subscription_id = $1",
+                           sub["subscription_id"], now)
+        await conn.execute(
+            "UPDATE n_deliveries SET status = 'failed', last_error = 'subscription disabled'"
+            " WHERE recipient = $1 AND channel = 'webhook' AND status = 'pending'", str(sub["subscription_id"]))
+        owners = [sub["owner_member_id"]] if sub["owner_member_id"] else await db.leaders(conn, sub["chapter_id"])
+        data: dict[str, Any] = {"subscription_id": str(sub["subscription_id"]), "url": sub["url"],
+                                "failing_since": since.isoformat()}
+        for owner in owners:
+            await db.notify_member(conn, trigger_id=f"webhook-disabled:{sub['subscription_id']}",
+                                   member_id=owner, kind=k.WEBHOOK_DISABLED, chapter_id=sub["chapter_id"],
+                                   data=data, now=now)
         log.warning("webhook subscription %s disabled: failing since %s", sub["subscription_id"], since)
 
     # --- the loop ----------------------------------------------------------------------------------
