@@ -346,11 +346,13 @@ async def redeliver(request: Request, chapter_id: str, subscription_id: uuid.UUI
     if it was disabled for failing. Events that happened while it was disabled were not logged for it: a
     subscriber catches up on those from the Kafka topics. A deleted subscription gets 409."""
     await lead(request, who, chapter_id)
-    if (await _find(request, chapter_id, subscription_id))["deleted_at"] is not None:
-        raise HTTPException(409, "this subscription was deleted; create a new one")
+    await _find(request, chapter_id, subscription_id)
     async with pool(request).acquire() as conn, conn.transaction():
+        # checked in the update itself, so a delete at the same moment is never undone
         row = await conn.fetchrow("UPDATE n_webhooks SET active = true, failing_since = NULL, disabled_at = NULL"
-                                  " WHERE subscription_id = $1 RETURNING *", subscription_id)
+                                  " WHERE subscription_id = $1 AND deleted_at IS NULL RETURNING *", subscription_id)
+        if row is None:
+            raise HTTPException(409, "this subscription was deleted; create a new one")
         count = await db.redeliver_failed(conn, str(subscription_id), now(request))
     return Redelivery(subscription=Subscription(**_subscription(row)), redelivering=count)
 

@@ -193,8 +193,9 @@ class Dispatcher:
                 await self._subscription_failing(conn, sub)
 
     async def _failed(self, row: asyncpg.Record, error: str, max_attempts: int,
-                      db_: asyncpg.Pool | asyncpg.Connection | None = None) -> None:
-        into = db_ or self.pool
+                      conn: asyncpg.Connection | None = None) -> None:
+        """Retry later with backoff, or give up; on `conn` when the caller holds a transaction."""
+        into: asyncpg.Pool | asyncpg.Connection = conn or self.pool
         if row["attempts"] >= max_attempts:
             await db.mark_failed(into, row["delivery_id"], f"gave up after {row['attempts']} attempts: {error}")
             return
