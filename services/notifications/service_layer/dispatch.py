@@ -159,11 +159,7 @@ class Dispatcher:
     async def _webhook(self, row: asyncpg.Record) -> None:
         sub = await self.pool.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid",
                                        row["recipient"])
-        if sub is None or sub["deleted_at"] is not None:
-            await db.mark_skipped(self.pool, row["delivery_id"], "subscription deleted")
-            return
-        if not sub["active"]:  # pending when it was disabled: failed, so "redeliver" sends it once fixed
-            await db.mark_failed(self.pool, row["delivery_id"], "subscription disabled")
+        if await self._closed(self.pool, row, sub):
             return
         body = json.dumps(json.loads(row["data"]), sort_keys=True, separators=(",", ":")).encode()
         msg_id = f"msg_{row['delivery_id'].hex}"
@@ -184,13 +180,23 @@ class Dispatcher:
         async with self.pool.acquire() as conn, conn.transaction():
             sub = await conn.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid FOR UPDATE",
                                       row["recipient"])
-            if sub is None or sub["deleted_at"] is not None:
-                await db.mark_skipped(conn, row["delivery_id"], "subscription deleted")
-            elif not sub["active"]:
-                await db.mark_failed(conn, row["delivery_id"], f"subscription disabled: {error}")
-            else:
+            if not await self._closed(conn, row, sub, error):
                 await self._failed(row, error, self.config.webhook_max_attempts, conn)
                 await self._subscription_failing(conn, sub)
+
+    @staticmethod
+    async def _closed(into: asyncpg.Pool | asyncpg.Connection, row: asyncpg.Record, sub: asyncpg.Record | None,
+                      error: str = "") -> bool:
+        """A deleted subscription's delivery is skipped. A disabled one's (pending when it was disabled) is
+        failed, so "redeliver" sends it once the receiver is fixed."""
+        if sub is None or sub["deleted_at"] is not None:
+            await db.mark_skipped(into, row["delivery_id"], "subscription deleted")
+            return True
+        if not sub["active"]:
+            await db.mark_failed(into, row["delivery_id"], f"subscription disabled: {error}" if error
+                                 else "subscription disabled")
+            return True
+        return False
 
     async def _failed(self, row: asyncpg.Record, error: str, max_attempts: int,
                       conn: asyncpg.Connection | None = None) -> None:
