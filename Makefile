@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 
-.PHONY: install up down test lint bench docs kafka
+.PHONY: install up down test unit lint bench docs kafka
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: install
 test: install kafka lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
+
+# the domain and handlers alone, with fakes: no Kafka, no PostgreSQL, seconds
+unit: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
 bench: install
 	$(BIN)/python -m bench.run_all

@@ -21,9 +21,9 @@ import uuid
 from typing import Any
 
 from bench.servers import drop_database, machine, servers
-from services.members.domain.events import members_events
+from shared.contracts.members import members_events
 from shared.settings import Settings, with_database
-from tests.notifications.helpers import (
+from tests.e2e.notifications.helpers import (
     Clock,
     EventSource,
     Inbox,

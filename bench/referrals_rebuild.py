@@ -21,10 +21,10 @@ from datetime import date, timedelta
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from services.members.domain import events as m
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import create_generation
 from services.referrals.service_layer.rebuild import fast_fact, rebuild
+from shared.contracts import members as m
 from shared.settings import Settings, with_database
 
 SEALED = {"key_id": "k", "nonce": "bm9uY2U=", "ciphertext": "c2VhbGVk"}

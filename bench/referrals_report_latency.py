@@ -36,11 +36,11 @@ import httpx
 
 from bench.servers import drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
-from services.members.domain import events as m
 from services.referrals.adapters.projection import Fact, ReferralsProjection
 from services.referrals.adapters.schema import current_schema
 from services.referrals.entrypoints.app import SQL
 from shared.auth import issue_token
+from shared.contracts import members as m
 from shared.events import DomainEvent
 from shared.migrations import open_database
 from shared.settings import with_database

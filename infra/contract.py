@@ -13,23 +13,15 @@ from pathlib import Path
 import yaml
 from faststream.specification.asyncapi import AsyncAPI
 
+from shared.contracts.members import members_events
+from shared.contracts.referrals import referrals_events
 from shared.events import DomainEvent, EventRegistry
 from shared.settings import SERVICE_PORTS, Settings
 
-REGISTRIES = {
-    "members": ("services.members.domain.events", "members_events"),
-    "referrals": ("services.referrals.domain.events", "referrals_events"),
-}
-
 
 def registries() -> dict[str, EventRegistry]:
-    found: dict[str, EventRegistry] = {}
-    for service, (module, attribute) in REGISTRIES.items():
-        try:
-            found[service] = getattr(importlib.import_module(module), attribute)
-        except (ImportError, AttributeError):
-            continue
-    return found
+    """The published contracts (`shared/contracts/`), by the service that publishes them."""
+    return {"members": members_events, "referrals": referrals_events}
 
 
 def event_schemas() -> dict[str, dict[str, object]]:

@@ -21,24 +21,10 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.consumer import Delivered
-from shared.events import DomainEvent, EventRegistry
+from shared.contracts.access import AccessRevoked
 
 Role = Literal["admin", "president", "vice-president", "secretary", "member"]
 LEADER_ROLES: frozenset[str] = frozenset({"president", "vice-president", "secretary"})
-
-auth_events = EventRegistry()
-
-
-@auth_events.register
-class AccessRevoked(DomainEvent):
-    """A token (by `token_id`) or every token of a member (by `member_id`) stops working."""
-
-    name = "org.refnet.members.access-revoked"
-    topic = "members.access"
-    chapter_id: str
-    member_id: str | None = None
-    token_id: str | None = None
-    reason: str
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from typing import Any, Union
 import asyncpg
 from faststream.kafka import KafkaBroker
 
-from shared.auth import RevocationProjection, auth_events
+from shared.auth import RevocationProjection
 from shared.consumer import EventConsumer, Projection
+from shared.contracts.access import access_events
 from shared.event_store import EventStore, RecordedEvent
 from shared.events import DomainEvent, EventRegistry
 from shared.migrations import open_database
@@ -54,7 +55,7 @@ class Service:
         self._tasks: list[asyncio.Task[Any]] = []
         self._stop = asyncio.Event()
         self.relay: OutboxRelay | None = None
-        self.consume(RevocationProjection(), [auth_events], auth_events)
+        self.consume(RevocationProjection(), [access_events], access_events)
         if publishes is not None:
             self._document_publications(publishes)
 

@@ -10,7 +10,8 @@ from typing import Any
 import asyncpg
 
 from services.members.domain.chapter import a_year_after
-from services.members.domain.events import (
+from shared.contracts.access import AccessRevoked
+from shared.contracts.members import (
     AttendanceRecorded,
     CeuRecorded,
     ChapterFounded,
@@ -31,7 +32,6 @@ from services.members.domain.events import (
     VisitorInvited,
     members_events,
 )
-from shared.auth import AccessRevoked
 from shared.event_store import RecordedEvent
 from shared.events import DomainEvent
 

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from services.members.domain.events import SealedData
+from shared.contracts.members import SealedData
 
 
 async def seal(conn: asyncpg.Connection, referral_id: str, data: dict[str, Any]) -> SealedData:

@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 
 from services.members.adapters import prospect_keys
-from services.members.domain.events import SealedData
 from services.members.domain.meetings import ABSENCE_WINDOW
+from shared.contracts.members import SealedData
 
 Row = dict[str, Any]
 

@@ -12,7 +12,7 @@ from datetime import date, time
 
 from services.members.domain.dates import check_slip_date
 from services.members.domain.errors import Conflict, InvalidField, NotFound
-from services.members.domain.events import (
+from shared.contracts.members import (
     ChapterFounded,
     Language,
     MemberJoined,

@@ -10,14 +10,14 @@ from typing import Literal
 
 from services.members.domain.chapter import Chapter
 from services.members.domain.errors import Conflict, Forbidden, InvalidField
-from services.members.domain.events import (
+from services.members.domain.referral import Referral
+from shared.contracts.members import (
     BusinessKind,
     ClosedBusinessConfirmed,
     ClosedBusinessDisputed,
     ClosedBusinessReported,
     ReferralType,
 )
-from services.members.domain.referral import Referral
 from shared.events import DomainEvent
 
 Verdict = Literal["reported", "confirmed", "disputed"]

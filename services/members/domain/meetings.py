@@ -10,7 +10,7 @@ from typing import Literal
 
 from services.members.domain.chapter import Chapter
 from services.members.domain.errors import Conflict, Forbidden, InvalidField
-from services.members.domain.events import (
+from shared.contracts.members import (
     AttendanceMark,
     AttendanceRecorded,
     CeuRecorded,

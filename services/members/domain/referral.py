@@ -11,7 +11,7 @@ from datetime import date
 
 from services.members.domain.chapter import Chapter
 from services.members.domain.errors import Conflict, Forbidden, InvalidField
-from services.members.domain.events import (
+from shared.contracts.members import (
     ProspectDataErased,
     ReferralGiven,
     ReferralStatus,

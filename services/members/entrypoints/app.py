@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.members.domain.errors import DomainError, InvalidField
-from services.members.domain.events import members_events
 from services.members.entrypoints import (
     routes_chapters,
     routes_imports,
@@ -18,6 +17,7 @@ from services.members.entrypoints import (
     routes_slips,
 )
 from services.members.entrypoints.deps import make_authenticate, utc_now
+from shared.contracts.members import members_events
 from shared.http_errors import refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings

@@ -12,7 +12,8 @@ from services.members.domain.errors import Conflict, Forbidden, InvalidField, No
 from services.members.domain.meetings import Visitor
 from services.members.service_layer.commands import AddMember, AssignRole, FoundChapter, Leave, Renew, RevokeToken
 from services.members.service_layer.unit_of_work import Body, UnitOfWork, chapter_stream
-from shared.auth import AccessRevoked, decode_token, issue_token
+from shared.auth import decode_token, issue_token
+from shared.contracts.access import AccessRevoked
 
 
 def new_id(prefix: str) -> str:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.members.domain.events import (
+from shared.contracts.members import (
     AttendanceMark,
     BusinessKind,
     Language,

@@ -37,12 +37,6 @@ from services.members.adapters.slip_files import Cell, Sheet, SheetRow
 from services.members.domain.chapter import Chapter, Member
 from services.members.domain.closed_business import ClosedBusiness
 from services.members.domain.errors import DomainError, InvalidField
-from services.members.domain.events import (
-    BusinessKind,
-    MeetingMode,
-    ReferralType,
-    SealedData,
-)
 from services.members.domain.meetings import Visitor, one_to_one_id, record_ceu, record_one_to_one
 from services.members.domain.referral import Referral
 from services.members.service_layer import chapters as chapter_use_cases
@@ -50,6 +44,12 @@ from services.members.service_layer.commands import AddMember, Prospect
 from services.members.service_layer.slips import closed_business_stream, referral_stream
 from services.members.service_layer.unit_of_work import Clock, UnitOfWork, utc_now
 from shared.auth import Principal
+from shared.contracts.members import (
+    BusinessKind,
+    MeetingMode,
+    ReferralType,
+    SealedData,
+)
 from shared.event_store import Append, ConcurrencyError, EventStore, NewEvent
 from shared.events import DomainEvent
 

@@ -16,8 +16,8 @@ import asyncpg
 from services.members.adapters.projections import project
 from services.members.domain.chapter import LEADERSHIP, Chapter
 from services.members.domain.errors import Conflict, Forbidden, NotFound
-from services.members.domain.events import members_events
 from shared.auth import Principal
+from shared.contracts.members import members_events
 from shared.event_store import ConcurrencyError, EventStore, NewEvent
 from shared.events import DomainEvent
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.members.domain.events import members_events
 from services.notifications.adapters.smtp import Mailer, SmtpMailer
 from services.notifications.adapters.webhook_http import WebhookPoster
 from services.notifications.config import NotificationSettings
@@ -19,8 +18,9 @@ from services.notifications.entrypoints import routes
 from services.notifications.service_layer import timers
 from services.notifications.service_layer.dispatch import Dispatcher
 from services.notifications.service_layer.reactions import NotificationReactions
-from services.referrals.domain.events import referrals_events
 from shared.auth import authenticator
+from shared.contracts.members import members_events
+from shared.contracts.referrals import referrals_events
 from shared.events import EventRegistry
 from shared.http_errors import refuse_unstorable_text
 from shared.runtime import Service

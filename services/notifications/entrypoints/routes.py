@@ -13,14 +13,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, HttpUrl, field_validator
 
-from services.members.domain.events import members_events
 from services.notifications.adapters import postgres as db
 from services.notifications.domain import kinds as k
 from services.notifications.domain.rendering import Context, summary
 from services.notifications.domain.unsubscribe import read_token
 from services.notifications.domain.webhooks import new_secret
-from services.referrals.domain.events import referrals_events
 from shared.auth import LEADER_ROLES, Principal
+from shared.contracts.members import members_events
+from shared.contracts.referrals import referrals_events
 
 router = APIRouter()
 _bearer = HTTPBearer(auto_error=False, description="A member's token, or the administrator's token.")

@@ -12,17 +12,13 @@ from typing import Any
 
 import asyncpg
 
-from services.members.domain import events as m
 from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain.schedule import next_digest
 from shared.consumer import Delivered
-
-try:  # the referrals service's derived events (traffic lights); absent in a checkout without it
-    from services.referrals.domain.events import TrafficLightChanged
-except ImportError:  # pragma: no cover
-    TrafficLightChanged = None  # type: ignore[assignment,misc]
+from shared.contracts import members as m
+from shared.contracts.referrals import TrafficLightChanged
 
 Clock = Callable[[], datetime]
 
@@ -108,7 +104,7 @@ class NotificationReactions:
                                            "reported_by": event.reported_by, "amount": str(event.amount),
                                            "currency": event.currency, "business_kind": event.business_kind,
                                            "referral_id": event.referral_id})
-        elif TrafficLightChanged is not None and isinstance(event, TrafficLightChanged):
+        elif isinstance(event, TrafficLightChanged):
             await conn.execute("INSERT INTO n_traffic_lights VALUES ($1, $2, $3) ON CONFLICT (member_id) DO UPDATE"
                                " SET colour = excluded.colour, score = excluded.score",
                                event.member_id, event.to_colour, event.score)

@@ -22,9 +22,9 @@ from typing import Any
 import asyncpg
 
 from services.referrals.adapters.schema import current_schema
-from services.referrals.domain.events import PairBecameOneSided, ReferralConverted, TrafficLightChanged
 from services.referrals.domain.reports import Activity, Score, TrafficLightScheme, default_window, score
 from shared.consumer import Delivered
+from shared.contracts.referrals import PairBecameOneSided, ReferralConverted, TrafficLightChanged
 from shared.event_store import EventStore, NewEvent
 from shared.events import split_type
 

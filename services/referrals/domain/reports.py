@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, Field
 
-from services.referrals.domain.events import Colour
+from shared.contracts.referrals import Colour
 
 AREAS = ("attendance", "referrals", "one_to_ones", "ceus", "visitors")
 WINDOW_DAYS = 182  # "the last six months"

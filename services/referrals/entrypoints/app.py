@@ -44,14 +44,14 @@ import pydantic_core
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from services.members.domain.events import members_events
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import current_schema, ensure_indexes
-from services.referrals.domain.events import referrals_events
 from services.referrals.domain.reports import TrafficLightScheme, default_window, week_of
 from services.referrals.service_layer.daily_review import DailyReview
 from services.referrals.service_layer.queries import Reports
 from shared.auth import Principal, decode_token, is_revoked
+from shared.contracts.members import members_events
+from shared.contracts.referrals import referrals_events
 from shared.http_errors import invalid_field, refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings

@@ -22,10 +22,10 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from services.members.domain.events import members_events
 from services.referrals.adapters.projection import Fact, ReferralsProjection
 from services.referrals.adapters.schema import PROJECTION, create_generation, create_indexes
 from services.referrals.domain.reports import TrafficLightScheme
+from shared.contracts.members import members_events
 from shared.envelope import from_kafka
 from shared.events import split_type
 from shared.migrations import open_database

@@ -1,0 +1,279 @@
+"""The members service's events: the public contract other services and systems subscribe to.
+
+Every slip carries `occurred_on` (the day it happened, in the chapter's time zone) beside the time it
+was recorded (the envelope's `time`), so reports count a slip in the week it happened.
+Amounts are decimals serialised as strings, never floats. Prospect contact details never travel in
+clear: `prospect` is sealed with a per-prospect data key that erasure deletes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.access import AccessRevoked, access_events
+from shared.events import DomainEvent, EventRegistry
+
+members_events = EventRegistry()
+members_events.include(access_events)
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MemberRole = Literal["member", "president", "vice-president", "secretary"]
+ReferralType = Literal["inside", "outside", "tier-3"]
+ReferralStatus = Literal["given", "accepted", "contacted", "won", "lost", "declined"]
+AttendanceMark = Literal["P", "A", "L", "M", "S"]
+BusinessKind = Literal["new", "repeat"]
+MeetingMode = Literal["in-person", "video", "phone"]
+Language = Literal["en", "de", "fr", "nl", "es"]
+
+CHAPTERS = "members.chapters"
+MEMBERSHIPS = "members.memberships"
+MEETINGS = "members.meetings"
+REFERRALS = "members.referrals"
+CLOSED_BUSINESS = "members.closed-business"
+
+
+class SealedData(BaseModel):
+    """Personal data encrypted with AES-GCM under the data key `key_id` (held by the members service)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    key_id: str
+    nonce: str = Field(description="base64")
+    ciphertext: str = Field(description="base64; decrypts to a JSON object")
+
+
+# --- chapters -------------------------------------------------------------------------------------
+
+@members_events.register
+class ChapterFounded(DomainEvent):
+    name = "org.refnet.members.chapter-founded"
+    topic = CHAPTERS
+    chapter_id: str
+    chapter_name: str
+    city: str
+    region: str
+    meeting_weekday: Weekday
+    meeting_time: time
+    timezone: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    founded_on: date
+    language: Language = Field(default="en", description="the language the chapter's e-mails are written in")
+
+
+# --- memberships ----------------------------------------------------------------------------------
+
+@members_events.register
+class MemberJoined(DomainEvent):
+    name = "org.refnet.members.member-joined"
+    topic = MEMBERSHIPS
+    chapter_id: str
+    member_id: str
+    member_name: str
+    business: str
+    category: str
+    email: str
+    phone: str | None = None
+    role: MemberRole = "member"
+    joined_on: date
+
+
+@members_events.register
+class MembershipRenewed(DomainEvent):
+    name = "org.refnet.members.membership-renewed"
+    topic = MEMBERSHIPS
+    chapter_id: str
+    member_id: str
+    renewed_on: date
+    renewed_until: date
+
+
+@members_events.register
+class MemberLeft(DomainEvent):
+    """The member left (`dropped` = the leadership removed them)."""
+
+    name = "org.refnet.members.member-left"
+    topic = MEMBERSHIPS
+    chapter_id: str
+    member_id: str
+    left_on: date
+    dropped: bool = False
+    reason: str | None = None
+
+
+@members_events.register
+class RoleAssigned(DomainEvent):
+    name = "org.refnet.members.role-assigned"
+    topic = MEMBERSHIPS
+    chapter_id: str
+    member_id: str
+    role: MemberRole
+
+
+# --- meetings: attendance, visitors, one-to-ones, CEUs --------------------------------------------
+
+@members_events.register
+class AttendanceRecorded(DomainEvent):
+    name = "org.refnet.members.attendance-recorded"
+    topic = MEETINGS
+    chapter_id: str
+    member_id: str
+    meeting_date: date
+    mark: AttendanceMark
+    substitute_name: str | None = None
+
+
+@members_events.register
+class VisitorInvited(DomainEvent):
+    name = "org.refnet.members.visitor-invited"
+    topic = MEETINGS
+    chapter_id: str
+    visitor_id: str
+    invited_by: str
+    visitor_name: str
+    business: str | None = None
+    occurred_on: date
+
+
+@members_events.register
+class VisitorAttended(DomainEvent):
+    name = "org.refnet.members.visitor-attended"
+    topic = MEETINGS
+    chapter_id: str
+    visitor_id: str
+    invited_by: str
+    occurred_on: date
+
+
+@members_events.register
+class VisitorApplied(DomainEvent):
+    name = "org.refnet.members.visitor-applied"
+    topic = MEETINGS
+    chapter_id: str
+    visitor_id: str
+    invited_by: str
+    occurred_on: date
+
+
+@members_events.register
+class VisitorBecameMember(DomainEvent):
+    name = "org.refnet.members.visitor-became-member"
+    topic = MEETINGS
+    chapter_id: str
+    visitor_id: str
+    invited_by: str
+    member_id: str
+    occurred_on: date
+
+
+@members_events.register
+class OneToOneRecorded(DomainEvent):
+    """One meeting between two members; reported by either, recorded once."""
+
+    name = "org.refnet.members.one-to-one-recorded"
+    topic = MEETINGS
+    chapter_id: str
+    one_to_one_id: str
+    member_ids: tuple[str, str]
+    reported_by: str
+    mode: MeetingMode
+    occurred_on: date
+
+
+@members_events.register
+class CeuRecorded(DomainEvent):
+    name = "org.refnet.members.ceu-recorded"
+    topic = MEETINGS
+    chapter_id: str
+    ceu_id: str
+    member_id: str
+    description: str
+    credits: int = Field(default=1, ge=1)
+    occurred_on: date
+
+
+# --- referrals ------------------------------------------------------------------------------------
+
+@members_events.register
+class ReferralGiven(DomainEvent):
+    name = "org.refnet.members.referral-given"
+    topic = REFERRALS
+    chapter_id: str
+    referral_id: str
+    giver_id: str
+    receiver_id: str
+    referral_type: ReferralType
+    temperature: int = Field(ge=1, le=5)
+    prospect: SealedData = Field(description="name, phone, email, company, notes; sealed")
+    occurred_on: date
+
+
+@members_events.register
+class ReferralStatusChanged(DomainEvent):
+    name = "org.refnet.members.referral-status-changed"
+    topic = REFERRALS
+    chapter_id: str
+    referral_id: str
+    giver_id: str
+    receiver_id: str
+    from_status: ReferralStatus
+    to_status: ReferralStatus
+    reason: str | None = None
+    occurred_on: date
+
+
+@members_events.register
+class ProspectDataErased(DomainEvent):
+    """The prospect's data key was deleted: every copy of the sealed data is now unreadable."""
+
+    name = "org.refnet.members.prospect-data-erased"
+    topic = REFERRALS
+    chapter_id: str
+    referral_id: str
+    key_id: str
+
+
+# --- closed business (TYFCB) ----------------------------------------------------------------------
+
+@members_events.register
+class ClosedBusinessReported(DomainEvent):
+    """Reported by the member who got the business, thanking (crediting) the member who referred it."""
+
+    name = "org.refnet.members.closed-business-reported"
+    topic = CLOSED_BUSINESS
+    chapter_id: str
+    closed_business_id: str
+    reported_by: str
+    thanked_member_id: str
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    business_kind: BusinessKind
+    referral_type: ReferralType
+    referral_id: str | None = None
+    occurred_on: date
+
+
+@members_events.register
+class ClosedBusinessConfirmed(DomainEvent):
+    name = "org.refnet.members.closed-business-confirmed"
+    topic = CLOSED_BUSINESS
+    chapter_id: str
+    closed_business_id: str
+    thanked_member_id: str
+    occurred_on: date
+
+
+@members_events.register
+class ClosedBusinessDisputed(DomainEvent):
+    name = "org.refnet.members.closed-business-disputed"
+    topic = CLOSED_BUSINESS
+    chapter_id: str
+    closed_business_id: str
+    thanked_member_id: str
+    reason: str
+    occurred_on: date
+
+
+__all__ = ["AccessRevoked", "members_events"]

@@ -1,0 +1,187 @@
+"""The dashboard in headless Chromium: a referral recorded upstream appears without a reload.
+
+Two variants: events appended to a scratch members store (the referrals service alone), and the whole way
+through the members service's HTTP API (both services served by uvicorn on free ports, since the browser
+and its event stream need real HTTP); the second saves the screenshot for the docs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from infra.processes import free_port
+from services.members.entrypoints.app import create_app as create_members_app
+from services.referrals.entrypoints.app import create_app
+from shared.settings import Settings
+from tests.e2e.referrals.helpers import (
+    MembersFeed,
+    attendance,
+    chapter,
+    joined,
+    one_to_one,
+    referral,
+    step,
+    token,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+SHOT = Path(__file__).resolve().parents[3] / "docs" / "img" / "dashboard.png"
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")]
+
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, app: FastAPI | None = None, first_port: int = 18200) -> AsyncIterator[str]:
+    port = free_port(first_port)
+    server = uvicorn.Server(uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_dashboard_updates_live(settings: Settings) -> None:
+    from playwright.async_api import async_playwright
+
+    today = date.today()
+    day = today - timedelta(days=3)
+    members = ["ann", "bob", "cat", "dan", "eve"]
+    history = [chapter("c1"), *(joined("c1", m, today - timedelta(days=300)) for m in members),
+               joined("c1", "pres", today - timedelta(days=300), role="president"),
+               referral("c1", "r1", "ann", "bob", day, 4), referral("c1", "r2", "bob", "cat", day, 3),
+               referral("c1", "r3", "cat", "ann", day, 5), referral("c1", "r4", "ann", "cat", day, 2),
+               step("c1", "r1", "ann", "bob", "given", "contacted", day),
+               one_to_one("c1", "o1", "dan", "eve", day),
+               *(attendance("c1", m, day, "P") for m in members)]
+    leader = token(settings, "pres", "c1", "president")
+    async with MembersFeed(settings) as feed, serving(settings) as base, async_playwright() as pw:
+        await feed.record(*history)
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1300, "height": 1000})
+            await page.goto(f"{base}/chapters/c1/dashboard?token={leader}")
+            cell = page.locator('rect[data-pair="ann->bob"]')
+            await page.wait_for_function(
+                "document.querySelector('rect[data-pair=\"ann->bob\"]')?.dataset.count === '1'", timeout=20_000)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            await feed.record(referral("c1", "r5", "ann", "bob", today, 5))
+            await page.wait_for_function(
+                "document.querySelector('rect[data-pair=\"ann->bob\"]')?.dataset.count === '2'", timeout=10_000)
+            seen_after = loop.time() - started
+            assert await cell.get_attribute("data-count") == "2"
+            assert await page.locator("#funnel-given").text_content() == "5"
+            print(f"\nreferral visible on the dashboard {seen_after * 1000:.0f} ms after it was published")
+        finally:
+            await browser.close()
+
+
+async def test_dashboard_updates_live_from_the_members_api(settings: Settings, tmp_path: Path) -> None:
+    """A leader has the dashboard open; a referral recorded through the members service's HTTP API shows
+    up in the matrix and the funnel without a reload."""
+    from playwright.async_api import async_playwright
+
+    today = date.today()
+    meeting = today - timedelta(days=(today.weekday() - 2) % 7)  # the chapter meets on Wednesdays
+    members_app = create_members_app(settings)
+    async with serving(settings, members_app, 18250) as members, serving(settings) as base, \
+            httpx.AsyncClient(base_url=members, timeout=30) as api, async_playwright() as pw:
+        admin = {"Authorization": f"Bearer {settings.admin_token}"}
+        founded = await api.post("/chapters", headers=admin, json={
+            "name": "Riverside Connectors", "city": "Leeds", "region": "Yorkshire", "meeting_weekday": "wednesday",
+            "meeting_time": "07:00", "timezone": "Europe/London", "currency": "GBP",
+            "founded_on": (today - timedelta(days=400)).isoformat()})
+        assert founded.status_code == 201, founded.text
+        cid = founded.json()["chapter_id"]
+        ids: dict[str, str] = {}
+        tokens: dict[str, str] = {}
+        for name, category in (("Pat", "Lawyer"), ("Ann", "Accountant"), ("Bob", "Florist"), ("Cy", "Plumber"),
+                               ("Dee", "Printer"), ("Eve", "Architect")):
+            added = await api.post(f"/chapters/{cid}/members", headers=admin, json={
+                "name": name, "business": f"{name} Ltd", "category": category,
+                "email": f"{name.lower()}@example.com", "joined_on": (today - timedelta(days=300)).isoformat()})
+            assert added.status_code == 201, added.text
+            ids[name], tokens[name] = added.json()["member_id"], added.json()["token"]
+        appointed = await api.post(f"/chapters/{cid}/members/{ids['Pat']}/role", headers=admin,
+                                   json={"role": "president"})
+        assert appointed.status_code == 201, appointed.text
+        leader = appointed.json()["token"]
+
+        async def give(giver: str, receiver: str, temperature: int = 4) -> dict[str, Any]:
+            given = await api.post(f"/chapters/{cid}/referrals", headers={"Authorization": f"Bearer {tokens[giver]}"},
+                                   json={"receiver_id": ids[receiver], "referral_type": "outside",
+                                         "temperature": temperature, "prospect": {"name": "Jo Bloggs"}})
+            assert given.status_code == 201, given.text
+            body: dict[str, Any] = given.json()
+            return body
+
+        first = await give("Ann", "Bob")
+        for giver, receiver in (("Bob", "Cy"), ("Cy", "Ann"), ("Ann", "Cy"), ("Dee", "Ann"), ("Eve", "Bob")):
+            await give(giver, receiver)
+        as_ = {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
+        for status in ("accepted", "contacted"):
+            moved = await api.post(f"/chapters/{cid}/referrals/{first['referral_id']}/status", headers=as_["Bob"],
+                                   json={"status": status})
+            assert moved.status_code == 200, moved.text
+        one_to_one = await api.post(f"/chapters/{cid}/one-to-ones", headers=as_["Dee"],
+                                    json={"with_member_id": ids["Eve"], "mode": "video"})
+        assert one_to_one.status_code == 201, one_to_one.text
+        marks = await api.post(f"/chapters/{cid}/meetings/{meeting.isoformat()}/attendance", headers=admin, json={
+            "marks": [{"member_id": i, "mark": "A" if n == "Cy" else "P"} for n, i in ids.items()]})
+        assert marks.status_code == 201, marks.text
+
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1300, "height": 1000})
+            await page.goto(f"{base}/chapters/{cid}/dashboard?token={leader}")
+            pair = f"{ids['Ann']}->{ids['Bob']}"
+            count = f"document.querySelector('rect[data-pair=\"{pair}\"]')?.dataset.count"
+            await page.wait_for_function(f"{count} === '1' && document.querySelector('#funnel-given')"
+                                         "?.textContent === '6'", timeout=30_000)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            await give("Ann", "Bob", 5)
+            await page.wait_for_function(f"{count} === '2'", timeout=10_000)
+            seen_after = loop.time() - started
+            assert await page.locator("#funnel-given").text_content() == "7"
+            print(f"\nreferral recorded over the members API visible on the dashboard {seen_after * 1000:.0f} ms"
+                  " after the POST was sent")
+            assert seen_after < 5.0
+            # names, not ids: matrix, bars, dormant pairs, and the weekly slips panel
+            rows = await page.locator("#matrix text.row-name").all_text_contents()
+            assert sorted(rows) == sorted(ids), rows
+            assert sorted(await page.locator("#bars text.bar-name").all_text_contents()) == sorted(ids)
+            dormant = await page.locator("#dormant").text_content() or ""
+            assert "Dee \u2013 Eve" in dormant or "Eve \u2013 Dee" in dormant, dormant
+            await page.wait_for_function("document.querySelectorAll('#weekly tr').length > 1", timeout=10_000)
+            weekly = await page.locator("#weekly").text_content() or ""
+            assert "Ann" in weekly and "m-" not in weekly, weekly
+            page_text = await page.locator("body").inner_text()
+            assert not any(i in page_text for i in ids.values()), "a member id shows on the dashboard"
+            # the screenshot in the docs is refreshed on request, so a test run leaves the work tree clean
+            shot = SHOT if os.environ.get("REFNET_UPDATE_SCREENSHOTS") else tmp_path / "dashboard.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+        finally:
+            await browser.close()
