@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
 import jwt
-from fastapi import Depends, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.consumer import Delivered
 from shared.contracts.access import AccessRevoked
@@ -81,29 +79,3 @@ async def is_revoked(conn: asyncpg.Connection | asyncpg.Pool, principal: Princip
     return bool(await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM revocations WHERE token_id = $1 OR member_id = $2)",
         principal.token_id, principal.member_id))
-
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-def authenticator(secret: Callable[[], str], admin_token: Callable[[], str],
-                  pool: Callable[[Request], asyncpg.Pool]) -> Callable[..., Awaitable[Principal]]:
-    """A FastAPI dependency returning the caller, or 401 (no/bad/revoked token)."""
-
-    async def authenticate(request: Request,
-                           credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
-        if credentials is None:
-            raise HTTPException(401, "missing bearer token (Authorization: Bearer <token>)",
-                                headers={"WWW-Authenticate": "Bearer"})
-        token = credentials.credentials
-        if token == admin_token():
-            return Principal(member_id=None, chapter_id=None, role="admin", token_id="admin")
-        try:
-            principal = decode_token(secret(), token)
-        except jwt.PyJWTError as exc:
-            raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
-        if await is_revoked(pool(request), principal):
-            raise HTTPException(401, "token revoked", headers={"WWW-Authenticate": "Bearer"})
-        return principal
-
-    return authenticate

@@ -16,7 +16,7 @@ from services.members.entrypoints import (
     routes_referrals,
     routes_slips,
 )
-from services.members.entrypoints.deps import make_authenticate, utc_now
+from services.members.entrypoints.deps import utc_now
 from shared.contracts.members import members_events
 from shared.http_errors import refuse_unstorable_text
 from shared.runtime import Service
@@ -46,7 +46,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service = Service("members", settings, migrations=[SQL], publishes=members_events)
     app = FastAPI(title="refnet members", version="1.0.0", description=DESCRIPTION, lifespan=service.lifespan)
     app.state.service = service
-    app.state.authenticate = make_authenticate(service)
     app.state.clock = utc_now
 
     @app.exception_handler(DomainError)

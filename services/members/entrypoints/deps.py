@@ -7,14 +7,13 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from fastapi import Depends, Header, Request
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.members.adapters import read_models
 from services.members.domain.errors import Forbidden, NotFound
 from services.members.service_layer.unit_of_work import IdempotencyKey, Work, execute
-from shared.auth import LEADER_ROLES, Principal, authenticator
+from shared.auth import LEADER_ROLES, Principal
 from shared.runtime import Service
 
 
@@ -27,21 +26,6 @@ def pool(request: Request) -> asyncpg.Pool:
     return service(request).pool
 
 
-def make_authenticate(svc: Service) -> Any:
-    return authenticator(lambda: svc.settings.token_secret, lambda: svc.settings.admin_token,
-                         lambda request: service(request).pool)
-
-
-_bearer = HTTPBearer(auto_error=False, description="A member's token, or the administrator's token.")
-
-
-async def caller(request: Request,
-                 credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
-    principal: Principal = await request.app.state.authenticate(request, credentials)
-    return principal
-
-
-Caller = Annotated[Principal, Depends(caller)]
 IdempotencyHeader = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=200,
     description="Any unique string; a retried request with the same key returns the first response and "

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from services.members.adapters import read_models
 from services.members.domain.errors import NotFound
 from services.members.entrypoints.deps import (
-    Caller,
     IdempotencyHeader,
     chapter_today,
     run,
@@ -19,6 +18,7 @@ from services.members.entrypoints.deps import (
 )
 from services.members.service_layer import chapters
 from services.members.service_layer.commands import AddMember, AssignRole, FoundChapter, Leave, Renew, RevokeToken
+from shared.http_auth import Caller
 
 router = APIRouter(tags=["chapters and members"])
 

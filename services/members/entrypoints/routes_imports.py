@@ -20,13 +20,13 @@ from services.members.adapters import import_jobs
 from services.members.adapters.slip_files import FileRefused, Sheet, read_roster, read_slips
 from services.members.domain.errors import DomainError, InvalidField, NotFound
 from services.members.entrypoints.deps import (
-    Caller,
     IdempotencyHeader,
     require_leader,
     service,
     visible_chapter,
 )
 from services.members.service_layer.imports import ImportContext, import_history
+from shared.http_auth import Caller
 
 router = APIRouter(tags=["import of history"])
 log = logging.getLogger(__name__)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
-from services.members.entrypoints.deps import Caller, IdempotencyHeader, run, service, visible_chapter
+from services.members.entrypoints.deps import IdempotencyHeader, run, service, visible_chapter
 from services.members.service_layer import meetings
 from services.members.service_layer.commands import InviteVisitor, RecordAttendance, VisitorStep
+from shared.http_auth import Caller
 
 router = APIRouter(tags=["meetings and visitors"])
 

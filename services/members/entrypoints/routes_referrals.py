@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from services.members.adapters import read_models
 from services.members.domain.errors import Forbidden, NotFound
 from services.members.entrypoints.deps import (
-    Caller,
     IdempotencyHeader,
     is_leader,
     run,
@@ -19,6 +18,7 @@ from services.members.entrypoints.deps import (
 )
 from services.members.service_layer import slips
 from services.members.service_layer.commands import ChangeStatus, GiveReferral
+from shared.http_auth import Caller
 
 router = APIRouter(tags=["referrals"])
 

@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
 from services.members.domain.errors import NotFound
-from services.members.entrypoints.deps import Caller, IdempotencyHeader, run, service, visible_chapter
+from services.members.entrypoints.deps import IdempotencyHeader, run, service, visible_chapter
 from services.members.service_layer import slips
 from services.members.service_layer.commands import RecordCeu, RecordOneToOne, ReportClosedBusiness, Verdict
+from shared.http_auth import Caller
 
 router = APIRouter(tags=["closed business, one-to-ones, CEUs"])
 

@@ -18,7 +18,6 @@ from services.notifications.entrypoints import routes
 from services.notifications.service_layer import timers
 from services.notifications.service_layer.dispatch import Dispatcher
 from services.notifications.service_layer.reactions import NotificationReactions
-from shared.auth import authenticator
 from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
 from shared.events import EventRegistry
@@ -85,8 +84,6 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     app.state.service = service
     app.state.clock = clock
     app.state.config = config
-    app.state.authenticate = authenticator(lambda: settings.token_secret, lambda: settings.admin_token,
-                                           lambda request: request.app.state.service.pool)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:

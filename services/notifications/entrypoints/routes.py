@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, HttpUrl, field_validator
 
 from services.notifications.adapters import postgres as db
@@ -21,18 +20,9 @@ from services.notifications.domain.webhooks import new_secret
 from shared.auth import LEADER_ROLES, Principal
 from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
+from shared.http_auth import Caller
 
 router = APIRouter()
-_bearer = HTTPBearer(auto_error=False, description="A member's token, or the administrator's token.")
-
-
-async def caller(request: Request,
-                 credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
-    principal: Principal = await request.app.state.authenticate(request, credentials)
-    return principal
-
-
-Caller = Annotated[Principal, Depends(caller)]
 
 
 def pool(request: Request) -> asyncpg.Pool:

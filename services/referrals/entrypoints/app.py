@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jwt
 import pydantic_core
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -49,9 +48,10 @@ from services.referrals.adapters.schema import current_schema, ensure_indexes
 from services.referrals.domain.reports import TrafficLightScheme, default_window, week_of
 from services.referrals.service_layer.daily_review import DailyReview
 from services.referrals.service_layer.queries import Reports
-from shared.auth import Principal, decode_token, is_revoked
+from shared.auth import Principal
 from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
+from shared.http_auth import page_caller
 from shared.http_errors import invalid_field, refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
@@ -126,22 +126,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports: Reports = request.app.state.reports
         return reports
 
-    async def principal(request: Request, token: str | None = Query(None, description="dashboard/SSE only")
-                        ) -> Principal:
-        header = request.headers.get("authorization", "")
-        raw = header[7:].strip() if header.lower().startswith("bearer ") else token
-        if not raw:
-            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        if raw == settings.admin_token:
-            return Principal(member_id=None, chapter_id=None, role="admin", token_id="admin")
-        try:
-            who = decode_token(settings.token_secret, raw)
-        except jwt.PyJWTError as exc:
-            raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
-        if await is_revoked(service.pool, who):
-            raise HTTPException(401, "token revoked", headers={"WWW-Authenticate": "Bearer"})
-        return who
-
     async def chapter_for(chapter_id: str, who: Principal, rep: Reports, leader: bool = True) -> None:
         """Other chapters (and unknown ones) are 404; a plain member asking a leaders' report is 403."""
         if not who.belongs_to(chapter_id) or await rep.chapter(chapter_id) is None:
@@ -205,7 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def report(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
                          to: date | None = None, format: str | None = None, table: str | None = None,
                          min_position: int | None = None, wait_ms: int = 2000,
-                         who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
+                         who: Principal = Depends(page_caller), rep: Reports = Depends(reports)) -> Response:
             await chapter_for(chapter_id, who, rep)
             stale = await fresh(rep, min_position, wait_ms)
             start, end = window(from_, to)
@@ -223,7 +207,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                "week in the chapter's time zone)"),
                      format: str | None = None, table: str | None = None,
                      min_position: int | None = None, wait_ms: int = 2000,
-                     who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
+                     who: Principal = Depends(page_caller), rep: Reports = Depends(reports)) -> Response:
         await chapter_for(chapter_id, who, rep)
         stale = await fresh(rep, min_position, wait_ms)
         if week is None:
@@ -242,7 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def traffic_lights(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
                              to: date | None = None, format: str | None = None, table: str | None = None,
                              min_position: int | None = None, wait_ms: int = 2000,
-                             who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
+                             who: Principal = Depends(page_caller), rep: Reports = Depends(reports)) -> Response:
         await chapter_for(chapter_id, who, rep)
         stale = await fresh(rep, min_position, wait_ms)
         start, end = window(from_, to)
@@ -253,7 +237,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         from_: date | None = Query(None, alias="from"), to: date | None = None,
                         format: str | None = None, table: str | None = None,
                         min_position: int | None = None, wait_ms: int = 2000,
-                        who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
+                        who: Principal = Depends(page_caller), rep: Reports = Depends(reports)) -> Response:
         await chapter_for(chapter_id, who, rep, leader=False)
         if not who.can_lead(chapter_id) and who.member_id != member_id:
             raise HTTPException(403, "members see their own scorecard only")
@@ -272,7 +256,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                      temperature: int | None = None, limit: int = Query(500, le=10_000), offset: int = 0,
                      format: str | None = None, table: str | None = None,
                      min_position: int | None = None, wait_ms: int = 2000,
-                     who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
+                     who: Principal = Depends(page_caller), rep: Reports = Depends(reports)) -> Response:
         await chapter_for(chapter_id, who, rep, leader=False)
         if not who.can_lead(chapter_id):
             if member_id not in (None, who.member_id):
@@ -288,7 +272,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @report_route("/regions/{region}", "Chapters of a region compared", leader=False)
     async def region(request: Request, region: str, from_: date | None = Query(None, alias="from"),
                      to: date | None = None, format: str | None = None, table: str | None = None,
-                     who: Principal = Depends(principal), rep: Reports = Depends(reports)) -> Response:
+                     who: Principal = Depends(page_caller), rep: Reports = Depends(reports)) -> Response:
         region = region.removesuffix(".csv")  # /regions/{region}.csv lands here: the parameter takes the dot
         if not who.is_admin:
             own = await rep.region_of(who.chapter_id or "")
@@ -299,7 +283,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @router.get("/chapters/{chapter_id}/stream", summary="Server-sent events: `changed` when the chapter's "
                 "projection moves (data: the last applied sequence)")
-    async def stream(chapter_id: str, request: Request, who: Principal = Depends(principal),
+    async def stream(chapter_id: str, request: Request, who: Principal = Depends(page_caller),
                      rep: Reports = Depends(reports)) -> StreamingResponse:
         await chapter_for(chapter_id, who, rep)
 
@@ -321,7 +305,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @router.get("/chapters/{chapter_id}/dashboard", response_class=HTMLResponse,
                 summary="The leaders' live dashboard (token via ?token=)")
-    async def dashboard(chapter_id: str, who: Principal = Depends(principal),
+    async def dashboard(chapter_id: str, who: Principal = Depends(page_caller),
                         rep: Reports = Depends(reports)) -> HTMLResponse:
         await chapter_for(chapter_id, who, rep)
         page = (STATIC / "dashboard.html").read_text()

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from shared.settings import Settings
-from tests.integration.foundation.things import body_of, headers_of, read_topic
 from tests.e2e.imports.history import FOUNDED, History, generate
 from tests.e2e.members.conftest import ADMIN, bearer, found
+from tests.integration.foundation.things import body_of, headers_of, read_topic
 
 
 @pytest.fixture(scope="module")

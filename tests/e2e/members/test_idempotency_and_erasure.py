@@ -8,8 +8,8 @@ import asyncpg
 from fastapi import FastAPI
 
 from shared.settings import Settings
-from tests.integration.foundation.things import body_of, headers_of, read_topic
 from tests.e2e.members.conftest import PROSPECT, ChapterWorld, referral
+from tests.integration.foundation.things import body_of, headers_of, read_topic
 
 
 async def count_events(app: FastAPI, type_suffix: str) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from shared.settings import Settings
-from tests.integration.foundation.things import body_of, headers_of, read_topic
 from tests.e2e.members.conftest import ChapterWorld, referral
+from tests.integration.foundation.things import body_of, headers_of, read_topic
 
 
 async def test_referral_from_given_to_won_with_closed_business_lands_on_the_topic_in_order(

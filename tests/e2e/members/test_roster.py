@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from shared.settings import Settings
-from tests.integration.foundation.things import body_of, headers_of, read_topic
 from tests.e2e.members.conftest import ADMIN, ChapterWorld, bearer, found
+from tests.integration.foundation.things import body_of, headers_of, read_topic
 
 
 async def test_a_second_member_for_a_taken_category_is_409_naming_the_category(world: ChapterWorld) -> None:

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from services.referrals.adapters.schema import current_schema
 from shared.contracts.referrals import TRAFFIC_LIGHTS
 from shared.settings import Settings
-from tests.integration.foundation.things import read_topic
 from tests.e2e.referrals.helpers import (
     MembersFeed,
     attendance,
@@ -23,6 +22,7 @@ from tests.e2e.referrals.helpers import (
     token,
     wait_applied,
 )
+from tests.integration.foundation.things import read_topic
 
 
 async def test_authorisation(settings: Settings) -> None:

@@ -133,8 +133,8 @@ async def test_consumer_killed_mid_batch_and_a_rebalance_apply_each_event_once(
     await producer.stop()
 
     def consumer_process() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "tests.integration.foundation.consumer_process", url, kafka.bootstrap,
-                                 topic, group], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        return subprocess.Popen([sys.executable, "-m", "tests.integration.foundation.consumer_process", url,
+                                 kafka.bootstrap, topic, group], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
     first = consumer_process()
     await wait_until(lambda: _at_least(pool, 200), timeout=60)
