@@ -29,6 +29,20 @@ BusinessKind = Literal["new", "repeat"]
 MeetingMode = Literal["in-person", "video", "phone"]
 Language = Literal["en", "de", "fr", "nl", "es"]
 
+# The referral's status pipeline: the steps each status may move to (the receiver confirms by accepting).
+REFERRAL_STEPS: dict[str, frozenset[str]] = {
+    "given": frozenset({"accepted", "declined"}),
+    "accepted": frozenset({"contacted", "declined"}),
+    "contacted": frozenset({"won", "lost"}),
+    "won": frozenset(),
+    "lost": frozenset(),
+    "declined": frozenset(),
+}
+PIPELINE: tuple[ReferralStatus, ...] = ("given", "accepted", "contacted", "won")
+"""The milestones in the order a referral reaches them (a conversion funnel's stages)."""
+OPEN_STATUSES: frozenset[str] = frozenset(s for s, steps in REFERRAL_STEPS.items() if steps)
+"""Statuses a referral can still move on from: someone still owes the prospect something."""
+
 CHAPTERS = "members.chapters"
 MEMBERSHIPS = "members.memberships"
 MEETINGS = "members.meetings"
