@@ -31,7 +31,12 @@ from shared.events import DomainEvent, EventRegistry, InvalidEvent, UnknownEvent
 
 log = logging.getLogger(__name__)
 
+# Failures of the moment, not of the message: the batch is rewound and tried again, never dead-lettered.
+# A deadlock, a serialization failure, a full connection table or a cancelled statement says nothing about
+# the event: dead-lettering one (an access revocation, say) would lose it for good.
 TRANSIENT = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+             asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.TooManyConnectionsError,
+             asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError, asyncpg.AdminShutdownError,
              ConnectionError, OSError, TimeoutError)
 
 

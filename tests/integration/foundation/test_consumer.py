@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from shared.consumer import EventConsumer
+from shared.consumer import Delivered, EventConsumer
 from shared.envelope import to_kafka
 from shared.event_store import EventStore
 from shared.outbox import OutboxRelay, idempotent_producer, to_cloud_event
@@ -135,3 +137,48 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_rest_is_proce
     failing_record = next(r for r in dead if headers_of(r).get("ce_id") == str(failing.event_id))
     assert headers_of(failing_record)["ce_type"] == "org.refnet.test.thing-happened.v1"  # original headers kept
     assert headers_of(failing_record)["refnet_dlt_topic"] == topic
+
+
+class DeadlocksAtFirst(CountingProjection):
+    """The database answers 'deadlock detected' (or another failure of the moment) the first `times` times."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        await super().apply(conn, events)
+
+
+async def _topics(bootstrap: str) -> set[str]:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def test_a_deadlock_or_serialization_failure_is_retried_never_dead_lettered(
+        pool: asyncpg.Pool, kafka_ready: str, topic_prefix: str) -> None:
+    """More failures of the moment than a message's retry budget (4): the event is still applied once and
+    nothing goes to the dead-letter topic (a dead-lettered revocation would leave a token working)."""
+    topic, group = f"{topic_prefix}.things", f"{topic_prefix}.g"
+    await CountingProjection.create(pool)
+    await _publish_things(pool, kafka_ready, topic, 3)
+    failures: list[Exception] = [asyncpg.DeadlockDetectedError("deadlock detected"),
+                                 asyncpg.SerializationError("could not serialize access"),
+                                 asyncpg.TooManyConnectionsError("too many clients already"),
+                                 asyncpg.QueryCanceledError("canceling statement due to user request")] * 2
+    projection = DeadlocksAtFirst(failures)
+    async with running_consumer(pool, kafka_ready, [topic], projection, group):
+        await wait_until(lambda: _committed(kafka_ready, group, topic, 3))
+    assert failures == [], "every failure was met"
+    rows = await _counts(pool)
+    assert [(r["n"], r["times"]) for r in rows] == [(0, 1), (1, 1), (2, 1)]
+    # the dead-letter publish happens before the offset commit we waited for: had there been one, it is there
+    assert f"{topic}.dlt" not in await _topics(kafka_ready)
