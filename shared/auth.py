@@ -9,6 +9,7 @@ such tokens from then on: within the second or so the event takes to arrive.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Sequence
@@ -47,18 +48,47 @@ class Principal:
         return self.is_admin or self.chapter_id == chapter_id
 
 
-def issue_token(secret: str, *, member_id: str, chapter_id: str, role: Role, ttl_days: int = 400) -> str:
+def key_id(secret: str) -> str:
+    """The `kid` a signing secret's tokens carry: derived from the secret, so no table of ids to keep."""
+    return hashlib.sha256(b"refnet-kid:" + secret.encode()).hexdigest()[:16]
+
+
+Keys = str | Sequence[str]
+"""One secret, or the verification secrets in order (the first one signs): rotate by putting a new secret
+first and keeping the old one behind it until the tokens it signed have expired."""
+
+
+def _keyring(keys: Keys) -> dict[str, str]:
+    return {key_id(secret): secret for secret in ([keys] if isinstance(keys, str) else keys) if secret}
+
+
+def issue_token(keys: Keys, *, member_id: str, chapter_id: str, role: Role, ttl_days: int = 400) -> str:
+    secret = keys if isinstance(keys, str) else keys[0]
     now = int(time.time())
     claims = {"sub": member_id, "chapter": chapter_id, "role": role, "jti": uuid.uuid4().hex,
               "iat": now, "exp": now + ttl_days * 86400, "iss": "refnet"}
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key_id(secret)})
 
 
-def decode_token(secret: str, token: str) -> Principal:
-    claims = jwt.decode(token, secret, algorithms=["HS256"], issuer="refnet",
-                        options={"require": ["sub", "chapter", "role", "jti", "exp"]})
-    return Principal(member_id=claims["sub"], chapter_id=claims["chapter"], role=claims["role"],
-                     token_id=claims["jti"])
+def decode_token(keys: Keys, token: str) -> Principal:
+    """The token's principal, verified with the secret its `kid` names (tokens from before key ids were
+    used carry none: those are tried against every secret)."""
+    ring = _keyring(keys)
+    kid = jwt.get_unverified_header(token).get("kid")
+    candidates = list(ring.values()) if kid is None else [ring[kid]] if kid in ring else []
+    if not candidates:
+        raise jwt.InvalidKeyError("signed with a key that is not (or no longer) accepted")
+    error: jwt.PyJWTError = jwt.InvalidSignatureError("no key")
+    for secret in candidates:
+        try:
+            claims = jwt.decode(token, secret, algorithms=["HS256"], issuer="refnet",
+                                options={"require": ["sub", "chapter", "role", "jti", "exp"]})
+        except jwt.InvalidSignatureError as exc:
+            error = exc
+            continue
+        return Principal(member_id=claims["sub"], chapter_id=claims["chapter"], role=claims["role"],
+                         token_id=claims["jti"])
+    raise error
 
 
 class RevocationProjection:

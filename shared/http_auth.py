@@ -35,7 +35,7 @@ async def authenticate(request: Request, token: str | None) -> Principal:
     if hmac.compare_digest(token.encode(), service.settings.admin_token.encode()):
         return ADMIN
     try:
-        principal = decode_token(service.settings.token_secret, token)
+        principal = decode_token(service.settings.token_keys, token)
     except jwt.PyJWTError as exc:
         raise HTTPException(401, f"invalid token: {exc}", headers=_CHALLENGE) from exc
     if await is_revoked(service.pool, principal):

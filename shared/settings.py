@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     state_dir: Path = Field(default=Path(".refnet"), alias="REFNET_STATE_DIR")
     admin_token: str = Field(default="refnet-admin-dev-token", alias="REFNET_ADMIN_TOKEN")
     token_secret: str = Field(default="refnet-dev-signing-secret-change-me", alias="REFNET_TOKEN_SECRET")
+    # Secrets that signed tokens still in use, accepted but never used to sign: rotation puts the new secret
+    # in REFNET_TOKEN_SECRET and the old one here until its tokens have expired.
+    previous_token_secrets: str = Field(default="", alias="REFNET_TOKEN_PREVIOUS_SECRETS",
+                                        description="comma-separated")
+
+    @property
+    def token_keys(self) -> list[str]:
+        """The signing secret first, then the ones still accepted."""
+        return [self.token_secret, *(s.strip() for s in self.previous_token_secrets.split(",") if s.strip())]
 
     def service_database_url(self, service: str) -> str:
         explicit = getattr(self, f"{service}_database_url", None)
