@@ -64,6 +64,10 @@ class Settings(BaseSettings):
         """The signing secret first, then the ones still accepted."""
         return [self.token_secret, *(s.strip() for s in self.previous_token_secrets.split(",") if s.strip())]
 
+    # Checked before a body is parsed or a token verified: a JSON body, and a file upload (multipart).
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0, alias="REFNET_MAX_BODY_BYTES")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, alias="REFNET_MAX_UPLOAD_BYTES")
+
     def service_database_url(self, service: str) -> str:
         explicit = getattr(self, f"{service}_database_url", None)
         if explicit:

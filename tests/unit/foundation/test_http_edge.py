@@ -1,0 +1,97 @@
+"""The HTTP edge every service installs: oversized bodies refused before parsing or authentication, safe
+headers on every answer. Tried on a small app through the ASGI interface (no server needed)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI, HTTPException, Request
+
+from shared.http_edge import guard
+
+
+def app_counting_calls() -> tuple[FastAPI, list[str]]:
+    app = FastAPI()
+    reached: list[str] = []
+
+    @app.post("/slips")
+    async def slips(request: Request) -> dict[str, int]:
+        reached.append("route")
+        if request.headers.get("authorization") != "Bearer good":
+            raise HTTPException(401, "missing bearer token")
+        return {"bytes": len(await request.body())}
+
+    @app.get("/page")
+    async def page() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    guard(app, max_body=1000, max_upload=5000)
+    return app, reached
+
+
+def client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_an_oversized_body_is_refused_with_413_before_any_route_or_authentication_runs() -> None:
+    app, reached = app_counting_calls()
+    async with client(app) as http:
+        answer = await http.post("/slips", content=b"x" * 1001, headers={"content-type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.json()["detail"][0]["loc"] == ["body"] and "1000 bytes" in answer.json()["detail"][0]["msg"]
+    assert reached == [], "the body was refused before the route (and its authentication) ran"
+
+
+async def test_a_chunked_body_without_length_is_measured_as_it_arrives() -> None:
+    app, reached = app_counting_calls()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(50):
+            yield b"y" * 100
+
+    async with client(app) as http:
+        answer = await http.post("/slips", content=chunks(), headers={"authorization": "Bearer good"})
+    assert answer.status_code == 413 and reached == []
+
+
+async def test_bodies_within_the_limit_arrive_whole() -> None:
+    app, reached = app_counting_calls()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(9):
+            yield b"z" * 100
+
+    async with client(app) as http:
+        plain = await http.post("/slips", content=b"a" * 1000, headers={"authorization": "Bearer good"})
+        chunked = await http.post("/slips", content=chunks(), headers={"authorization": "Bearer good"})
+    assert plain.json() == {"bytes": 1000} and chunked.json() == {"bytes": 900}
+    assert reached == ["route", "route"]
+
+
+async def test_file_uploads_have_their_own_larger_limit() -> None:
+    app, _ = app_counting_calls()
+    async with client(app) as http:
+        fits = await http.post("/slips", files={"file": ("slips.csv", b"a" * 3000)},
+                               headers={"authorization": "Bearer good"})
+        too_big = await http.post("/slips", files={"file": ("slips.csv", b"a" * 6000)})
+    assert fits.status_code == 200 and too_big.status_code == 413
+
+
+async def test_a_lying_content_length_is_refused() -> None:
+    app, reached = app_counting_calls()
+    async with client(app) as http:
+        answer = await http.post("/slips", content=b"{}", headers={"content-length": "-1"})
+    assert answer.status_code == 413 and reached == []
+
+
+async def test_every_answer_carries_the_security_headers() -> None:
+    app, _ = app_counting_calls()
+    async with client(app) as http:
+        page, refused, docs = await http.get("/page"), await http.post("/slips", content=b"{}"), await http.get("/docs")
+    for answer in (page, refused):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        policy = answer.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert docs.status_code == 200 and docs.headers["content-security-policy"] == "frame-ancestors 'none'"
