@@ -17,7 +17,15 @@ import typer
 
 from infra.local import external_servers, stack_for
 from infra.processes import free_port, read_pid, stop_pid
-from shared.settings import SCALES_ACROSS_WORKERS, SERVICE_PORTS, load_settings, service_port, service_workers
+from shared.settings import (
+    SCALES_ACROSS_WORKERS,
+    SECRETS_FILE,
+    SERVICE_PORTS,
+    load_settings,
+    local_secrets,
+    service_port,
+    service_workers,
+)
 
 app = typer.Typer(help="refnet: event-sourced referral tracking for business-networking chapters.",
                   no_args_is_help=True)
@@ -115,7 +123,9 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
     stack = stack_for()
     if not external_servers():
         infra_up()
-    env = _environment()
+    # the launcher runs all three services here, so its state directory's secrets serve them all, also
+    # against servers named by the environment (a bare `refnet serve` there refuses to start without them)
+    env = {**local_secrets(stack.state), **{k: v for k, v in _environment().items() if v}}
     logs = stack.state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -159,7 +169,9 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
         for service in SERVICES:
             url = f"http://127.0.0.1:{service_port(service)}"
             typer.echo(f"  {service:14} {url}   (API docs: {url}/docs)")
-        typer.echo(f"  admin token    {load_settings().admin_token}", nl=True)
+        typer.echo(f"  admin token    {env['REFNET_ADMIN_TOKEN']}", nl=True)
+        if not os.environ.get("REFNET_ADMIN_TOKEN"):
+            typer.echo(f"  secrets        {stack.state / SECRETS_FILE} (made once for this state directory)")
         if "mailbox" in procs:
             typer.echo(f"  e-mail         caught as .eml files in {stack.state / 'mail'}")
         sys.stdout.flush()

@@ -10,6 +10,7 @@ from pathlib import Path
 from infra.kafka_server import KafkaServer
 from infra.postgres_server import PostgresServer
 from infra.processes import free_port
+from shared.settings import local_secrets
 
 
 @dataclass
@@ -52,7 +53,9 @@ class LocalStack:
         return self.environment()
 
     def environment(self) -> dict[str, str]:
-        return {"KAFKA_BOOTSTRAP_SERVERS": self.kafka().bootstrap, "DATABASE_URL": self.postgres().url}
+        """Where the local servers are, and the stack's own secrets unless the caller's environment sets them."""
+        chosen = {k: v for k, v in local_secrets(self.state).items() if not os.environ.get(k)}
+        return {"KAFKA_BOOTSTRAP_SERVERS": self.kafka().bootstrap, "DATABASE_URL": self.postgres().url, **chosen}
 
     def down(self) -> None:
         self.kafka().stop()

@@ -26,7 +26,7 @@ from shared.event_store import EventStore, RecordedEvent
 from shared.events import DomainEvent, EventRegistry
 from shared.migrations import open_database
 from shared.outbox import OutboxRelay, idempotent_producer
-from shared.settings import Settings
+from shared.settings import InsecureSecrets, Settings
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,11 @@ class Service:
         return f"{self.settings.topic_prefix}.{self.name}.{projection.name}"
 
     async def start(self) -> None:
+        problems = self.settings.secret_problems()
+        if problems:
+            raise InsecureSecrets(f"refnet {self.name} will not start: " + "; ".join(problems)
+                                  + ". Set them to long random values (the same in all three services), e.g."
+                                  " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`.")
         self._pool = await open_database(self.settings.service_database_url(self.name), *self.migrations,
                                          max_size=self.pool_size)
         for consumer in self.consumers:

@@ -6,6 +6,9 @@ Kafka cluster and a managed PostgreSQL: with them set nothing is started locally
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,6 +42,17 @@ def service_workers(service: str) -> int:
     return max(1, int(os.environ.get(f"REFNET_{service.upper()}_WORKERS", 1)))
 
 
+PUBLISHED_SECRETS = frozenset({"refnet-admin-dev-token", "refnet-dev-signing-secret-change-me", "change-me",
+                               "secret", "admin"})
+"""Values earlier versions used as defaults (and compose files copied): anyone can read them."""
+MIN_SECRET_LENGTH = 24
+SECRETS_FILE = "secrets.json"
+
+
+class InsecureSecrets(RuntimeError):
+    pass
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
 
@@ -52,8 +66,10 @@ class Settings(BaseSettings):
     # Lets several deployments (or test runs) share one Kafka cluster without sharing topics.
     topic_prefix: str = Field(default="refnet", alias="REFNET_TOPIC_PREFIX")
     state_dir: Path = Field(default=Path(".refnet"), alias="REFNET_STATE_DIR")
-    admin_token: str = Field(default="refnet-admin-dev-token", alias="REFNET_ADMIN_TOKEN")
-    token_secret: str = Field(default="refnet-dev-signing-secret-change-me", alias="REFNET_TOKEN_SECRET")
+    # No defaults: a known token is a public one. The local launcher generates both once per state
+    # directory (`local_secrets`); anywhere else the operator sets them, or the service refuses to start.
+    admin_token: str = Field(default="", alias="REFNET_ADMIN_TOKEN")
+    token_secret: str = Field(default="", alias="REFNET_TOKEN_SECRET")
     # Secrets that signed tokens still in use, accepted but never used to sign: rotation puts the new secret
     # in REFNET_TOKEN_SECRET and the old one here until its tokens have expired.
     previous_token_secrets: str = Field(default="", alias="REFNET_TOKEN_PREVIOUS_SECRETS",
@@ -67,6 +83,18 @@ class Settings(BaseSettings):
     # Checked before a body is parsed or a token verified: a JSON body, and a file upload (multipart).
     max_body_bytes: int = Field(default=1024 * 1024, gt=0, alias="REFNET_MAX_BODY_BYTES")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, alias="REFNET_MAX_UPLOAD_BYTES")
+
+    def secret_problems(self) -> list[str]:
+        """What makes the secrets unfit to run with: missing, a value published in refnet's own code, short."""
+        problems = []
+        for variable, value in (("REFNET_ADMIN_TOKEN", self.admin_token), ("REFNET_TOKEN_SECRET", self.token_secret)):
+            if not value:
+                problems.append(f"{variable} is not set")
+            elif value in PUBLISHED_SECRETS:
+                problems.append(f"{variable} is a default published with refnet's source code")
+            elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"{variable} is shorter than {MIN_SECRET_LENGTH} characters")
+        return problems
 
     def service_database_url(self, service: str) -> str:
         explicit = getattr(self, f"{service}_database_url", None)
@@ -83,5 +111,24 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
+def local_secrets(state_dir: Path) -> dict[str, str]:
+    """The local stack's admin token and signing secret: random, made once per state directory, readable by
+    its owner only, so restarting `refnet up` keeps every token it handed out valid."""
+    path = state_dir / SECRETS_FILE
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        values = {"REFNET_ADMIN_TOKEN": secrets.token_urlsafe(32), "REFNET_TOKEN_SECRET": secrets.token_urlsafe(48)}
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            json.dump(values, out)
+    return {str(k): str(v) for k, v in json.loads(path.read_text()).items()}
+
+
 def load_settings() -> Settings:
-    return Settings()
+    """The environment's settings; on the local stack (no servers named) the secrets come from its state
+    directory when the environment does not set them."""
+    settings = Settings()
+    if not (os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("DATABASE_URL")):
+        local = local_secrets(settings.state_dir.resolve())
+        settings = Settings.model_validate({**local, **{k: v for k, v in os.environ.items() if k in local and v}})
+    return settings

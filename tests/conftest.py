@@ -8,6 +8,7 @@ free ports under .refnet/test, stopped when the session ends.
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from shared.migrations import open_database
 from shared.settings import Settings, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets of this test session: random, as a deployment's must be (a published default is refused at start).
+ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(24)
+TOKEN_SECRET = "test-signing-" + secrets.token_urlsafe(32)
 
 
 @dataclass
@@ -117,7 +122,8 @@ async def settings(infra: Infra, kafka_ready: str, topic_prefix: str) -> AsyncIt
     urls = {f"{s.upper()}_DATABASE_URL": with_database(infra.postgres_url, f"{topic_prefix}_{s}")
             for s in SERVICES}
     yield Settings(KAFKA_BOOTSTRAP_SERVERS=kafka_ready, DATABASE_URL=infra.postgres_url,
-                   REFNET_TOPIC_PREFIX=topic_prefix, **urls)
+                   REFNET_TOPIC_PREFIX=topic_prefix, REFNET_ADMIN_TOKEN=ADMIN_TOKEN, REFNET_TOKEN_SECRET=TOKEN_SECRET,
+                   **urls)
     conn = await asyncpg.connect(with_database(infra.postgres_url, "postgres"))
     try:
         for url in urls.values():

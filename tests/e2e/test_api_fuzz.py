@@ -21,14 +21,12 @@ from infra.processes import free_port
 from shared.settings import Settings
 from tests.conftest import ROOT
 
-ADMIN = "fuzz-admin-token"
-
 
 @pytest.fixture
 def running_services(settings: Settings) -> Iterator[dict[str, str]]:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "DATABASE_URL": settings.database_url, "REFNET_TOPIC_PREFIX": settings.topic_prefix,
-           "REFNET_ADMIN_TOKEN": ADMIN,
+           "REFNET_ADMIN_TOKEN": settings.admin_token, "REFNET_TOKEN_SECRET": settings.token_secret,
            **{f"{s.upper()}_DATABASE_URL": settings.service_database_url(s)
               for s in ("members", "referrals", "notifications")}}
     urls: dict[str, str] = {}
@@ -79,7 +77,8 @@ def _fuzz(base_url: str, headers: dict[str, str], examples: int) -> list[str]:
 
 
 @pytest.mark.parametrize("service", ["members", "referrals", "notifications"])
-def test_no_endpoint_answers_5xx_or_breaks_its_schema(running_services: dict[str, str], service: str) -> None:
-    failures = _fuzz(running_services[service], {"Authorization": f"Bearer {ADMIN}"}, examples=15)
+def test_no_endpoint_answers_5xx_or_breaks_its_schema(running_services: dict[str, str], service: str,
+                                                      settings: Settings) -> None:
+    failures = _fuzz(running_services[service], {"Authorization": f"Bearer {settings.admin_token}"}, examples=15)
     failures += _fuzz(running_services[service], {}, examples=5)  # and without a token
     assert not failures, "\n\n".join(failures)

@@ -17,8 +17,6 @@ def test_compose_runs_kafka_postgres_and_the_three_services_on_the_launcher_port
     assert set(services) == {"kafka", "postgres", *SERVICE_PORTS}
     assert services["kafka"]["image"].startswith("apache/kafka:4")
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"  # KRaft
-    assert "9092:9092" in services["kafka"]["ports"]
-    assert "5432:5432" in services["postgres"]["ports"]
     for name, port in SERVICE_PORTS.items():
         assert services[name]["build"] == "."  # one Dockerfile for all three
         assert f"{port}:{port}" in services[name]["ports"]
@@ -32,4 +30,16 @@ def test_compose_services_get_the_environment_the_settings_read() -> None:
         assert {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"} <= set(env)
         assert set(env) <= aliases, f"{name} sets variables refnet does not read: {set(env) - aliases}"
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
-        assert env["DATABASE_URL"].startswith("postgresql://postgres@postgres:5432/")
+        assert env["DATABASE_URL"].startswith("postgresql://postgres:${POSTGRES_PASSWORD:?")
+
+
+def test_compose_publishes_no_database_or_broker_and_has_no_default_secrets() -> None:
+    """A published PostgreSQL with trust authentication, or a default admin token, is an open door."""
+    services = _compose()["services"]
+    assert "ports" not in services["kafka"] and "ports" not in services["postgres"]
+    assert "POSTGRES_HOST_AUTH_METHOD" not in services["postgres"]["environment"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    for name in SERVICE_PORTS:
+        env = services[name]["environment"]
+        for variable in ("REFNET_ADMIN_TOKEN", "REFNET_TOKEN_SECRET"):
+            assert env[variable].startswith(f"${{{variable}:?"), f"{name}: {variable} must be required"
