@@ -36,6 +36,8 @@ app.add_typer(infra_app, name="infra")
 app.add_typer(referrals_app, name="referrals")
 import_app = typer.Typer(help="Import a chapter's history from another tool's spreadsheets.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+dlq_app = typer.Typer(help="Dead-letter topics: what consumers set aside, and sending it back.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
 
 SERVICES = tuple(SERVICE_PORTS)
 
@@ -261,6 +263,31 @@ def export_docs(out: Path = Path("docs")) -> None:
 
     for path in export_contract(out):
         typer.echo(f"wrote {path}")
+
+
+@dlq_app.command("list")
+def dlq_list(topic: Annotated[str, typer.Argument(help="a topic (its .dlt is read) or a .dlt topic, with prefix")]
+             ) -> None:
+    """Every dead letter of a topic: where it was, its event, and why it was set aside."""
+    from infra.dead_letters import list_dead_letters
+
+    os.environ.update(_environment())
+    letters = asyncio.run(list_dead_letters(load_settings().kafka_bootstrap_servers, topic))
+    for letter in letters:
+        typer.echo(f"{letter.partition}@{letter.offset}  {letter.event_type}  {letter.event_id}  "
+                   f"[{letter.consumer}] {letter.reason}")
+    typer.echo(f"{len(letters)} dead letter(s)")
+
+
+@dlq_app.command("replay")
+def dlq_replay(topic: Annotated[str, typer.Argument(help="a topic (its .dlt is replayed) or a .dlt topic")]) -> None:
+    """Send the dead letters not replayed yet back to their topic (after fixing what made them fail)."""
+    from infra.dead_letters import replay_dead_letters
+
+    os.environ.update(_environment())
+    settings = load_settings()
+    sent = asyncio.run(replay_dead_letters(settings.kafka_bootstrap_servers, topic, settings.topic_prefix))
+    typer.echo(f"replayed {sent} dead letter(s)")
 
 
 if __name__ == "__main__":
