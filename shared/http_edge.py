@@ -1,4 +1,5 @@
-"""What every service's HTTP edge does before any route runs: refuse oversized bodies, set safe headers.
+"""What every service's HTTP edge does before any route runs: refuse oversized bodies and callers over
+their rate, set safe headers.
 
 Pure ASGI middleware, so a body is measured before FastAPI parses it and before authentication does any
 work: a client cannot make a service read (or decode, or hash a token for) a body of any size it likes.
@@ -6,11 +7,18 @@ work: a client cannot make a service read (or decode, or hash a token for) a bod
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+
+from shared.settings import Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -100,7 +108,65 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def guard(app: FastAPI, *, max_body: int, max_upload: int) -> None:
-    """Install the edge on a service's app (outermost last: the body limit runs first)."""
+@dataclass(frozen=True)
+class Rates:
+    """Requests per second a caller may sustain (bursts of `burst_seconds` worth are allowed)."""
+
+    writes_per_token: float = 100.0
+    reads_per_token: float = 200.0
+    per_address: float = 1000.0
+    burst_seconds: float = 3.0
+
+
+class RateLimit:
+    """429 with Retry-After when a token (writes, reads) or an address (everything, whatever token it
+    presents: made-up tokens cost the same) goes over its rate. Token buckets in this process's memory:
+    with several processes each keeps its own, so the limits are per process."""
+
+    def __init__(self, app: ASGIApp, *, rates: Rates, clock: Callable[[], float] = time.monotonic,
+                 capacity: int = 100_000) -> None:
+        self.app, self.rates, self.clock, self.capacity = app, rates, clock, capacity
+        self.buckets: OrderedDict[tuple[str, str], tuple[float, float]] = OrderedDict()
+
+    def _take(self, key: tuple[str, str], rate: float) -> float:
+        """Take one request from the bucket; 0 when allowed, else the seconds until one is available."""
+        now, size = self.clock(), rate * self.rates.burst_seconds
+        level, then = self.buckets.pop(key, (size, now))
+        level = min(size, level + (now - then) * rate)
+        wait = 0.0 if level >= 1 else (1 - level) / rate
+        self.buckets[key] = (level - 1 if wait == 0 else level, now)
+        if len(self.buckets) > self.capacity:
+            self.buckets.popitem(last=False)
+        return wait
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") == "/health":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        address = (scope.get("client") or ("unknown", 0))[0]
+        waits = [self._take(("address", address), self.rates.per_address)]
+        authorization = headers.get(b"authorization", b"")
+        if authorization:
+            token = "token:" + hashlib.sha256(authorization).hexdigest()[:24]
+            writing = scope.get("method", "GET") not in ("GET", "HEAD", "OPTIONS")
+            rate = self.rates.writes_per_token if writing else self.rates.reads_per_token
+            waits.append(self._take(("write" if writing else "read", token), rate))
+        wait = max(waits)
+        if wait > 0:
+            body = json.dumps({"detail": "too many requests: slow down and retry after the time given"}).encode()
+            headers_out = [(b"content-type", b"application/json"), (b"retry-after", str(math.ceil(wait)).encode()),
+                           (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 429, "headers": headers_out})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def guard(app: FastAPI, settings: Settings) -> None:
+    """Install the edge on a service's app. Starlette runs the last added first: body limit, then rate
+    limit, then the headers on whatever answers."""
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, max_body=max_body, max_upload=max_upload)
+    app.add_middleware(RateLimit, rates=Rates(settings.rate_writes_per_token, settings.rate_reads_per_token,
+                                              settings.rate_per_address))
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # Checked before a body is parsed or a token verified: a JSON body, and a file upload (multipart).
     max_body_bytes: int = Field(default=1024 * 1024, gt=0, alias="REFNET_MAX_BODY_BYTES")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, alias="REFNET_MAX_UPLOAD_BYTES")
+    # Requests per second (bursts of three seconds' worth allowed), per process; 429 with Retry-After above.
+    rate_writes_per_token: float = Field(default=100.0, gt=0, alias="REFNET_RATE_WRITES_PER_TOKEN")
+    rate_reads_per_token: float = Field(default=200.0, gt=0, alias="REFNET_RATE_READS_PER_TOKEN")
+    rate_per_address: float = Field(default=1000.0, gt=0, alias="REFNET_RATE_PER_ADDRESS")
 
     def secret_problems(self) -> list[str]:
         """What makes the secrets unfit to run with: missing, a value published in refnet's own code, short."""

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 
-from shared.http_edge import guard
+from shared.http_edge import RateLimit, Rates, guard
+from shared.settings import Settings
 
 
 def app_counting_calls() -> tuple[FastAPI, list[str]]:
@@ -26,7 +27,7 @@ def app_counting_calls() -> tuple[FastAPI, list[str]]:
     async def page() -> dict[str, str]:
         return {"ok": "yes"}
 
-    guard(app, max_body=1000, max_upload=5000)
+    guard(app, Settings(REFNET_MAX_BODY_BYTES=1000, REFNET_MAX_UPLOAD_BYTES=5000))
     return app, reached
 
 
@@ -95,3 +96,30 @@ async def test_every_answer_carries_the_security_headers() -> None:
         policy = answer.headers["content-security-policy"]
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
     assert docs.status_code == 200 and docs.headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+async def test_a_token_over_its_write_rate_gets_429_with_retry_after_and_others_are_unaffected() -> None:
+    app, reached = app_counting_calls()
+    now = [0.0]
+    limited = RateLimit(app, rates=Rates(writes_per_token=2, reads_per_token=5, per_address=1000, burst_seconds=2),
+                        clock=lambda: now[0])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://test") as http:
+        flood = [await http.post("/slips", content=b"{}", headers={"authorization": "Bearer good"})
+                 for _ in range(6)]
+        other = await http.post("/slips", content=b"{}", headers={"authorization": "Bearer other"})
+        now[0] += 1.0  # a second later two more fit
+        later = await http.post("/slips", content=b"{}", headers={"authorization": "Bearer good"})
+    assert [a.status_code for a in flood] == [200, 200, 200, 200, 429, 429]
+    assert flood[-1].headers["retry-after"] == "1"
+    assert other.status_code == 401  # its own bucket: it reached the route (and was refused there)
+    assert later.status_code == 200
+    assert len(reached) == 6, "refused requests never reached the route"
+
+
+async def test_made_up_tokens_do_not_escape_the_per_address_limit() -> None:
+    app, reached = app_counting_calls()
+    limited = RateLimit(app, rates=Rates(per_address=3, burst_seconds=1), clock=lambda: 0.0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://test") as http:
+        answers = [await http.post("/slips", content=b"{}", headers={"authorization": f"Bearer guess-{n}"})
+                   for n in range(5)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429] and len(reached) == 3
