@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from services.notifications.entrypoints import routes
 from services.notifications.service_layer import timers
 from services.notifications.service_layer.dispatch import Dispatcher
 from services.notifications.service_layer.reactions import NotificationReactions
+from shared.clock import Clock, utc_now
 from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
 from shared.events import EventRegistry
@@ -26,7 +26,6 @@ from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
 SQL = Path(__file__).resolve().parent.parent / "sql"
-Clock = Callable[[], datetime]
 
 DESCRIPTION = """
 Tells people and systems what happened in their chapter: e-mail (plain text and HTML), webhooks signed per
@@ -38,10 +37,6 @@ referrals service's derived events; reminders and weekly digests are durable tim
   chapter's ids are 404.
 * **Unsubscribe** links in every e-mail work without logging in (`/unsubscribe?token=...`).
 """
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def consumed_events() -> tuple[list[EventRegistry], EventRegistry]:

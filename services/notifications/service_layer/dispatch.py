@@ -13,7 +13,8 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -29,24 +30,24 @@ from services.notifications.domain import webhooks
 from services.notifications.domain.rendering import Context, render
 from services.notifications.domain.schedule import backoff
 from services.notifications.domain.unsubscribe import make_token
+from shared.clock import Clock
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 UNKNOWN_RECIPIENT_PATIENCE = timedelta(hours=24)
 
 
+# eq=False: compared and hashed by identity (asyncpg keeps the bound `wake` in a set of listeners)
+@dataclass(eq=False)
 class Dispatcher:
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, mailer: Mailer, poster: WebhookPoster,
-                 config: NotificationSettings, token_secret: str, wall_clock: Callable[[], float] = time.time) -> None:
-        self.pool = pool
-        self.clock = clock
-        self.mailer = mailer
-        self.poster = poster
-        self.config = config
-        self.token_secret = token_secret
-        self.wall_clock = wall_clock
-        self._wake = asyncio.Event()
-        self._inflight: set[asyncio.Task[None]] = set()
+    pool: asyncpg.Pool
+    clock: Clock
+    mailer: Mailer
+    poster: WebhookPoster
+    config: NotificationSettings
+    token_secret: str
+    wall_clock: Callable[[], float] = time.time
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _inflight: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     async def dispatch_due(self, wait: bool = True) -> int:
         """Start sending everything due now; returns how many deliveries were started. With `wait`, returns

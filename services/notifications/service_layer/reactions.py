@@ -6,7 +6,7 @@ timers). Nothing is sent here; the dispatcher sends logged deliveries afterwards
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,11 +16,10 @@ from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain.schedule import next_digest
+from shared.clock import Clock
 from shared.consumer import Delivered
 from shared.contracts import members as m
 from shared.contracts.referrals import TrafficLightChanged
-
-Clock = Callable[[], datetime]
 
 
 class NotificationReactions:
