@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.notifications.adapters import postgres as db
 from services.notifications.adapters.smtp import Mailer, SmtpMailer
 from services.notifications.adapters.webhook_http import WebhookPoster
 from services.notifications.config import NotificationSettings
-from services.notifications.entrypoints import routes
+from services.notifications.entrypoints import routes_chapters, routes_feed, routes_preferences, routes_webhooks
 from services.notifications.service_layer import timers
 from services.notifications.service_layer.dispatch import Dispatcher
 from services.notifications.service_layer.reactions import NotificationReactions
@@ -83,12 +84,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
         report = await service.health()
-        async with service.pool.acquire() as conn:
-            report["pending_deliveries"] = await conn.fetchval(
-                "SELECT count(*) FROM n_deliveries WHERE status = 'pending'")
+        report["pending_deliveries"] = await db.pending_deliveries(service.pool)
         return report
 
-    app.include_router(routes.router)
+    for routes in (routes_feed, routes_preferences, routes_chapters, routes_webhooks):
+        app.include_router(routes.router)
     refuse_unstorable_text(app)
     return app
 

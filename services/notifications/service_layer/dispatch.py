@@ -108,8 +108,7 @@ class Dispatcher:
             # would be the wrong e-mail, so it waits (woken when the chapter arrives, see reactions)
             await self._wait(row, db.WAITING_FOR_CHAPTER, row["chapter_id"])
             return
-        prefs = await db.preferences(self.pool, member["member_id"])
-        if "email" not in k.channels_for(row["kind"], prefs["channels"], prefs["digest"], prefs["email_off"]):
+        if "email" not in (await db.preferences(self.pool, member["member_id"])).channels_for(row["kind"]):
             await db.mark_skipped(self.pool, row["delivery_id"], "unsubscribed")
             return
         message = await self.message(row, member)
@@ -133,13 +132,9 @@ class Dispatcher:
         base = self.config.public_url.rstrip("/")
         kind_token = make_token(self.token_secret, member["member_id"], row["kind"])
         all_token = make_token(self.token_secret, member["member_id"], "all")
-        ctx = Context(recipient_name=member["name"],
-                      chapter_name=chapter["chapter_name"] if chapter else "your chapter",
-                      currency=chapter["currency"] if chapter else "GBP",
-                      language=chapter["language"] if chapter else "en",
-                      names=await db.names(self.pool, row["chapter_id"]),
-                      unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
-                      unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}")
+        ctx = Context.in_chapter(member["name"], chapter, await db.names(self.pool, row["chapter_id"]),
+                                 unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
+                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}")
         rendered = render(row["kind"], json.loads(row["data"]), ctx)
         message = EmailMessage()
         message["From"] = self.config.mail_from
@@ -163,7 +158,7 @@ class Dispatcher:
         if await self._closed(self.pool, row, sub):
             return
         body = json.dumps(json.loads(row["data"]), sort_keys=True, separators=(",", ":")).encode()
-        msg_id = f"msg_{row['delivery_id'].hex}"
+        msg_id = webhooks.message_id(row["delivery_id"])
         headers = webhooks.headers(sub["secret"], msg_id, int(self.wall_clock()), body)
         try:
             await asyncio.wait_for(self.poster.post(sub["url"], body, headers), self.config.webhook_timeout + 1)

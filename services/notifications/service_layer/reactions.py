@@ -95,7 +95,7 @@ class NotificationReactions:
                 "INSERT INTO n_closed_business VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                 event.closed_business_id, event.chapter_id, event.reported_by, event.thanked_member_id,
                 event.amount, event.currency, at)
-            if (await db.chapter_settings(conn, event.chapter_id))["thank_you_enabled"]:
+            if (await db.chapter_settings(conn, event.chapter_id)).thank_you_enabled:
                 await db.notify_member(conn, trigger_id=trigger, member_id=event.thanked_member_id,
                                        kind=k.CLOSED_BUSINESS_THANKS, chapter_id=event.chapter_id, now=now,
                                        occurred_at=at, data={
@@ -129,7 +129,7 @@ class NotificationReactions:
         absences = int(await conn.fetchval(
             "SELECT count(*) FROM n_attendance WHERE member_id = $1 AND mark = 'A'"
             " AND meeting_date > $2 AND meeting_date <= $3", event.member_id, window_from, event.meeting_date))
-        limit = int((await db.chapter_settings(conn, event.chapter_id))["absence_limit"])
+        limit = (await db.chapter_settings(conn, event.chapter_id)).absence_limit
         if absences <= limit:
             return
         for leader in await db.leaders(conn, event.chapter_id):

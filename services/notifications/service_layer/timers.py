@@ -68,7 +68,7 @@ async def _fire(conn: asyncpg.Connection, timer: asyncpg.Record, now: datetime, 
             return
         meeting_date = date.fromisoformat(data["meeting_date"])
         settings = await db.chapter_settings(conn, chapter["chapter_id"])
-        if settings["digest_enabled"] and now - timer["due_at"] < STALE_DIGEST:
+        if settings.digest_enabled and now - timer["due_at"] < STALE_DIGEST:
             await send_digests(conn, chapter["chapter_id"], meeting_date, now)
         await schedule_digest(conn, chapter["chapter_id"], chapter["meeting_weekday"], chapter["meeting_time"],
                               chapter["timezone"], after=max(now, timer["due_at"]),
