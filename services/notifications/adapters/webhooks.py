@@ -70,3 +70,33 @@ class PostgresSubscriptions:
             " AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC, seq DESC LIMIT $3",
             str(subscription_id), status, limit)
         return [delivery(row) for row in rows]
+
+
+# --- what the dispatcher reads and writes about a subscription ---------------------------------------
+
+async def row_of(conn: asyncpg.Connection | asyncpg.Pool, recipient: str, *, lock: bool = False
+                 ) -> asyncpg.Record | None:
+    """The subscription a webhook delivery goes to (its `recipient`); `lock` holds it for the transaction."""
+    return await conn.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid"
+                               + (" FOR UPDATE" if lock else ""), recipient)
+
+
+async def succeeded(conn: asyncpg.Connection | asyncpg.Pool, subscription_id: uuid.UUID) -> None:
+    await conn.execute("UPDATE n_webhooks SET failing_since = NULL WHERE subscription_id = $1", subscription_id)
+
+
+async def failing(conn: asyncpg.Connection, subscription_id: uuid.UUID, now: datetime) -> datetime | None:
+    """Since when an active subscription has been failing (now, if it was not); None when it is not active."""
+    since: datetime | None = await conn.fetchval(
+        "UPDATE n_webhooks SET failing_since = coalesce(failing_since, $2) WHERE subscription_id = $1"
+        " AND active RETURNING failing_since", subscription_id, now)
+    return since
+
+
+async def disable(conn: asyncpg.Connection, subscription_id: uuid.UUID, now: datetime) -> None:
+    """Disable it and fail its pending deliveries, so "redeliver" finds them once the receiver is fixed."""
+    await conn.execute("UPDATE n_webhooks SET active = false, disabled_at = $2 WHERE subscription_id = $1",
+                       subscription_id, now)
+    await conn.execute(
+        "UPDATE n_deliveries SET status = 'failed', last_error = 'subscription disabled'"
+        " WHERE recipient = $1 AND channel = 'webhook' AND status = 'pending'", str(subscription_id))

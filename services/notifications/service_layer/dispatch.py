@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 
 from services.notifications.adapters import postgres as db
+from services.notifications.adapters import webhooks as subscriptions
 from services.notifications.adapters.smtp import Mailer
 from services.notifications.adapters.webhook_http import WebhookPoster
 from services.notifications.config import NotificationSettings
@@ -153,9 +154,8 @@ class Dispatcher:
     # --- webhooks ----------------------------------------------------------------------------------
 
     async def _webhook(self, row: asyncpg.Record) -> None:
-        sub = await self.pool.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid",
-                                       row["recipient"])
-        if await self._closed(self.pool, row, sub):
+        sub = await subscriptions.row_of(self.pool, row["recipient"])
+        if await self._closed(self.pool, row, sub) or sub is None:  # (_closed is True when there is none)
             return
         body = json.dumps(json.loads(row["data"]), sort_keys=True, separators=(",", ":")).encode()
         msg_id = webhooks.message_id(row["delivery_id"])
@@ -166,17 +166,15 @@ class Dispatcher:
             await self._webhook_failed(row, str(exc) or type(exc).__name__)
             return
         await db.mark_sent(self.pool, row["delivery_id"], self.clock())
-        await self.pool.execute("UPDATE n_webhooks SET failing_since = NULL WHERE subscription_id = $1",
-                                sub["subscription_id"])
+        await subscriptions.succeeded(self.pool, sub["subscription_id"])
 
     async def _webhook_failed(self, row: asyncpg.Record, error: str) -> None:
         """Record a failed attempt holding the subscription's row: two attempts failing at once (one of them
         disabling the subscription) must not leave the other pending behind the disable's back, where
         "redeliver" would never find it."""
         async with self.pool.acquire() as conn, conn.transaction():
-            sub = await conn.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid FOR UPDATE",
-                                      row["recipient"])
-            if not await self._closed(conn, row, sub, error):
+            sub = await subscriptions.row_of(conn, row["recipient"], lock=True)
+            if not await self._closed(conn, row, sub, error) and sub is not None:
                 await self._failed(row, error, self.config.webhook_max_attempts, conn)
                 await self._subscription_failing(conn, sub)
 
@@ -207,16 +205,10 @@ class Dispatcher:
     async def _subscription_failing(self, conn: asyncpg.Connection, sub: asyncpg.Record) -> None:
         """Inside the caller's transaction, which holds the subscription's row."""
         now = self.clock()
-        since = await conn.fetchval(
-            "UPDATE n_webhooks SET failing_since = coalesce(failing_since, $2) WHERE subscription_id = $1"
-            " AND active RETURNING failing_since", sub["subscription_id"], now)
+        since = await subscriptions.failing(conn, sub["subscription_id"], now)
         if since is None or now - since < timedelta(days=self.config.webhook_disable_after_days):
             return
-        await conn.execute("UPDATE n_webhooks SET active = false, disabled_at = $2 WHERE subscription_id = $1",
-                           sub["subscription_id"], now)
-        await conn.execute(
-            "UPDATE n_deliveries SET status = 'failed', last_error = 'subscription disabled'"
-            " WHERE recipient = $1 AND channel = 'webhook' AND status = 'pending'", str(sub["subscription_id"]))
+        await subscriptions.disable(conn, sub["subscription_id"], now)
         owners = [sub["owner_member_id"]] if sub["owner_member_id"] else await db.leaders(conn, sub["chapter_id"])
         data: dict[str, Any] = {"subscription_id": str(sub["subscription_id"]), "url": sub["url"],
                                 "failing_since": since.isoformat()}
