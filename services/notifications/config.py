@@ -1,36 +1,39 @@
-"""The notifications service's own settings (beyond shared.settings), read from the environment."""
+"""The notifications service's own settings (beyond shared.settings), read from the environment.
+
+Every field is read from `NOTIFICATIONS_<FIELD NAME>` (the prefix does it, so no field restates its name)."""
 
 from __future__ import annotations
 
-from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.clock import SIX_MONTHS
 
 
 class NotificationSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
-    smtp_host: str = Field(default="localhost", alias="NOTIFICATIONS_SMTP_HOST")
-    smtp_port: int = Field(default=8025, alias="NOTIFICATIONS_SMTP_PORT")
-    smtp_timeout: float = Field(default=10.0, alias="NOTIFICATIONS_SMTP_TIMEOUT")
-    mail_from: str = Field(default="refnet <notifications@refnet.local>", alias="NOTIFICATIONS_MAIL_FROM")
-    public_url: str = Field(default="http://localhost:8003", alias="NOTIFICATIONS_PUBLIC_URL")
-    reminder_hours: float = Field(default=48.0, alias="NOTIFICATIONS_REMINDER_HOURS")
-    nudge_days: float = Field(default=14.0, alias="NOTIFICATIONS_NUDGE_DAYS")
-    digest_lead_hours: float = Field(default=12.0, alias="NOTIFICATIONS_DIGEST_LEAD_HOURS")
-    absence_window_days: int = Field(default=182, alias="NOTIFICATIONS_ABSENCE_WINDOW_DAYS")
+    smtp_host: str = "localhost"
+    smtp_port: int = 8025
+    smtp_timeout: float = 10.0
+    mail_from: str = "refnet <notifications@refnet.local>"
+    public_url: str = "http://localhost:8003"
+    reminder_hours: float = 48.0
+    nudge_days: float = 14.0
+    digest_lead_hours: float = 12.0
+    absence_window_days: int = SIX_MONTHS.days
     # e-mail retries
-    email_max_attempts: int = Field(default=8, alias="NOTIFICATIONS_EMAIL_MAX_ATTEMPTS")
+    email_max_attempts: int = 8
     # webhooks
-    webhook_timeout: float = Field(default=5.0, alias="NOTIFICATIONS_WEBHOOK_TIMEOUT")
-    webhook_max_attempts: int = Field(default=6, alias="NOTIFICATIONS_WEBHOOK_MAX_ATTEMPTS")
-    retry_base_seconds: float = Field(default=30.0, alias="NOTIFICATIONS_RETRY_BASE_SECONDS")
-    retry_cap_seconds: float = Field(default=6 * 3600.0, alias="NOTIFICATIONS_RETRY_CAP_SECONDS")
-    webhook_disable_after_days: float = Field(default=3.0, alias="NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_DAYS")
+    webhook_timeout: float = 5.0
+    webhook_max_attempts: int = 6
+    retry_base_seconds: float = 30.0
+    retry_cap_seconds: float = 6 * 3600.0
+    webhook_disable_after_days: float = 3.0
     # loops (real seconds between polls; LISTEN/NOTIFY wakes the dispatcher sooner)
-    dispatch_interval: float = Field(default=0.5, alias="NOTIFICATIONS_DISPATCH_INTERVAL")
-    scheduler_interval: float = Field(default=1.0, alias="NOTIFICATIONS_SCHEDULER_INTERVAL")
-    dispatch_batch: int = Field(default=200, alias="NOTIFICATIONS_DISPATCH_BATCH")
-    dispatch_concurrency: int = Field(default=50, alias="NOTIFICATIONS_DISPATCH_CONCURRENCY")
+    dispatch_interval: float = 0.5
+    scheduler_interval: float = 1.0
+    dispatch_batch: int = 200
+    dispatch_concurrency: int = 50
     # a claimed delivery whose process died is tried again after this lease
-    claim_lease_seconds: float = Field(default=120.0, alias="NOTIFICATIONS_CLAIM_LEASE_SECONDS")
-    shutdown_grace_seconds: float = Field(default=5.0, alias="NOTIFICATIONS_SHUTDOWN_GRACE_SECONDS")
+    claim_lease_seconds: float = 120.0
+    shutdown_grace_seconds: float = 5.0

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from services.notifications.domain.kinds import channels_for
+from services.notifications.domain.preferences import ChapterSettings, Preferences
 from shared.auth import LEADER_ROLES
 
 WAKE_CHANNEL = "refnet_notifications"
@@ -25,15 +25,31 @@ async def chapter(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str) -> a
     return await conn.fetchrow("SELECT * FROM n_chapters WHERE chapter_id = $1", chapter_id)
 
 
-async def chapter_settings(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str) -> dict[str, Any]:
-    row = await conn.fetchrow("SELECT * FROM n_chapter_settings WHERE chapter_id = $1", chapter_id)
-    if row is None:
-        return {"chapter_id": chapter_id, "thank_you_enabled": True, "absence_limit": 3, "digest_enabled": True}
-    return dict(row)
+async def chapter_settings(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str) -> ChapterSettings:
+    row = await conn.fetchrow("SELECT thank_you_enabled, absence_limit, digest_enabled FROM n_chapter_settings"
+                              " WHERE chapter_id = $1", chapter_id)
+    return ChapterSettings() if row is None else ChapterSettings(**dict(row))
+
+
+async def save_chapter_settings(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str,
+                                settings: ChapterSettings) -> None:
+    await conn.execute(
+        "INSERT INTO n_chapter_settings VALUES ($1, $2, $3, $4) ON CONFLICT (chapter_id) DO UPDATE SET"
+        " thank_you_enabled = excluded.thank_you_enabled, absence_limit = excluded.absence_limit,"
+        " digest_enabled = excluded.digest_enabled",
+        chapter_id, settings.thank_you_enabled, settings.absence_limit, settings.digest_enabled)
 
 
 async def member(conn: asyncpg.Connection | asyncpg.Pool, member_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM n_members WHERE member_id = $1", member_id)
+
+
+async def role_in_chapter(conn: asyncpg.Connection | asyncpg.Pool, member_id: str | None,
+                          chapter_id: str) -> str | None:
+    """The member's role while they are an active member of the chapter, else None."""
+    role: str | None = await conn.fetchval("SELECT role FROM n_members WHERE member_id = $1 AND chapter_id = $2"
+                                           " AND active", member_id, chapter_id)
+    return role
 
 
 async def leaders(conn: asyncpg.Connection, chapter_id: str) -> list[str]:
@@ -47,21 +63,26 @@ async def names(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str) -> dic
     return {r["member_id"]: r["name"] for r in rows}
 
 
-async def preferences(conn: asyncpg.Connection | asyncpg.Pool, member_id: str) -> dict[str, Any]:
+async def preferences(conn: asyncpg.Connection | asyncpg.Pool, member_id: str) -> Preferences:
     row = await conn.fetchrow("SELECT channels, digest, email_off FROM n_preferences WHERE member_id = $1",
                               member_id)
     if row is None:
-        return {"channels": {}, "digest": True, "email_off": False}
-    return {"channels": json.loads(row["channels"]), "digest": row["digest"], "email_off": row["email_off"]}
+        return Preferences()
+    return Preferences(channels=json.loads(row["channels"]), digest=row["digest"], email_off=row["email_off"])
 
 
-async def save_preferences(conn: asyncpg.Connection | asyncpg.Pool, member_id: str, prefs: dict[str, Any],
+async def save_preferences(conn: asyncpg.Connection | asyncpg.Pool, member_id: str, prefs: Preferences,
                            now: datetime) -> None:
     await conn.execute(
         "INSERT INTO n_preferences (member_id, channels, digest, email_off, updated_at)"
         " VALUES ($1, $2::jsonb, $3, $4, $5) ON CONFLICT (member_id) DO UPDATE SET channels = excluded.channels,"
         " digest = excluded.digest, email_off = excluded.email_off, updated_at = excluded.updated_at",
-        member_id, _json(prefs["channels"]), prefs["digest"], prefs["email_off"], now)
+        member_id, _json(prefs.channels), prefs.digest, prefs.email_off, now)
+
+
+async def lock_preferences(conn: asyncpg.Connection, member_id: str) -> None:
+    """Until the transaction ends: two changes to one member's preferences never interleave."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"prefs:{member_id}")
 
 
 # --- the delivery log -----------------------------------------------------------------------------
@@ -72,10 +93,8 @@ async def notify_member(conn: asyncpg.Connection, *, trigger_id: str, member_id:
     a trigger already logged for this member and channel creates nothing (the idempotency record).
     `occurred_at` is when the thing told about happened (the event's time); the feed is in that order,
     because events of different topics reach us in no particular order."""
-    prefs = await preferences(conn, member_id)
-    channels = channels_for(kind, prefs["channels"], prefs["digest"], prefs["email_off"])
     created = 0
-    for channel in channels:
+    for channel in (await preferences(conn, member_id)).channels_for(kind):
         status = "sent" if channel == "feed" else "pending"  # the feed row is the delivery
         created += await _insert(conn, trigger_id, member_id, channel, kind, chapter_id, data, status, now,
                                  occurred_at or now)
@@ -156,6 +175,10 @@ async def redeliver_failed(conn: asyncpg.Connection, subscription_id: str, now: 
     if count:
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
     return count
+
+
+async def pending_deliveries(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM n_deliveries WHERE status = 'pending'"))
 
 
 async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, limit: int) -> list[asyncpg.Record]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -12,15 +13,14 @@ class Mailer(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
 
+@dataclass(frozen=True)
 class SmtpMailer:
-    def __init__(self, host: str, port: int, timeout: float = 10.0, username: str | None = None,
-                 password: str | None = None, start_tls: bool | None = False) -> None:
-        self.host = host
-        self.port = port
-        self.timeout = timeout
-        self.username = username
-        self.password = password
-        self.start_tls = start_tls
+    host: str
+    port: int
+    timeout: float = 10.0
+    username: str | None = None
+    password: str | None = None
+    start_tls: bool | None = False
 
     async def send(self, message: EmailMessage) -> None:
         await aiosmtplib.send(message, hostname=self.host, port=self.port, timeout=self.timeout,

@@ -27,8 +27,8 @@ KINDS: tuple[str, ...] = (
 
 # Status a giver hears about, and the kind that tells them.
 STATUS_KINDS = {"accepted": REFERRAL_ACCEPTED, "won": REFERRAL_WON, "lost": REFERRAL_LOST}
-# Statuses after which a referral still waits on its receiver (reminder while `given`, nudge afterwards).
-OPEN_STATUSES = ("given", "accepted", "contacted")
+# Open statuses (shared.contracts.members.OPEN_STATUSES) in which a referral has left `given`: a nudge
+# reminds its receiver to record where it stands.
 NUDGE_STATUSES = ("accepted", "contacted")
 
 DEFAULT_CHANNELS: dict[str, tuple[Channel, ...]] = {kind: CHANNELS for kind in KINDS}

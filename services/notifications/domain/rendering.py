@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,17 @@ class Context:
     unsubscribe_url: str | None = None
     unsubscribe_all_url: str | None = None
     language: str = "en"
+
+    @classmethod
+    def in_chapter(cls, recipient_name: str, chapter: Mapping[str, Any] | None, names: dict[str, str],
+                   unsubscribe_url: str | None = None, unsubscribe_all_url: str | None = None) -> Context:
+        """A chapter not known yet (its founding travels on another topic) reads as "your chapter", in GBP
+        and English."""
+        return cls(recipient_name=recipient_name, names=names,
+                   chapter_name=chapter["chapter_name"] if chapter else "your chapter",
+                   currency=chapter["currency"] if chapter else "GBP",
+                   language=chapter["language"] if chapter else "en",
+                   unsubscribe_url=unsubscribe_url, unsubscribe_all_url=unsubscribe_all_url)
 
     def name(self, member_id: str | None) -> str:
         if member_id is None:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
+from services.notifications.adapters import postgres as db
 from services.notifications.adapters.smtp import Mailer, SmtpMailer
 from services.notifications.adapters.webhook_http import WebhookPoster
 from services.notifications.config import NotificationSettings
-from services.notifications.entrypoints import routes
+from services.notifications.entrypoints import routes_chapters, routes_feed, routes_preferences, routes_webhooks
 from services.notifications.service_layer import timers
 from services.notifications.service_layer.dispatch import Dispatcher
 from services.notifications.service_layer.reactions import NotificationReactions
+from shared.clock import Clock, utc_now
 from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
 from shared.events import EventRegistry
@@ -26,7 +27,6 @@ from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
 SQL = Path(__file__).resolve().parent.parent / "sql"
-Clock = Callable[[], datetime]
 
 DESCRIPTION = """
 Tells people and systems what happened in their chapter: e-mail (plain text and HTML), webhooks signed per
@@ -38,10 +38,6 @@ referrals service's derived events; reminders and weekly digests are durable tim
   chapter's ids are 404.
 * **Unsubscribe** links in every e-mail work without logging in (`/unsubscribe?token=...`).
 """
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def consumed_events() -> tuple[list[EventRegistry], EventRegistry]:
@@ -88,12 +84,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
         report = await service.health()
-        async with service.pool.acquire() as conn:
-            report["pending_deliveries"] = await conn.fetchval(
-                "SELECT count(*) FROM n_deliveries WHERE status = 'pending'")
+        report["pending_deliveries"] = await db.pending_deliveries(service.pool)
         return report
 
-    app.include_router(routes.router)
+    for routes in (routes_feed, routes_preferences, routes_chapters, routes_webhooks):
+        app.include_router(routes.router)
     refuse_unstorable_text(app)
     return app
 

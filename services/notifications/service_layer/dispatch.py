@@ -13,7 +13,8 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import asyncpg
 
 from services.notifications.adapters import postgres as db
+from services.notifications.adapters import webhooks as subscriptions
 from services.notifications.adapters.smtp import Mailer
 from services.notifications.adapters.webhook_http import WebhookPoster
 from services.notifications.config import NotificationSettings
@@ -29,24 +31,24 @@ from services.notifications.domain import webhooks
 from services.notifications.domain.rendering import Context, render
 from services.notifications.domain.schedule import backoff
 from services.notifications.domain.unsubscribe import make_token
+from shared.clock import Clock
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 UNKNOWN_RECIPIENT_PATIENCE = timedelta(hours=24)
 
 
+# eq=False: compared and hashed by identity (asyncpg keeps the bound `wake` in a set of listeners)
+@dataclass(eq=False)
 class Dispatcher:
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, mailer: Mailer, poster: WebhookPoster,
-                 config: NotificationSettings, token_secret: str, wall_clock: Callable[[], float] = time.time) -> None:
-        self.pool = pool
-        self.clock = clock
-        self.mailer = mailer
-        self.poster = poster
-        self.config = config
-        self.token_secret = token_secret
-        self.wall_clock = wall_clock
-        self._wake = asyncio.Event()
-        self._inflight: set[asyncio.Task[None]] = set()
+    pool: asyncpg.Pool
+    clock: Clock
+    mailer: Mailer
+    poster: WebhookPoster
+    config: NotificationSettings
+    token_secret: str
+    wall_clock: Callable[[], float] = time.time
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _inflight: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     async def dispatch_due(self, wait: bool = True) -> int:
         """Start sending everything due now; returns how many deliveries were started. With `wait`, returns
@@ -107,8 +109,7 @@ class Dispatcher:
             # would be the wrong e-mail, so it waits (woken when the chapter arrives, see reactions)
             await self._wait(row, db.WAITING_FOR_CHAPTER, row["chapter_id"])
             return
-        prefs = await db.preferences(self.pool, member["member_id"])
-        if "email" not in k.channels_for(row["kind"], prefs["channels"], prefs["digest"], prefs["email_off"]):
+        if "email" not in (await db.preferences(self.pool, member["member_id"])).channels_for(row["kind"]):
             await db.mark_skipped(self.pool, row["delivery_id"], "unsubscribed")
             return
         message = await self.message(row, member)
@@ -132,13 +133,9 @@ class Dispatcher:
         base = self.config.public_url.rstrip("/")
         kind_token = make_token(self.token_secret, member["member_id"], row["kind"])
         all_token = make_token(self.token_secret, member["member_id"], "all")
-        ctx = Context(recipient_name=member["name"],
-                      chapter_name=chapter["chapter_name"] if chapter else "your chapter",
-                      currency=chapter["currency"] if chapter else "GBP",
-                      language=chapter["language"] if chapter else "en",
-                      names=await db.names(self.pool, row["chapter_id"]),
-                      unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
-                      unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}")
+        ctx = Context.in_chapter(member["name"], chapter, await db.names(self.pool, row["chapter_id"]),
+                                 unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
+                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}")
         rendered = render(row["kind"], json.loads(row["data"]), ctx)
         message = EmailMessage()
         message["From"] = self.config.mail_from
@@ -157,12 +154,11 @@ class Dispatcher:
     # --- webhooks ----------------------------------------------------------------------------------
 
     async def _webhook(self, row: asyncpg.Record) -> None:
-        sub = await self.pool.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid",
-                                       row["recipient"])
-        if await self._closed(self.pool, row, sub):
+        sub = await subscriptions.row_of(self.pool, row["recipient"])
+        if await self._closed(self.pool, row, sub) or sub is None:  # (_closed is True when there is none)
             return
         body = json.dumps(json.loads(row["data"]), sort_keys=True, separators=(",", ":")).encode()
-        msg_id = f"msg_{row['delivery_id'].hex}"
+        msg_id = webhooks.message_id(row["delivery_id"])
         headers = webhooks.headers(sub["secret"], msg_id, int(self.wall_clock()), body)
         try:
             await asyncio.wait_for(self.poster.post(sub["url"], body, headers), self.config.webhook_timeout + 1)
@@ -170,17 +166,15 @@ class Dispatcher:
             await self._webhook_failed(row, str(exc) or type(exc).__name__)
             return
         await db.mark_sent(self.pool, row["delivery_id"], self.clock())
-        await self.pool.execute("UPDATE n_webhooks SET failing_since = NULL WHERE subscription_id = $1",
-                                sub["subscription_id"])
+        await subscriptions.succeeded(self.pool, sub["subscription_id"])
 
     async def _webhook_failed(self, row: asyncpg.Record, error: str) -> None:
         """Record a failed attempt holding the subscription's row: two attempts failing at once (one of them
         disabling the subscription) must not leave the other pending behind the disable's back, where
         "redeliver" would never find it."""
         async with self.pool.acquire() as conn, conn.transaction():
-            sub = await conn.fetchrow("SELECT * FROM n_webhooks WHERE subscription_id = $1::uuid FOR UPDATE",
-                                      row["recipient"])
-            if not await self._closed(conn, row, sub, error):
+            sub = await subscriptions.row_of(conn, row["recipient"], lock=True)
+            if not await self._closed(conn, row, sub, error) and sub is not None:
                 await self._failed(row, error, self.config.webhook_max_attempts, conn)
                 await self._subscription_failing(conn, sub)
 
@@ -211,16 +205,10 @@ class Dispatcher:
     async def _subscription_failing(self, conn: asyncpg.Connection, sub: asyncpg.Record) -> None:
         """Inside the caller's transaction, which holds the subscription's row."""
         now = self.clock()
-        since = await conn.fetchval(
-            "UPDATE n_webhooks SET failing_since = coalesce(failing_since, $2) WHERE subscription_id = $1"
-            " AND active RETURNING failing_since", sub["subscription_id"], now)
+        since = await subscriptions.failing(conn, sub["subscription_id"], now)
         if since is None or now - since < timedelta(days=self.config.webhook_disable_after_days):
             return
-        await conn.execute("UPDATE n_webhooks SET active = false, disabled_at = $2 WHERE subscription_id = $1",
-                           sub["subscription_id"], now)
-        await conn.execute(
-            "UPDATE n_deliveries SET status = 'failed', last_error = 'subscription disabled'"
-            " WHERE recipient = $1 AND channel = 'webhook' AND status = 'pending'", str(sub["subscription_id"]))
+        await subscriptions.disable(conn, sub["subscription_id"], now)
         owners = [sub["owner_member_id"]] if sub["owner_member_id"] else await db.leaders(conn, sub["chapter_id"])
         data: dict[str, Any] = {"subscription_id": str(sub["subscription_id"]), "url": sub["url"],
                                 "failing_since": since.isoformat()}

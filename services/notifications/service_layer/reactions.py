@@ -6,7 +6,7 @@ timers). Nothing is sent here; the dispatcher sends logged deliveries afterwards
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,11 +16,10 @@ from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain.schedule import next_digest
+from shared.clock import Clock
 from shared.consumer import Delivered
 from shared.contracts import members as m
 from shared.contracts.referrals import TrafficLightChanged
-
-Clock = Callable[[], datetime]
 
 
 class NotificationReactions:
@@ -96,7 +95,7 @@ class NotificationReactions:
                 "INSERT INTO n_closed_business VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                 event.closed_business_id, event.chapter_id, event.reported_by, event.thanked_member_id,
                 event.amount, event.currency, at)
-            if (await db.chapter_settings(conn, event.chapter_id))["thank_you_enabled"]:
+            if (await db.chapter_settings(conn, event.chapter_id)).thank_you_enabled:
                 await db.notify_member(conn, trigger_id=trigger, member_id=event.thanked_member_id,
                                        kind=k.CLOSED_BUSINESS_THANKS, chapter_id=event.chapter_id, now=now,
                                        occurred_at=at, data={
@@ -130,7 +129,7 @@ class NotificationReactions:
         absences = int(await conn.fetchval(
             "SELECT count(*) FROM n_attendance WHERE member_id = $1 AND mark = 'A'"
             " AND meeting_date > $2 AND meeting_date <= $3", event.member_id, window_from, event.meeting_date))
-        limit = int((await db.chapter_settings(conn, event.chapter_id))["absence_limit"])
+        limit = (await db.chapter_settings(conn, event.chapter_id)).absence_limit
         if absences <= limit:
             return
         for leader in await db.leaders(conn, event.chapter_id):

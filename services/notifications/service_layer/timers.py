@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,9 +18,10 @@ from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.service_layer.reactions import schedule_digest
+from shared.clock import Clock
+from shared.contracts.members import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 STALE_DIGEST = timedelta(hours=24)
 
 
@@ -68,7 +68,7 @@ async def _fire(conn: asyncpg.Connection, timer: asyncpg.Record, now: datetime, 
             return
         meeting_date = date.fromisoformat(data["meeting_date"])
         settings = await db.chapter_settings(conn, chapter["chapter_id"])
-        if settings["digest_enabled"] and now - timer["due_at"] < STALE_DIGEST:
+        if settings.digest_enabled and now - timer["due_at"] < STALE_DIGEST:
             await send_digests(conn, chapter["chapter_id"], meeting_date, now)
         await schedule_digest(conn, chapter["chapter_id"], chapter["meeting_weekday"], chapter["meeting_time"],
                               chapter["timezone"], after=max(now, timer["due_at"]),
@@ -90,7 +90,7 @@ async def send_digests(conn: asyncpg.Connection, chapter_id: str, meeting_date: 
             member_id, chapter_id, week_from, meeting_date)
         waiting = await conn.fetch(
             "SELECT referral_id, giver_id, status, occurred_on FROM n_referrals WHERE receiver_id = $1"
-            " AND status = ANY($2::text[]) ORDER BY occurred_on, referral_id", member_id, list(k.OPEN_STATUSES))
+            " AND status = ANY($2::text[]) ORDER BY occurred_on, referral_id", member_id, sorted(OPEN_STATUSES))
         thanks = await conn.fetchval(
             "SELECT coalesce(sum(amount), 0) FROM n_closed_business WHERE thanked_member_id = $1"
             " AND reported_at >= $2", member_id, now - timedelta(days=7))

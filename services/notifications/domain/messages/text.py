@@ -1,0 +1,18 @@
+"""One message in every language a chapter can choose (ChapterFounded.language): a row of the catalogue."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Text(NamedTuple):
+    """Every language is a required field, so a message cannot be added without all its translations."""
+
+    en: str
+    de: str
+    fr: str
+    nl: str
+    es: str
+
+
+LANGUAGES: tuple[str, ...] = Text._fields
