@@ -13,8 +13,9 @@ from fastapi import FastAPI
 
 from services.members.entrypoints.app import create_app
 from shared.settings import Settings
+from tests.conftest import ADMIN_TOKEN
 
-ADMIN = "refnet-admin-dev-token"
+ADMIN = ADMIN_TOKEN  # the test session's own, as every deployment's must be
 _keys = itertools.count()
 
 
