@@ -112,4 +112,8 @@ class EventRegistry:
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise InvalidEvent(f"{type_name}: {exc}") from exc
+            # fields and rules only: the values may be personal data, and this text goes to logs and
+            # dead-letter headers
+            problems = "; ".join(".".join(str(part) for part in error["loc"]) + f": {error['msg']}"
+                                 for error in exc.errors(include_input=False, include_url=False))
+            raise InvalidEvent(f"{type_name}: {problems}") from None

@@ -100,3 +100,18 @@ def test_the_asyncapi_documents_match_the_services_and_name_every_topic() -> Non
                 assert f"refnet.{cls.topic}" in addresses, f"{service} publishes {cls.topic} undocumented"
     consumed = {c["address"] for c in yaml.safe_load(documents["referrals"])["channels"].values()}
     assert "refnet.members.referrals" in consumed  # the referrals service's projections subscribe to it
+
+
+def test_an_invalid_event_is_reported_by_field_never_by_value() -> None:
+    """The reason goes to logs and dead-letter headers: it names the field and the rule, not the value."""
+    from shared.contracts.members import MemberJoined, members_events
+
+    data = {"chapter_id": "c-1", "member_id": "m-1", "member_name": "Priya Shah", "business": "Shah & Co",
+            "category": "Accountant", "email": "priya@shahco.example", "phone": "+44 113 496 0000",
+            "role": "member", "joined_on": "15 March 2025 (Priya's birthday)"}
+    with pytest.raises(InvalidEvent) as raised:
+        members_events.decode(MemberJoined.type_name(), data)
+    reason = str(raised.value)
+    assert "joined_on" in reason
+    for personal in ("Priya", "shahco", "496 0000", "birthday"):
+        assert personal not in reason
