@@ -19,6 +19,8 @@ from shared.events import DomainEvent
 class Aggregate:
     aggregate_id: str
     version: int = field(default=0, kw_only=True)
+    chapter_id_recorded: str | None = field(default=None, kw_only=True)
+    """The chapter its first event was recorded in (every event of this service names one)."""
 
     @classmethod
     def load(cls, aggregate_id: str, history: Iterable[DomainEvent]) -> Self:
@@ -29,6 +31,8 @@ class Aggregate:
 
     def apply(self, event: DomainEvent) -> None:
         self.version += 1
+        if self.chapter_id_recorded is None:
+            self.chapter_id_recorded = getattr(event, "chapter_id", None)
         self.when(event)
 
     def when(self, event: DomainEvent) -> None:
@@ -42,4 +46,4 @@ class Aggregate:
 
     def belongs_to(self, chapter_id: str) -> bool:
         """Recorded in this chapter: another chapter's id is, for the caller, simply not there."""
-        raise NotImplementedError
+        return self.exists and self.chapter_id_recorded == chapter_id

@@ -63,9 +63,6 @@ class Chapter(Aggregate):
         """An independent copy (members are immutable; the roster dict is not shared)."""
         return replace(self, members=dict(self.members))
 
-    def belongs_to(self, chapter_id: str) -> bool:
-        return self.exists and self.chapter_id == chapter_id
-
     def when(self, event: DomainEvent) -> None:
         if isinstance(event, ChapterFounded):
             self.founded = event

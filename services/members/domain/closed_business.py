@@ -32,9 +32,6 @@ class ClosedBusiness(Aggregate):
     def closed_business_id(self) -> str:
         return self.aggregate_id
 
-    def belongs_to(self, chapter_id: str) -> bool:
-        return self.reported is not None and self.reported.chapter_id == chapter_id
-
     def when(self, event: DomainEvent) -> None:
         if isinstance(event, ClosedBusinessReported):
             self.reported = event

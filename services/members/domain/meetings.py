@@ -109,9 +109,6 @@ class Visitor(Aggregate):
     def visitor_id(self) -> str:
         return self.aggregate_id
 
-    def belongs_to(self, chapter_id: str) -> bool:
-        return self.invited is not None and self.invited.chapter_id == chapter_id
-
     def when(self, event: DomainEvent) -> None:
         if isinstance(event, VisitorInvited):
             self.invited, self.last_on = event, event.occurred_on

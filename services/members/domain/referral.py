@@ -43,9 +43,6 @@ class Referral(Aggregate):
     def referral_id(self) -> str:
         return self.aggregate_id
 
-    def belongs_to(self, chapter_id: str) -> bool:
-        return self.given is not None and self.given.chapter_id == chapter_id
-
     def when(self, event: DomainEvent) -> None:
         if isinstance(event, ReferralGiven):
             self.given = event

@@ -10,24 +10,12 @@ from typing import Any
 from services.members.domain.chapter import Member
 from services.members.service_layer.chapters import IssuedToken, MemberWithToken
 from services.members.service_layer.slips import OneToOneReported
-from shared.contracts.members import (
-    AttendanceRecorded,
-    CeuRecorded,
-    ChapterFounded,
-    ClosedBusinessConfirmed,
-    ClosedBusinessDisputed,
-    ClosedBusinessReported,
-    ReferralGiven,
-    ReferralStatusChanged,
-    VisitorApplied,
-    VisitorAttended,
-    VisitorInvited,
-)
+from shared.contracts import members as contract
 
 Body = dict[str, Any]
 
 
-def chapter_founded(e: ChapterFounded) -> Body:
+def chapter_founded(e: contract.ChapterFounded) -> Body:
     return {"chapter_id": e.chapter_id, **e.model_dump(mode="json", exclude={"chapter_id", "chapter_name"}),
             "name": e.chapter_name}
 
@@ -50,12 +38,12 @@ def token_revoked(member_id: str, token_id: str) -> Body:
     return {"member_id": member_id, "token_id": token_id, "revoked": True}
 
 
-def referral_given(e: ReferralGiven) -> Body:
+def referral_given(e: contract.ReferralGiven) -> Body:
     return {"referral_id": e.referral_id, "status": "given", "giver_id": e.giver_id, "receiver_id": e.receiver_id,
             "occurred_on": e.occurred_on}
 
 
-def status_changed(e: ReferralStatusChanged) -> Body:
+def status_changed(e: contract.ReferralStatusChanged) -> Body:
     return {"referral_id": e.referral_id, "from_status": e.from_status, "status": e.to_status,
             "occurred_on": e.occurred_on}
 
@@ -64,14 +52,14 @@ def prospect_erased(referral_id: str) -> Body:
     return {"referral_id": referral_id, "erased": True}
 
 
-def closed_business_reported(e: ClosedBusinessReported) -> Body:
+def closed_business_reported(e: contract.ClosedBusinessReported) -> Body:
     return {"closed_business_id": e.closed_business_id, "verdict": "reported",
             **e.model_dump(mode="json", exclude={"chapter_id", "closed_business_id"})}
 
 
-def verdict(e: ClosedBusinessConfirmed | ClosedBusinessDisputed) -> Body:
+def verdict(e: contract.ClosedBusinessConfirmed | contract.ClosedBusinessDisputed) -> Body:
     return {"closed_business_id": e.closed_business_id,
-            "verdict": "confirmed" if isinstance(e, ClosedBusinessConfirmed) else "disputed"}
+            "verdict": "confirmed" if isinstance(e, contract.ClosedBusinessConfirmed) else "disputed"}
 
 
 def one_to_one(r: OneToOneReported) -> Body:
@@ -79,18 +67,18 @@ def one_to_one(r: OneToOneReported) -> Body:
             "occurred_on": r.recorded.occurred_on, "already_recorded": r.already_recorded}
 
 
-def ceu(e: CeuRecorded) -> Body:
+def ceu(e: contract.CeuRecorded) -> Body:
     return {"ceu_id": e.ceu_id, "member_id": e.member_id, "credits": e.credits, "occurred_on": e.occurred_on}
 
 
-def attendance(meeting_date: date, events: list[AttendanceRecorded]) -> Body:
+def attendance(meeting_date: date, events: list[contract.AttendanceRecorded]) -> Body:
     return {"meeting_date": meeting_date, "marks": {e.member_id: e.mark for e in events}}
 
 
-def visitor_invited(e: VisitorInvited) -> Body:
+def visitor_invited(e: contract.VisitorInvited) -> Body:
     return {"visitor_id": e.visitor_id, "invited_by": e.invited_by, "stage": "invited", "occurred_on": e.occurred_on}
 
 
-def visitor_step(e: VisitorAttended | VisitorApplied) -> Body:
-    return {"visitor_id": e.visitor_id, "stage": "attended" if isinstance(e, VisitorAttended) else "applied",
+def visitor_step(e: contract.VisitorAttended | contract.VisitorApplied) -> Body:
+    return {"visitor_id": e.visitor_id, "stage": "attended" if isinstance(e, contract.VisitorAttended) else "applied",
             "occurred_on": e.occurred_on}

@@ -34,10 +34,8 @@ async def record_visitor(cmd: InviteVisitor, uow: UnitOfWork, chapter: Chapter, 
 
 
 async def invite_visitor(cmd: InviteVisitor, uow: UnitOfWork, *, chapter_id: str) -> VisitorInvited:
-    chapter = await uow.chapter(chapter_id)
-    inviter = uow.require_member(chapter)
-    return await record_visitor(cmd, uow, chapter, Visitor(new_id("v")), invited_by=inviter,
-                                today=uow.today(chapter))
+    chapter, inviter, today = await uow.as_member(chapter_id)
+    return await record_visitor(cmd, uow, chapter, Visitor(new_id("v")), invited_by=inviter, today=today)
 
 
 async def visitor_step(cmd: VisitorStep, uow: UnitOfWork, *, chapter_id: str,

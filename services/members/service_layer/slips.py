@@ -100,10 +100,8 @@ async def _referral(uow: UnitOfWork, chapter_id: str, referral_id: str) -> Refer
 
 
 async def give_referral(cmd: GiveReferral, uow: UnitOfWork, *, chapter_id: str) -> ReferralGiven:
-    chapter = await uow.chapter(chapter_id)
-    giver_id = uow.require_member(chapter)
-    return await record_referral(cmd, uow, chapter, Referral(new_id("r")), giver_id=giver_id,
-                                 today=uow.today(chapter))
+    chapter, giver_id, today = await uow.as_member(chapter_id)
+    return await record_referral(cmd, uow, chapter, Referral(new_id("r")), giver_id=giver_id, today=today)
 
 
 async def change_status(cmd: ChangeStatus, uow: UnitOfWork, *, chapter_id: str,
@@ -135,15 +133,14 @@ async def erase_prospect(uow: UnitOfWork, *, chapter_id: str, referral_id: str) 
 
 async def report_closed_business(cmd: ReportClosedBusiness, uow: UnitOfWork, *,
                                  chapter_id: str) -> ClosedBusinessReported:
-    chapter = await uow.chapter(chapter_id)
-    reporter = uow.require_member(chapter)
+    chapter, reporter, today = await uow.as_member(chapter_id)
     referral = None
     if cmd.referral_id is not None:
         referral = await uow.referrals.get(cmd.referral_id)
         if not referral.belongs_to(chapter_id):
             raise InvalidField("referral_id", f"no referral {cmd.referral_id} in this chapter")
     return await record_closed_business(cmd, uow, chapter, ClosedBusiness(new_id("cb")), reported_by=reporter,
-                                        referral=referral, today=uow.today(chapter))
+                                        referral=referral, today=today)
 
 
 async def judge_closed_business(cmd: Verdict, uow: UnitOfWork, *, chapter_id: str, closed_business_id: str,
@@ -169,16 +166,12 @@ async def judge_closed_business(cmd: Verdict, uow: UnitOfWork, *, chapter_id: st
 
 
 async def one_to_one(cmd: RecordOneToOne, uow: UnitOfWork, *, chapter_id: str) -> OneToOneReported:
-    chapter = await uow.chapter(chapter_id)
-    reporter = uow.require_member(chapter)
-    today = uow.today(chapter)
+    chapter, reporter, today = await uow.as_member(chapter_id)
     meeting_id = one_to_one_id(chapter_id, reporter, cmd.with_member_id, cmd.occurred_on or today)
     return await record_one_to_one(cmd, uow, chapter, await uow.one_to_ones.get(meeting_id), reported_by=reporter,
                                    today=today)
 
 
 async def ceu(cmd: RecordCeu, uow: UnitOfWork, *, chapter_id: str) -> CeuRecorded:
-    chapter = await uow.chapter(chapter_id)
-    member_id = uow.require_member(chapter)
-    return await record_ceu(cmd, uow, chapter, RecordedSlip(new_id("ceu")), member_id=member_id,
-                            today=uow.today(chapter))
+    chapter, member_id, today = await uow.as_member(chapter_id)
+    return await record_ceu(cmd, uow, chapter, RecordedSlip(new_id("ceu")), member_id=member_id, today=today)

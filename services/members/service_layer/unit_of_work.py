@@ -102,6 +102,11 @@ class UnitOfWork:
             raise NotFound(f"no chapter {chapter_id}")
         return chapter
 
+    async def as_member(self, chapter_id: str) -> tuple[Chapter, str, date]:
+        """The chapter, the calling member (who records slips as themselves) and today in the chapter."""
+        chapter = await self.chapter(chapter_id)
+        return chapter, self.require_member(chapter), self.today(chapter)
+
     def today(self, chapter: Chapter) -> date:
         assert chapter.founded is not None
         return self.clock().astimezone(ZoneInfo(chapter.founded.timezone)).date()
