@@ -46,6 +46,15 @@ def _on(cls: type[DomainEvent]) -> Callable[[Handler], Handler]:
     return register
 
 
+def _statement(cls: type[DomainEvent], sql: str, *fields: str) -> None:
+    """A read model kept by one statement whose parameters are the event's fields, in order."""
+
+    async def run(conn: asyncpg.Connection, e: Any, _r: RecordedEvent) -> None:
+        await conn.execute(sql, *(getattr(e, name) for name in fields))
+
+    _handlers[cls] = run
+
+
 async def project(conn: asyncpg.Connection, recorded: Sequence[RecordedEvent],
                   decided: Mapping[uuid.UUID, DomainEvent] | None = None) -> None:
     """Update the read models for these events; `decided` are the events as the aggregate made them (by
@@ -59,12 +68,9 @@ async def project(conn: asyncpg.Connection, recorded: Sequence[RecordedEvent],
             await handler(conn, payload, event)
 
 
-@_on(ChapterFounded)
-async def _chapter(conn: asyncpg.Connection, e: ChapterFounded, _r: RecordedEvent) -> None:
-    await conn.execute(
-        "INSERT INTO chapters VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        e.chapter_id, e.chapter_name, e.city, e.region, e.meeting_weekday, e.meeting_time, e.timezone, e.currency,
-        e.founded_on)
+_statement(ChapterFounded, "INSERT INTO chapters VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+           "chapter_id", "chapter_name", "city", "region", "meeting_weekday", "meeting_time", "timezone", "currency",
+           "founded_on")
 
 
 @_on(MemberJoined)
@@ -76,20 +82,15 @@ async def _joined(conn: asyncpg.Connection, e: MemberJoined, _r: RecordedEvent) 
         a_year_after(e.joined_on))
 
 
-@_on(MembershipRenewed)
-async def _renewed(conn: asyncpg.Connection, e: MembershipRenewed, _r: RecordedEvent) -> None:
-    await conn.execute("UPDATE members SET renewed_until = $2 WHERE member_id = $1", e.member_id, e.renewed_until)
+_statement(MembershipRenewed, "UPDATE members SET renewed_until = $2 WHERE member_id = $1",
+           "member_id", "renewed_until")
 
 
-@_on(MemberLeft)
-async def _left(conn: asyncpg.Connection, e: MemberLeft, _r: RecordedEvent) -> None:
-    await conn.execute("UPDATE members SET left_on = $2, dropped = $3, leave_reason = $4 WHERE member_id = $1",
-                       e.member_id, e.left_on, e.dropped, e.reason)
+_statement(MemberLeft, "UPDATE members SET left_on = $2, dropped = $3, leave_reason = $4 WHERE member_id = $1",
+           "member_id", "left_on", "dropped", "reason")
 
 
-@_on(RoleAssigned)
-async def _role(conn: asyncpg.Connection, e: RoleAssigned, _r: RecordedEvent) -> None:
-    await conn.execute("UPDATE members SET role = $2 WHERE member_id = $1", e.member_id, e.role)
+_statement(RoleAssigned, "UPDATE members SET role = $2 WHERE member_id = $1", "member_id", "role")
 
 
 @_on(AccessRevoked)
@@ -131,26 +132,20 @@ async def _erased(conn: asyncpg.Connection, e: ProspectDataErased, r: RecordedEv
                        e.referral_id, r.stream_version)
 
 
-@_on(ClosedBusinessReported)
-async def _tyfcb(conn: asyncpg.Connection, e: ClosedBusinessReported, _r: RecordedEvent) -> None:
-    await conn.execute(
-        "INSERT INTO closed_business (closed_business_id, chapter_id, reported_by, thanked_member_id, amount,"
-        " currency, business_kind, referral_type, referral_id, occurred_on)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        e.closed_business_id, e.chapter_id, e.reported_by, e.thanked_member_id, e.amount, e.currency,
-        e.business_kind, e.referral_type, e.referral_id, e.occurred_on)
+_statement(ClosedBusinessReported,
+           "INSERT INTO closed_business (closed_business_id, chapter_id, reported_by, thanked_member_id, amount,"
+           " currency, business_kind, referral_type, referral_id, occurred_on)"
+           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+           "closed_business_id", "chapter_id", "reported_by", "thanked_member_id", "amount", "currency",
+           "business_kind", "referral_type", "referral_id", "occurred_on")
 
 
-@_on(ClosedBusinessConfirmed)
-async def _confirmed(conn: asyncpg.Connection, e: ClosedBusinessConfirmed, _r: RecordedEvent) -> None:
-    await conn.execute("UPDATE closed_business SET verdict = 'confirmed', verdict_on = $2"
-                       " WHERE closed_business_id = $1", e.closed_business_id, e.occurred_on)
+_statement(ClosedBusinessConfirmed, "UPDATE closed_business SET verdict = 'confirmed', verdict_on = $2"
+           " WHERE closed_business_id = $1", "closed_business_id", "occurred_on")
 
 
-@_on(ClosedBusinessDisputed)
-async def _disputed(conn: asyncpg.Connection, e: ClosedBusinessDisputed, _r: RecordedEvent) -> None:
-    await conn.execute("UPDATE closed_business SET verdict = 'disputed', verdict_on = $2, dispute_reason = $3"
-                       " WHERE closed_business_id = $1", e.closed_business_id, e.occurred_on, e.reason)
+_statement(ClosedBusinessDisputed, "UPDATE closed_business SET verdict = 'disputed', verdict_on = $2,"
+           " dispute_reason = $3 WHERE closed_business_id = $1", "closed_business_id", "occurred_on", "reason")
 
 
 @_on(OneToOneRecorded)
@@ -160,40 +155,29 @@ async def _one_to_one(conn: asyncpg.Connection, e: OneToOneRecorded, _r: Recorde
                        e.reported_by)
 
 
-@_on(CeuRecorded)
-async def _ceu(conn: asyncpg.Connection, e: CeuRecorded, _r: RecordedEvent) -> None:
-    await conn.execute("INSERT INTO ceus VALUES ($1, $2, $3, $4, $5, $6)",
-                       e.ceu_id, e.chapter_id, e.member_id, e.description, e.credits, e.occurred_on)
+_statement(CeuRecorded, "INSERT INTO ceus VALUES ($1, $2, $3, $4, $5, $6)",
+           "ceu_id", "chapter_id", "member_id", "description", "credits", "occurred_on")
 
 
-@_on(VisitorInvited)
-async def _invited(conn: asyncpg.Connection, e: VisitorInvited, _r: RecordedEvent) -> None:
-    await conn.execute("INSERT INTO visitors (visitor_id, chapter_id, invited_by, name, business, stage, invited_on)"
-                       " VALUES ($1, $2, $3, $4, $5, 'invited', $6)",
-                       e.visitor_id, e.chapter_id, e.invited_by, e.visitor_name, e.business, e.occurred_on)
+_statement(VisitorInvited,
+           "INSERT INTO visitors (visitor_id, chapter_id, invited_by, name, business, stage, invited_on)"
+           " VALUES ($1, $2, $3, $4, $5, 'invited', $6)",
+           "visitor_id", "chapter_id", "invited_by", "visitor_name", "business", "occurred_on")
 
 
-@_on(VisitorAttended)
-async def _visited(conn: asyncpg.Connection, e: VisitorAttended, _r: RecordedEvent) -> None:
-    await conn.execute("UPDATE visitors SET stage = 'attended', attended_on = $2 WHERE visitor_id = $1",
-                       e.visitor_id, e.occurred_on)
+_statement(VisitorAttended, "UPDATE visitors SET stage = 'attended', attended_on = $2 WHERE visitor_id = $1",
+           "visitor_id", "occurred_on")
 
 
-@_on(VisitorApplied)
-async def _applied(conn: asyncpg.Connection, e: VisitorApplied, _r: RecordedEvent) -> None:
-    await conn.execute("UPDATE visitors SET stage = 'applied', applied_on = $2 WHERE visitor_id = $1",
-                       e.visitor_id, e.occurred_on)
+_statement(VisitorApplied, "UPDATE visitors SET stage = 'applied', applied_on = $2 WHERE visitor_id = $1",
+           "visitor_id", "occurred_on")
 
 
-@_on(VisitorBecameMember)
-async def _became(conn: asyncpg.Connection, e: VisitorBecameMember, _r: RecordedEvent) -> None:
-    await conn.execute("UPDATE visitors SET stage = 'member', member_id = $2 WHERE visitor_id = $1",
-                       e.visitor_id, e.member_id)
+_statement(VisitorBecameMember, "UPDATE visitors SET stage = 'member', member_id = $2 WHERE visitor_id = $1",
+           "visitor_id", "member_id")
 
 
-@_on(AttendanceRecorded)
-async def _attendance(conn: asyncpg.Connection, e: AttendanceRecorded, _r: RecordedEvent) -> None:
-    await conn.execute(
-        "INSERT INTO attendance VALUES ($1, $2, $3, $4, $5) ON CONFLICT (chapter_id, meeting_date, member_id)"
-        " DO UPDATE SET mark = excluded.mark, substitute_name = excluded.substitute_name",
-        e.chapter_id, e.meeting_date, e.member_id, e.mark, e.substitute_name)
+_statement(AttendanceRecorded,
+           "INSERT INTO attendance VALUES ($1, $2, $3, $4, $5) ON CONFLICT (chapter_id, meeting_date, member_id)"
+           " DO UPDATE SET mark = excluded.mark, substitute_name = excluded.substitute_name",
+           "chapter_id", "meeting_date", "member_id", "mark", "substitute_name")

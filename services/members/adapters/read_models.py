@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from services.members.adapters import prospect_keys
-from services.members.domain.meetings import ABSENCE_WINDOW
+from shared.clock import SIX_MONTHS
 from shared.contracts.members import SealedData
 
 Row = dict[str, Any]
@@ -46,7 +46,7 @@ async def member(conn: asyncpg.Pool, chapter_id: str, member_id: str, today: dat
                                      chapter_id, member_id))
     if found is None:
         return None
-    since = today - ABSENCE_WINDOW
+    since = today - SIX_MONTHS
     counts = await conn.fetchrow(
         """SELECT
              (SELECT count(*) FROM attendance WHERE member_id = $1 AND mark = 'A'

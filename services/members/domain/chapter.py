@@ -6,10 +6,10 @@ everything recorded before, and two applicants racing for one category cannot bo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, time
 
+from services.members.domain.aggregate import Aggregate
 from services.members.domain.dates import check_slip_date
 from services.members.domain.errors import Conflict, InvalidField, NotFound
 from shared.contracts.members import (
@@ -50,26 +50,20 @@ class Member:
 
 
 @dataclass
-class Chapter:
-    chapter_id: str
-    version: int = 0
+class Chapter(Aggregate):
     founded: ChapterFounded | None = None
     members: dict[str, Member] = field(default_factory=dict)
 
     # --- state -----------------------------------------------------------------------------------
-    @classmethod
-    def load(cls, chapter_id: str, history: Iterable[DomainEvent]) -> Chapter:
-        chapter = cls(chapter_id)
-        for event in history:
-            chapter.apply(event)
-        return chapter
+    @property
+    def chapter_id(self) -> str:
+        return self.aggregate_id
 
     def copy(self) -> Chapter:
         """An independent copy (members are immutable; the roster dict is not shared)."""
-        return Chapter(self.chapter_id, self.version, self.founded, dict(self.members))
+        return replace(self, members=dict(self.members))
 
-    def apply(self, event: DomainEvent) -> None:
-        self.version += 1
+    def when(self, event: DomainEvent) -> None:
         if isinstance(event, ChapterFounded):
             self.founded = event
         elif isinstance(event, MemberJoined):
@@ -83,10 +77,6 @@ class Chapter:
             self.members[event.member_id] = replace(self.members[event.member_id], left_on=event.left_on)
         elif isinstance(event, RoleAssigned):
             self.members[event.member_id] = replace(self.members[event.member_id], role=event.role)
-
-    @property
-    def exists(self) -> bool:
-        return self.founded is not None
 
     @property
     def founded_on(self) -> date:

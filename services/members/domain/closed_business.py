@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from services.members.domain.aggregate import Aggregate
 from services.members.domain.chapter import Chapter
 from services.members.domain.errors import Conflict, Forbidden, InvalidField
 from services.members.domain.referral import Referral
@@ -24,28 +24,21 @@ Verdict = Literal["reported", "confirmed", "disputed"]
 
 
 @dataclass
-class ClosedBusiness:
-    closed_business_id: str
-    version: int = 0
+class ClosedBusiness(Aggregate):
     reported: ClosedBusinessReported | None = None
     verdict: Verdict = "reported"
 
-    @classmethod
-    def load(cls, closed_business_id: str, history: Iterable[DomainEvent]) -> ClosedBusiness:
-        slip = cls(closed_business_id)
-        for event in history:
-            slip.version += 1
-            if isinstance(event, ClosedBusinessReported):
-                slip.reported = event
-            elif isinstance(event, ClosedBusinessConfirmed):
-                slip.verdict = "confirmed"
-            elif isinstance(event, ClosedBusinessDisputed):
-                slip.verdict = "disputed"
-        return slip
-
     @property
-    def exists(self) -> bool:
-        return self.reported is not None
+    def closed_business_id(self) -> str:
+        return self.aggregate_id
+
+    def when(self, event: DomainEvent) -> None:
+        if isinstance(event, ClosedBusinessReported):
+            self.reported = event
+        elif isinstance(event, ClosedBusinessConfirmed):
+            self.verdict = "confirmed"
+        elif isinstance(event, ClosedBusinessDisputed):
+            self.verdict = "disputed"
 
     @staticmethod
     def report(chapter: Chapter, closed_business_id: str, *, reported_by: str, thanked_member_id: str,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
+from services.members.domain.aggregate import Aggregate
 from services.members.domain.chapter import Chapter
 from services.members.domain.errors import Conflict, Forbidden, InvalidField
+from shared.clock import SIX_MONTHS
 from shared.contracts.members import (
     AttendanceMark,
     AttendanceRecorded,
@@ -22,9 +24,6 @@ from shared.contracts.members import (
     VisitorInvited,
 )
 from shared.events import DomainEvent
-
-ABSENCE_WINDOW = timedelta(days=182)
-"""A rolling six months."""
 
 
 def record_attendance(chapter: Chapter, meeting_date: date, marks: dict[str, AttendanceMark],
@@ -50,7 +49,7 @@ def absences_in_six_months(marks: Iterable[tuple[date, AttendanceMark]], today: 
     last: dict[date, AttendanceMark] = {}
     for day, mark in marks:
         last[day] = mark
-    return sum(1 for day, mark in last.items() if mark == "A" and today - ABSENCE_WINDOW < day <= today)
+    return sum(1 for day, mark in last.items() if mark == "A" and today - SIX_MONTHS < day <= today)
 
 
 def one_to_one_id(chapter_id: str, member_a: str, member_b: str, occurred_on: date) -> str:
@@ -86,35 +85,39 @@ def record_ceu(chapter: Chapter, ceu_id: str, *, member_id: str, description: st
                        description=description, credits=credits, occurred_on=occurred_on)
 
 
+@dataclass
+class RecordedSlip(Aggregate):
+    """A slip recorded once and never changed (a one-to-one, a CEU): its stream holds its one event.
+    A one-to-one's id derives from the meeting, so a second report of it finds the slip there."""
+
+    recorded: DomainEvent | None = None
+
+    def when(self, event: DomainEvent) -> None:
+        self.recorded = self.recorded or event
+
+
 VisitorStage = Literal["invited", "attended", "applied", "member"]
 
 
 @dataclass
-class Visitor:
-    visitor_id: str
-    version: int = 0
+class Visitor(Aggregate):
     invited: VisitorInvited | None = None
     stage: VisitorStage = "invited"
     last_on: date | None = None
 
-    @classmethod
-    def load(cls, visitor_id: str, history: Iterable[DomainEvent]) -> Visitor:
-        visitor = cls(visitor_id)
-        for event in history:
-            visitor.version += 1
-            if isinstance(event, VisitorInvited):
-                visitor.invited, visitor.last_on = event, event.occurred_on
-            elif isinstance(event, VisitorAttended):
-                visitor.stage, visitor.last_on = "attended", event.occurred_on
-            elif isinstance(event, VisitorApplied):
-                visitor.stage, visitor.last_on = "applied", event.occurred_on
-            elif isinstance(event, VisitorBecameMember):
-                visitor.stage, visitor.last_on = "member", event.occurred_on
-        return visitor
-
     @property
-    def exists(self) -> bool:
-        return self.invited is not None
+    def visitor_id(self) -> str:
+        return self.aggregate_id
+
+    def when(self, event: DomainEvent) -> None:
+        if isinstance(event, VisitorInvited):
+            self.invited, self.last_on = event, event.occurred_on
+        elif isinstance(event, VisitorAttended):
+            self.stage, self.last_on = "attended", event.occurred_on
+        elif isinstance(event, VisitorApplied):
+            self.stage, self.last_on = "applied", event.occurred_on
+        elif isinstance(event, VisitorBecameMember):
+            self.stage, self.last_on = "member", event.occurred_on
 
     @property
     def invited_by(self) -> str:

@@ -5,13 +5,14 @@ Only the receiver moves it; each step is dated, and no step may be dated before 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.members.domain.aggregate import Aggregate
 from services.members.domain.chapter import Chapter
 from services.members.domain.errors import Conflict, Forbidden, InvalidField
 from shared.contracts.members import (
+    REFERRAL_STEPS,
     ProspectDataErased,
     ReferralGiven,
     ReferralStatus,
@@ -21,14 +22,8 @@ from shared.contracts.members import (
 )
 from shared.events import DomainEvent
 
-NEXT_STEPS: dict[str, frozenset[str]] = {
-    "given": frozenset({"accepted", "declined"}),
-    "accepted": frozenset({"contacted", "declined"}),
-    "contacted": frozenset({"won", "lost"}),
-    "won": frozenset(),
-    "lost": frozenset(),
-    "declined": frozenset(),
-}
+NEXT_STEPS = REFERRAL_STEPS
+"""The steps each status may move to: the pipeline every service reads (shared.contracts.members)."""
 
 
 @dataclass(frozen=True)
@@ -38,23 +33,17 @@ class Step:
 
 
 @dataclass
-class Referral:
-    referral_id: str
-    version: int = 0
+class Referral(Aggregate):
     given: ReferralGiven | None = None
     status: ReferralStatus = "given"
     steps: list[Step] = field(default_factory=list)
     erased: bool = False
 
-    @classmethod
-    def load(cls, referral_id: str, history: Iterable[DomainEvent]) -> Referral:
-        referral = cls(referral_id)
-        for event in history:
-            referral.apply(event)
-        return referral
+    @property
+    def referral_id(self) -> str:
+        return self.aggregate_id
 
-    def apply(self, event: DomainEvent) -> None:
-        self.version += 1
+    def when(self, event: DomainEvent) -> None:
         if isinstance(event, ReferralGiven):
             self.given = event
             self.steps.append(Step("given", event.occurred_on))
@@ -63,10 +52,6 @@ class Referral:
             self.steps.append(Step(event.to_status, event.occurred_on))
         elif isinstance(event, ProspectDataErased):
             self.erased = True
-
-    @property
-    def exists(self) -> bool:
-        return self.given is not None
 
     @property
     def giver_id(self) -> str:

@@ -16,7 +16,7 @@ from services.members.entrypoints import (
     routes_referrals,
     routes_slips,
 )
-from services.members.entrypoints.deps import utc_now
+from shared.clock import utc_now
 from shared.contracts.members import members_events
 from shared.http_errors import refuse_unstorable_text
 from shared.runtime import Service

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -11,10 +12,14 @@ from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
+from services.members.adapters.idempotency import IdempotencyKey
 from services.members.domain.errors import Forbidden, NotFound
-from services.members.service_layer.unit_of_work import IdempotencyKey, Work, execute
+from services.members.service_layer.transaction import Body, execute
+from services.members.service_layer.unit_of_work import UnitOfWork
 from shared.auth import LEADER_ROLES, Principal
 from shared.runtime import Service
+
+R = TypeVar("R")
 
 
 def service(request: Request) -> Service:
@@ -32,16 +37,21 @@ IdempotencyHeader = Annotated[str | None, Header(
                 "records nothing twice.")]
 
 
-async def run(request: Request, principal: Principal, work: Work, key: str | None,
-              status_code: int = 201) -> JSONResponse:
+async def run(request: Request, principal: Principal, use_case: Callable[[UnitOfWork], Awaitable[R]],
+              body: Callable[[R], Body], key: str | None, status_code: int = 201) -> JSONResponse:
+    """Run the use case in one transaction and answer its result as `body` says (with its `position`)."""
     svc = service(request)
+
+    async def work(uow: UnitOfWork) -> Body:
+        return body(await use_case(uow))
+
     idem = None
     if key:
         who = principal.member_id or principal.role
         idem = IdempotencyKey(key=key, principal=who, route=f"{request.method} {request.url.path}")
-    body = await execute(svc.pool, principal, work, idempotency=idem, token_secret=svc.settings.token_secret,
-                         clock=request.app.state.clock, status_code=status_code)
-    return JSONResponse(body, status_code=status_code)  # `execute` returns plain JSON types already
+    answer = await execute(svc.pool, principal, work, idempotency_key=idem, token_secret=svc.settings.token_secret,
+                           clock=request.app.state.clock, status_code=status_code)
+    return JSONResponse(answer, status_code=status_code)  # `execute` returns plain JSON types already
 
 
 async def visible_chapter(request: Request, principal: Principal, chapter_id: str) -> dict[str, Any]:
@@ -66,7 +76,3 @@ async def require_leader(request: Request, principal: Principal, chapter_id: str
 def chapter_today(request: Request, chapter: dict[str, Any]) -> date:
     now: datetime = request.app.state.clock()
     return now.astimezone(ZoneInfo(chapter["timezone"])).date()
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
 from services.members.domain.errors import NotFound
+from services.members.entrypoints import bodies
 from services.members.entrypoints.deps import (
     IdempotencyHeader,
     chapter_today,
@@ -31,7 +32,8 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 async def found_chapter(request: Request, body: FoundChapter, principal: Caller,
                         idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Found a chapter (administrator token only). Returns the chapter with its `chapter_id`."""
-    return await run(request, principal, lambda uow: chapters.found_chapter(uow, body), idempotency_key)
+    return await run(request, principal, lambda uow: chapters.found_chapter(body, uow), bodies.chapter_founded,
+                     idempotency_key)
 
 
 @router.get("/chapters/{chapter_id}")
@@ -45,7 +47,8 @@ async def add_member(request: Request, chapter_id: str, body: AddMember, princip
                      idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Add a member (leaders). One active member per category: a taken category is 409 naming it.
     The response carries the new member's bearer `token` (hand it to them)."""
-    return await run(request, principal, lambda uow: chapters.add_member(uow, chapter_id, body), idempotency_key)
+    return await run(request, principal, lambda uow: chapters.add_member(body, uow, chapter_id=chapter_id),
+                     bodies.member_with_token, idempotency_key)
 
 
 @router.get("/chapters/{chapter_id}/members")
@@ -70,8 +73,9 @@ async def get_member(request: Request, chapter_id: str, member_id: str, principa
 async def renew(request: Request, chapter_id: str, member_id: str, body: Renew, principal: Caller,
                 idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Renew a membership for a year (leaders)."""
-    return await run(request, principal, lambda uow: chapters.renew(uow, chapter_id, member_id, body),
-                     idempotency_key)
+    return await run(request, principal,
+                     lambda uow: chapters.renew(body, uow, chapter_id=chapter_id, member_id=member_id),
+                     bodies.member, idempotency_key)
 
 
 @router.post("/chapters/{chapter_id}/members/{member_id}/departure", status_code=201, responses=CONFLICT)
@@ -79,8 +83,9 @@ async def leave(request: Request, chapter_id: str, member_id: str, body: Leave, 
                 idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """A member leaves (themselves or a leader), or is dropped (`dropped: true`, leaders only).
     Every token of theirs stops working: here at once, in the other services within seconds."""
-    return await run(request, principal, lambda uow: chapters.leave(uow, chapter_id, member_id, body),
-                     idempotency_key)
+    return await run(request, principal,
+                     lambda uow: chapters.leave(body, uow, chapter_id=chapter_id, member_id=member_id),
+                     bodies.member, idempotency_key)
 
 
 @router.post("/chapters/{chapter_id}/members/{member_id}/role", status_code=201, responses=CONFLICT)
@@ -88,16 +93,18 @@ async def assign_role(request: Request, chapter_id: str, member_id: str, body: A
                       idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Appoint a leader or return them to 'member' (administrator only). A leadership role has one holder.
     The member's old tokens are revoked; the response carries a new `token` with the new role."""
-    return await run(request, principal, lambda uow: chapters.assign_role(uow, chapter_id, member_id, body),
-                     idempotency_key)
+    return await run(request, principal,
+                     lambda uow: chapters.assign_role(body, uow, chapter_id=chapter_id, member_id=member_id),
+                     bodies.member_with_token, idempotency_key)
 
 
 @router.post("/chapters/{chapter_id}/members/{member_id}/tokens", status_code=201)
 async def new_token(request: Request, chapter_id: str, member_id: str, principal: Caller,
                     idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Issue another token for a member (the member themselves, or a leader)."""
-    return await run(request, principal, lambda uow: chapters.new_token(uow, chapter_id, member_id),
-                     idempotency_key)
+    return await run(request, principal,
+                     lambda uow: chapters.new_token(uow, chapter_id=chapter_id, member_id=member_id),
+                     bodies.issued_token, idempotency_key)
 
 
 @router.post("/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation", status_code=201)
@@ -105,4 +112,6 @@ async def revoke_token(request: Request, chapter_id: str, member_id: str, token_
                        principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Revoke one token (the member themselves, or a leader): refused here at once, everywhere within seconds."""
     return await run(request, principal,
-                     lambda uow: chapters.revoke_token(uow, chapter_id, member_id, token_id, body), idempotency_key)
+                     lambda uow: chapters.revoke_token(body, uow, chapter_id=chapter_id, member_id=member_id,
+                                                        token_id=token_id),
+                     lambda revoked: bodies.token_revoked(member_id, revoked), idempotency_key)

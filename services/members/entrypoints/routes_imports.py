@@ -25,7 +25,7 @@ from services.members.entrypoints.deps import (
     service,
     visible_chapter,
 )
-from services.members.service_layer.imports import ImportContext, import_history
+from services.members.service_layer.imports.history import ImportContext, import_history
 from shared.http_auth import Caller
 
 router = APIRouter(tags=["import of history"])

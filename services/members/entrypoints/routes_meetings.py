@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
+from services.members.entrypoints import bodies
 from services.members.entrypoints.deps import IdempotencyHeader, run, service, visible_chapter
 from services.members.service_layer import meetings
 from services.members.service_layer.commands import InviteVisitor, RecordAttendance, VisitorStep
@@ -22,8 +23,9 @@ async def record_attendance(request: Request, chapter_id: str, meeting_date: dat
                             principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Record the meeting's marks, P / A / L / M / S (leaders). A later mark for the same member and meeting
     corrects the earlier one. Absences in a rolling six months show on each member."""
-    return await run(request, principal, lambda uow: meetings.attendance(uow, chapter_id, meeting_date, body),
-                     idempotency_key)
+    return await run(request, principal,
+                     lambda uow: meetings.attendance(body, uow, chapter_id=chapter_id, meeting_date=meeting_date),
+                     lambda events: bodies.attendance(meeting_date, events), idempotency_key)
 
 
 @router.get("/chapters/{chapter_id}/meetings/{meeting_date}/attendance")
@@ -38,7 +40,8 @@ async def get_attendance(request: Request, chapter_id: str, meeting_date: date,
 async def invite_visitor(request: Request, chapter_id: str, body: InviteVisitor, principal: Caller,
                          idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Invite a visitor; the invitation is credited to you."""
-    return await run(request, principal, lambda uow: meetings.invite_visitor(uow, chapter_id, body), idempotency_key)
+    return await run(request, principal, lambda uow: meetings.invite_visitor(body, uow, chapter_id=chapter_id),
+                     bodies.visitor_invited, idempotency_key)
 
 
 @router.post("/chapters/{chapter_id}/visitors/{visitor_id}/steps", status_code=201)
@@ -46,8 +49,9 @@ async def visitor_step(request: Request, chapter_id: str, visitor_id: str, body:
                        idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """The visitor attended a meeting or applied (the inviter or a leader). Becoming a member happens by
     adding the member with `visitor_id`."""
-    return await run(request, principal, lambda uow: meetings.visitor_step(uow, chapter_id, visitor_id, body),
-                     idempotency_key)
+    return await run(request, principal,
+                     lambda uow: meetings.visitor_step(body, uow, chapter_id=chapter_id, visitor_id=visitor_id),
+                     bodies.visitor_step, idempotency_key)
 
 
 @router.get("/chapters/{chapter_id}/visitors")

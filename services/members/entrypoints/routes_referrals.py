@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
 from services.members.domain.errors import Forbidden, NotFound
+from services.members.entrypoints import bodies
 from services.members.entrypoints.deps import (
     IdempotencyHeader,
     is_leader,
@@ -28,7 +29,8 @@ async def give_referral(request: Request, chapter_id: str, body: GiveReferral, p
                         idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Give a referral, as yourself, to another active member of your chapter. The prospect's contact
     details are sealed with a per-prospect key before they are recorded."""
-    return await run(request, principal, lambda uow: slips.give_referral(uow, chapter_id, body), idempotency_key)
+    return await run(request, principal, lambda uow: slips.give_referral(body, uow, chapter_id=chapter_id),
+                     bodies.referral_given, idempotency_key)
 
 
 @router.post("/chapters/{chapter_id}/referrals/{referral_id}/status", status_code=200,
@@ -38,8 +40,9 @@ async def change_status(request: Request, chapter_id: str, referral_id: str, bod
                         principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """The receiver moves the referral: given → accepted → contacted → won / lost, or declined (with a
     reason) from given or accepted."""
-    return await run(request, principal, lambda uow: slips.change_status(uow, chapter_id, referral_id, body),
-                     idempotency_key, status_code=200)
+    return await run(request, principal,
+                     lambda uow: slips.change_status(body, uow, chapter_id=chapter_id, referral_id=referral_id),
+                     bodies.status_changed, idempotency_key, status_code=200)
 
 
 @router.get("/chapters/{chapter_id}/referrals")
@@ -73,5 +76,6 @@ async def erase_prospect(request: Request, chapter_id: str, referral_id: str, pr
                          idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Erase the prospect's personal data (the giver or a leader): its key is deleted, so every copy of
     the sealed data, in this service, on Kafka and in every subscriber, becomes unreadable. Counts stay."""
-    return await run(request, principal, lambda uow: slips.erase_prospect(uow, chapter_id, referral_id),
-                     idempotency_key)
+    return await run(request, principal,
+                     lambda uow: slips.erase_prospect(uow, chapter_id=chapter_id, referral_id=referral_id),
+                     bodies.prospect_erased, idempotency_key)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
 from services.members.domain.errors import NotFound
+from services.members.entrypoints import bodies
 from services.members.entrypoints.deps import IdempotencyHeader, run, service, visible_chapter
 from services.members.service_layer import slips
 from services.members.service_layer.commands import RecordCeu, RecordOneToOne, ReportClosedBusiness, Verdict
@@ -22,8 +23,8 @@ async def report_closed_business(request: Request, chapter_id: str, body: Report
                                  idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Thank a member for closed business you got (amount as a decimal string, in the chapter's currency).
     Linked to a referral, the thanked member must be its giver and you its receiver."""
-    return await run(request, principal, lambda uow: slips.report_closed_business(uow, chapter_id, body),
-                     idempotency_key)
+    return await run(request, principal, lambda uow: slips.report_closed_business(body, uow, chapter_id=chapter_id),
+                     bodies.closed_business_reported, idempotency_key)
 
 
 @router.post("/chapters/{chapter_id}/closed-business/{closed_business_id}/verdict", status_code=201)
@@ -31,8 +32,9 @@ async def judge_closed_business(request: Request, chapter_id: str, closed_busine
                                 principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """The thanked member confirms the closed business or disputes it (with a reason)."""
     return await run(request, principal,
-                     lambda uow: slips.judge_closed_business(uow, chapter_id, closed_business_id, body),
-                     idempotency_key)
+                     lambda uow: slips.judge_closed_business(body, uow, chapter_id=chapter_id,
+                                                           closed_business_id=closed_business_id),
+                     bodies.verdict, idempotency_key)
 
 
 @router.get("/chapters/{chapter_id}/closed-business")
@@ -58,7 +60,9 @@ async def record_one_to_one(request: Request, chapter_id: str, body: RecordOneTo
                             idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Report a one-to-one with another member. Reported by both, it is one meeting
     (`already_recorded: true` on the second report)."""
-    return await run(request, principal, lambda uow: slips.one_to_one(uow, chapter_id, body), idempotency_key)
+    return await run(request, principal,
+                     lambda uow: slips.one_to_one(body, uow, chapter_id=chapter_id), bodies.one_to_one,
+                     idempotency_key)
 
 
 @router.get("/chapters/{chapter_id}/one-to-ones")
@@ -72,7 +76,8 @@ async def list_one_to_ones(request: Request, chapter_id: str, principal: Caller)
 async def record_ceu(request: Request, chapter_id: str, body: RecordCeu, principal: Caller,
                      idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Record an education credit (a training, a podcast, a book) for yourself."""
-    return await run(request, principal, lambda uow: slips.ceu(uow, chapter_id, body), idempotency_key)
+    return await run(request, principal,
+                     lambda uow: slips.ceu(body, uow, chapter_id=chapter_id), bodies.ceu, idempotency_key)
 
 
 @router.get("/chapters/{chapter_id}/ceus")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
-from services.members.service_layer.chapters import member_body
-from services.members.service_layer.unit_of_work import chapter_stream, execute
+from services.members.entrypoints import bodies
+from services.members.service_layer.transaction import execute
 from shared.auth import Principal
 from shared.contracts.members import MemberJoined
 from tests.e2e.members.conftest import ChapterWorld
@@ -27,13 +27,13 @@ async def test_a_rolled_back_join_leaves_the_category_free(app: FastAPI, world: 
         joined = MemberJoined(chapter_id=world.chapter_id, member_id="m-ghost", member_name="Ghost",
                               business="Ghost Ltd", category="Baker", email="ghost@example.com",
                               joined_on=chapter.founded.founded_on)
-        await uow.record(chapter_stream(world.chapter_id), chapter.version, [joined], world.chapter_id)
+        await uow.chapters.add(chapter, [joined])
         after = await uow.chapter(world.chapter_id)  # read again inside the doomed transaction
         assert "m-ghost" in after.members
-        raise Abandoned(member_body(after.members["m-ghost"]))
+        raise Abandoned(bodies.member(after.members["m-ghost"]))
 
     with pytest.raises(Abandoned):
-        await execute(pool, ADMIN, join_then_fail, idempotency=None)
+        await execute(pool, ADMIN, join_then_fail, idempotency_key=None)
 
     # had the doomed read been remembered, the category would look taken and this would be a 409
     response = await world.add("admin", "Dee", "Baker")

@@ -146,7 +146,7 @@ def test_a_dispute_needs_the_thanked_member_and_a_reason() -> None:
 @given(categories, st.lists(st.tuples(st.integers(0, 13), st.booleans()), min_size=1, max_size=10))
 def test_a_kept_chapter_state_decides_as_a_full_replay_would(applicants: list[str],
                                                              reads: list[tuple[int, bool]]) -> None:
-    from services.members.service_layer.unit_of_work import ChapterStates
+    from services.members.adapters.history_cache import ChapterStates
 
     founded = Chapter.found("c1", name="C", city="L", region="Y", meeting_weekday="wednesday",
                             meeting_time=time(7), timezone="Europe/London", currency="GBP", founded_on=FOUNDED,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from services.members.adapters.slip_files import FileRefused, read_roster, read_slips, write_xlsx
-from services.members.service_layer.imports import RowRefused, parse_amount, parse_date, row_identities
+from services.members.service_layer.imports.cells import RowRefused, parse_amount, parse_date, row_identities
 
 
 @pytest.mark.parametrize(("headers", "expected"), [

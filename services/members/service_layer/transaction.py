@@ -1,0 +1,55 @@
+"""Running a use case: one transaction (load, decide, append at the expected version, project the read
+models, store the Idempotency-Key answer, all in one commit or none of it), retried on a concurrent append."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from services.members.adapters import idempotency
+from services.members.adapters.idempotency import IdempotencyKey
+from services.members.adapters.postgres import PostgresUnitOfWork
+from services.members.domain.errors import Conflict
+from shared.auth import Principal
+from shared.clock import Clock, utc_now
+from shared.event_store import ConcurrencyError, EventStore
+
+Body = dict[str, Any]
+Work = Callable[[PostgresUnitOfWork], Awaitable[Body]]
+ONE_PER_CATEGORY = "members_one_per_category"
+"""The read model's unique index: the last guard should two joins race past the aggregate's check."""
+
+
+async def execute(pool: asyncpg.Pool, principal: Principal, work: Work, *, idempotency_key: IdempotencyKey | None,
+                  clock: Clock = utc_now, token_secret: str = "", status_code: int = 201,
+                  attempts: int = 5) -> Body:
+    """Run `work` in one transaction; retry it on a concurrent append (it decides again on fresh state,
+    so a conflicting change gets the domain's 409); a repeated Idempotency-Key returns the first body."""
+    store = EventStore(pool)
+    for attempt in range(attempts):
+        async with pool.acquire() as conn:
+            if idempotency_key is not None and (first := await idempotency.stored(conn, idempotency_key)) is not None:
+                return first
+            uow = PostgresUnitOfWork(conn, store, principal, clock, token_secret)
+            try:
+                async with conn.transaction():
+                    body = await work(uow)
+                    body["position"] = uow.last_position
+                    if idempotency_key is not None:
+                        await idempotency.store(conn, idempotency_key, status_code, body)
+                    return dict(json.loads(json.dumps(body, default=str)))
+            except ConcurrencyError:
+                if attempt == attempts - 1:
+                    raise Conflict("the object was changed concurrently; read it again and retry") from None
+            except asyncpg.UniqueViolationError as exc:
+                if idempotency_key is not None and exc.constraint_name == idempotency.CONSTRAINT:
+                    first = await idempotency.stored(pool, idempotency_key)
+                    if first is not None:
+                        return first
+                if exc.constraint_name == ONE_PER_CATEGORY:
+                    raise Conflict("that category is already held by an active member of this chapter") from None
+                raise
+    raise AssertionError("unreachable")
