@@ -21,13 +21,12 @@ from collections.abc import Awaitable
 import httpx
 
 from bench.load import LeanClient
-from bench.servers import drop_database, machine, serve, servers, wait_healthy
+from bench.servers import ADMIN, SECRETS, drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
 from shared.settings import with_database
 
 RATE = int(os.environ.get("FRESHNESS_RATE", "200"))
 SECONDS = 20
-ADMIN = "bench-admin-token"
 
 
 async def main() -> None:
@@ -36,7 +35,7 @@ async def main() -> None:
     databases = {s: with_database(server, f"{prefix}_{s}") for s in ("members", "referrals")}
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server, "REFNET_TOPIC_PREFIX": prefix,
            "MEMBERS_DATABASE_URL": databases["members"], "REFERRALS_DATABASE_URL": databases["referrals"],
-           "REFNET_ADMIN_TOKEN": ADMIN}
+           **SECRETS}
     ports = {"members": free_port(18101), "referrals": free_port(18102)}
     procs = [serve(s, p, env) for s, p in ports.items()]
     members, referrals = (f"http://127.0.0.1:{ports[s]}" for s in ("members", "referrals"))

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bench.servers import drop_database, machine, scratch_database, servers
+from bench.servers import SECRETS, drop_database, machine, scratch_database, servers
 from services.members.entrypoints.app import create_app
 from services.members.entrypoints.routes_imports import router
 from shared.settings import Settings
@@ -83,7 +83,9 @@ async def run(client: httpx.AsyncClient, chapter_id: str, auth: dict[str, str], 
 async def main(rows: int) -> None:
     kafka, server = servers()
     url = await scratch_database(server, "import")
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=kafka, DATABASE_URL=server, MEMBERS_DATABASE_URL=url,
+    settings = Settings(REFNET_ADMIN_TOKEN=SECRETS["REFNET_ADMIN_TOKEN"],
+                        REFNET_TOKEN_SECRET=SECRETS["REFNET_TOKEN_SECRET"],
+                        KAFKA_BOOTSTRAP_SERVERS=kafka, DATABASE_URL=server, MEMBERS_DATABASE_URL=url,
                         REFNET_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:8]}")
     app = create_app(settings)
     app.include_router(router)

@@ -20,11 +20,19 @@ import uuid
 import httpx
 
 from bench.load import LeanClient
-from bench.servers import cpu_per_request, cpu_seconds, drop_database, machine, serve, servers, wait_healthy
+from bench.servers import (
+    ADMIN,
+    SECRETS,
+    cpu_per_request,
+    cpu_seconds,
+    drop_database,
+    machine,
+    serve,
+    servers,
+    wait_healthy,
+)
 from infra.processes import free_port
 from shared.settings import with_database
-
-ADMIN = "bench-admin-token"
 
 
 async def run(rate: float, seconds: float, members: int, warmup: float) -> None:
@@ -33,7 +41,7 @@ async def run(rate: float, seconds: float, members: int, warmup: float) -> None:
     database = with_database(server, f"{prefix}_members")
     port = free_port(18301)
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server, "REFNET_TOPIC_PREFIX": prefix,
-           "MEMBERS_DATABASE_URL": database, "REFNET_ADMIN_TOKEN": ADMIN}
+           "MEMBERS_DATABASE_URL": database, **SECRETS}
     proc = serve("members", port, env)
     url = f"http://127.0.0.1:{port}"
     try:

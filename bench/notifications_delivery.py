@@ -20,7 +20,7 @@ import time
 import uuid
 from typing import Any
 
-from bench.servers import drop_database, machine, servers
+from bench.servers import SECRETS, drop_database, machine, servers
 from shared.contracts.members import members_events
 from shared.settings import Settings, with_database
 from tests.e2e.notifications.helpers import (
@@ -47,7 +47,9 @@ def pct(values: list[float], q: float) -> float:
 async def run(burst: int) -> dict[str, Any]:
     kafka, server = servers()
     prefix = f"bench{uuid.uuid4().hex[:8]}"
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=kafka, DATABASE_URL=server, REFNET_TOPIC_PREFIX=prefix,
+    settings = Settings(REFNET_ADMIN_TOKEN=SECRETS["REFNET_ADMIN_TOKEN"],
+                        REFNET_TOKEN_SECRET=SECRETS["REFNET_TOKEN_SECRET"],
+                        KAFKA_BOOTSTRAP_SERVERS=kafka, DATABASE_URL=server, REFNET_TOPIC_PREFIX=prefix,
                         MEMBERS_DATABASE_URL=with_database(server, f"{prefix}_members"),
                         NOTIFICATIONS_DATABASE_URL=with_database(server, f"{prefix}_notifications"))
     urls = {"MEMBERS_DATABASE_URL": settings.service_database_url("members"),

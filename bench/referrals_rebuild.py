@@ -21,6 +21,7 @@ from datetime import date, timedelta
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from bench.servers import SECRETS
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import create_generation
 from services.referrals.service_layer.rebuild import fast_fact, rebuild
@@ -88,7 +89,9 @@ async def main(n: int) -> None:
     base = Settings()
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     url = with_database(base.database_url, f"{prefix}_referrals")
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers, DATABASE_URL=base.database_url,
+    settings = Settings(REFNET_ADMIN_TOKEN=SECRETS["REFNET_ADMIN_TOKEN"],
+                        REFNET_TOKEN_SECRET=SECRETS["REFNET_TOKEN_SECRET"],
+                        KAFKA_BOOTSTRAP_SERVERS=base.kafka_bootstrap_servers, DATABASE_URL=base.database_url,
                         REFNET_TOPIC_PREFIX=prefix, REFERRALS_DATABASE_URL=url)
     events = synthetic(n)
     records = [(settings.topic(t), *record(i + 1, ty, d)) for i, (t, ty, d) in enumerate(events)]

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from bench.servers import drop_database, machine, serve, servers, wait_healthy
+from bench.servers import SECRETS, drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
 from services.referrals.adapters.projection import Fact, ReferralsProjection
 from services.referrals.adapters.schema import current_schema
@@ -48,8 +48,6 @@ from shared.settings import with_database
 SEALED = m.SealedData(key_id="k", nonce="bm9uY2U=", ciphertext="c2VhbGVk")
 SEATS = 50
 YEARS = 5
-SECRET = "bench-signing-secret-of-at-least-32-bytes"
-ADMIN = "bench-admin-token"
 
 
 def chapter_history(cid: str, today: date, rng: random.Random) -> Iterator[DomainEvent]:
@@ -219,8 +217,7 @@ async def main(requests: int, others: int) -> None:
         print(f"  history: {events} events (direct batched load through ReferralsProjection.apply_facts, "
               f"{events / seconds:,.0f} events/s incl. generation)")
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server,
-               "REFNET_TOPIC_PREFIX": prefix, "REFERRALS_DATABASE_URL": url, "REFNET_ADMIN_TOKEN": ADMIN,
-               "REFNET_TOKEN_SECRET": SECRET}
+               "REFNET_TOPIC_PREFIX": prefix, "REFERRALS_DATABASE_URL": url, **SECRETS}
         port = free_port(18302)
         proc = serve("referrals", port, env)
         base = f"http://127.0.0.1:{port}"
@@ -229,7 +226,8 @@ async def main(requests: int, others: int) -> None:
             cid = chapters[0]
             president = next(mid for mid, role in members.items() if role == "president")
             member = sorted(members)[10]
-            leader = {"Authorization": "Bearer " + issue_token(SECRET, member_id=president, chapter_id=cid,
+            signing = SECRETS["REFNET_TOKEN_SECRET"]
+            leader = {"Authorization": "Bearer " + issue_token(signing, member_id=president, chapter_id=cid,
                                                                role="president")}
             def window(days: int, shift: int) -> dict[str, str]:
                 end = today - timedelta(days=shift)

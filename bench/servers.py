@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import uuid
@@ -15,6 +16,11 @@ import httpx
 
 from infra.local import external_servers, stack_for
 from shared.settings import with_database
+
+# A benchmark's own secrets: random like a deployment's (services refuse published or short ones).
+SECRETS = {"REFNET_ADMIN_TOKEN": "bench-admin-" + secrets.token_urlsafe(24),
+           "REFNET_TOKEN_SECRET": "bench-signing-" + secrets.token_urlsafe(32)}
+ADMIN = SECRETS["REFNET_ADMIN_TOKEN"]
 
 
 def servers() -> tuple[str, str]:
