@@ -21,8 +21,11 @@ from shared.http_errors import invalid_field
 
 MAX_WAIT_MS = 10_000
 
+# The dependencies are `async def` though they do not wait: FastAPI runs a plain `def` in its thread pool,
+# a thread hop per dependency on every report request.
 
-def reader(request: Request) -> ReportReader:
+
+async def reader(request: Request) -> ReportReader:
     found: ReportReader = request.app.state.reader
     return found
 
@@ -57,7 +60,7 @@ class Period:
         return start, end
 
 
-def period(from_: date | None = Query(None, alias="from"), to: date | None = None) -> Period:
+async def period(from_: date | None = Query(None, alias="from"), to: date | None = None) -> Period:
     return Period(from_, to)
 
 
@@ -75,14 +78,14 @@ class Format:
         return render(report, self.fmt, self.table, stale)
 
 
-def output_format(request: Request, format: str | None = None, table: str | None = None) -> Format:
+async def output_format(request: Request, format: str | None = None, table: str | None = None) -> Format:
     return Format("csv" if request.url.path.endswith(".csv") else format, table)
 
 
 OutputFormat = Annotated[Format, Depends(output_format)]
 
 
-def freshness(min_position: int | None = None, wait_ms: int = 2000) -> tuple[int | None, int]:
+async def freshness(min_position: int | None = None, wait_ms: int = 2000) -> tuple[int | None, int]:
     return min_position, min(max(wait_ms, 0), MAX_WAIT_MS)
 
 
@@ -123,7 +126,7 @@ class ChapterReport:
         return await rendered.get(key, make)
 
 
-def chapter_report(request: Request, who: PageCaller, reader: Reader, format: OutputFormat,
+async def chapter_report(request: Request, who: PageCaller, reader: Reader, format: OutputFormat,
                    wait: Annotated[tuple[int | None, int], Depends(freshness)]) -> ChapterReport:
     return ChapterReport(request, who, reader, format, wait)
 

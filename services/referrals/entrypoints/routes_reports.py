@@ -109,7 +109,7 @@ class LedgerFilter:
         return who.member_id
 
 
-def ledger_filter(giver_id: str | None = None, receiver_id: str | None = None, member_id: str | None = None,
+async def ledger_filter(giver_id: str | None = None, receiver_id: str | None = None, member_id: str | None = None,
                   status: str | None = None, referral_type: str | None = None, temperature: int | None = None,
                   limit: int = Query(500, le=10_000), offset: int = 0) -> LedgerFilter:
     return LedgerFilter(giver_id, receiver_id, member_id, status, referral_type, temperature, limit, offset)
