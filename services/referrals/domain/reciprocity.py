@@ -5,20 +5,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
+from services.referrals.domain.conversion import ratio
 from services.referrals.domain.rows import Row, Table
-
-FOUR_PLACES = Decimal("0.0001")
 
 
 def reciprocity_index(given: Decimal | int, received: Decimal | int) -> Decimal | None:
     """(given - received) / (given + received), in [-1, 1], four decimals; None when nothing either way."""
-    total = Decimal(given) + Decimal(received)
-    if total == 0:
-        return None
-    return ((Decimal(given) - Decimal(received)) / total).quantize(FOUR_PLACES, ROUND_HALF_UP)
+    return ratio(Decimal(given) - Decimal(received), Decimal(given) + Decimal(received))
 
 
 # pure and mostly asked the same few questions (1 given, 0 back ...): Decimal arithmetic once per answer

@@ -49,10 +49,10 @@ class Period:
     to: date | None
 
     async def window(self) -> tuple[date, date]:
-        start, end = default_window(date.today(), WINDOW)
+        """[from, to]: `to` defaults to today, `from` to six months before `to`; 422 when from > to."""
+        end = self.to or date.today()
         try:
-            start, end = self.from_ or (start if self.to is None else default_window(self.to, WINDOW)[0]), \
-                self.to or end
+            start = self.from_ or default_window(end, WINDOW)[0]
         except OverflowError:  # six months before 0001-01-01
             raise invalid_field("query", "to", f"to ({self.to}) is too early for a six-month window") from None
         if start > end:

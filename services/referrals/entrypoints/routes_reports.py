@@ -31,7 +31,8 @@ WindowedReport = Callable[[ReportReader, str, date, date], Awaitable[Report]]
 
 
 def windowed_report(name: str, summary: str, compute: WindowedReport) -> None:
-    """A leaders' report of the chapter over the window."""
+    """A leaders' report of the chapter over the window. (Each endpoint is named `report`, as it always
+    was: FastAPI derives the OpenAPI operation ids from the name and the path.)"""
 
     @report_route(router, f"/chapters/{{chapter_id}}/{name}", summary)
     async def report(chapter_id: str, period: Window, asked: Asked) -> Response:
