@@ -22,9 +22,10 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from bench.servers import SECRETS
+from services.referrals.adapters.kafka_facts import fast_fact
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import create_generation
-from services.referrals.service_layer.rebuild import fast_fact, rebuild
+from services.referrals.service_layer.rebuild import rebuild
 from shared.contracts import members as m
 from shared.settings import Settings, with_database
 

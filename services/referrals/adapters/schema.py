@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
 
+SQL = Path(__file__).resolve().parent.parent / "sql"
+"""The service's migrations (the generations pointer, daily reviews), applied at start-up."""
 PROJECTION = "referrals"
 
 TABLES = """

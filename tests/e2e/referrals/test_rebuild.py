@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.referrals.adapters import projection as projection_module
+from services.referrals.adapters import bulk
 from services.referrals.adapters.schema import DATA_TABLES
 from services.referrals.service_layer.rebuild import rebuild
 from shared.settings import Settings
@@ -87,7 +87,7 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
                   for path in ("/chapters/c0/reciprocity", "/chapters/c1/conversion", "/chapters/c0/summary")}
         seen: list[int] = []
         if copy_rows is not None:
-            monkeypatch.setattr(projection_module, "COPY_ROWS", copy_rows)
+            monkeypatch.setattr(bulk, "COPY_ROWS", copy_rows)
         result = await rebuild(settings, progress=lambda p: seen.append(p.events), drop_old=False)
         assert result["schema"] == "referrals_g2" and seen and result["events"] >= len(events)
         after = {path: (await client.get(path, params=params, headers=auth(settings.admin_token))).json()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.referrals.domain.reports import Activity, Band, TrafficLightScheme, reciprocity_index, score
+from services.referrals.domain.reciprocity import reciprocity_index
+from services.referrals.domain.traffic_lights import Activity, Band, TrafficLightScheme, score
 
 
 def test_reciprocity_index() -> None:
@@ -33,7 +34,8 @@ def test_configured_weights_and_bands() -> None:
 def test_weeks_run_monday_to_sunday_and_lateness_figures() -> None:
     from datetime import date
 
-    from services.referrals.domain.reports import days_late, lateness, week_of
+    from services.referrals.domain.weekly import days_late, lateness
+    from services.referrals.domain.windows import week_of
 
     assert week_of(date(2024, 3, 6)) == (date(2024, 3, 4), date(2024, 3, 10))
     assert week_of(date(2024, 3, 10)) == (date(2024, 3, 4), date(2024, 3, 10))

@@ -7,7 +7,7 @@ import json
 from aiokafka.structs import ConsumerRecord
 
 from bench.referrals_rebuild import record
-from services.referrals.service_layer.rebuild import decode_records, fast_fact
+from services.referrals.adapters.kafka_facts import decode_records, fast_fact
 from shared.contracts import members as m
 
 REFERRAL = {"chapter_id": "c1", "referral_id": "r1", "giver_id": "a", "receiver_id": "b", "referral_type": "outside",

@@ -1,36 +1,17 @@
-"""Pure report math: reciprocity index, traffic-light scoring, conversion. No I/O."""
+"""Traffic lights: a member's six months scored in five areas, the colour band the score falls in, and
+when a change of colour is news."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.referrals import Colour
+from shared.contracts.referrals import Colour, TrafficLightChanged
 
 AREAS = ("attendance", "referrals", "one_to_ones", "ceus", "visitors")
-WINDOW_DAYS = 182  # "the last six months"
-
-
-def default_window(today: date) -> tuple[date, date]:
-    """The last six months ending today (inclusive both ends)."""
-    return today - timedelta(days=WINDOW_DAYS - 1), today
-
-
-def reciprocity_index(given: Decimal | int, received: Decimal | int) -> Decimal | None:
-    """(given - received) / (given + received), in [-1, 1], four decimals; None when nothing either way."""
-    total = Decimal(given) + Decimal(received)
-    if total == 0:
-        return None
-    return ((Decimal(given) - Decimal(received)) / total).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-
-
-def ratio(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
 class Band(BaseModel):
@@ -113,36 +94,12 @@ def score(activity: Activity, scheme: TrafficLightScheme | None = None) -> Score
     return Score(points=points, score=total, colour=scheme.colour(total))
 
 
-# --- weekly slip report (PALMS) --------------------------------------------------------------------
-
-LATE_AFTER_DAYS = 1
-"""A slip is late when recorded more than this many days after the day it happened (the paper slips of
-Wednesday's meeting keyed in on Thursday are on time; on Friday they are late)."""
-
-
-def week_of(day: date) -> tuple[date, date]:
-    """The Monday-to-Sunday week holding `day` (inclusive both ends)."""
-    start = day - timedelta(days=day.weekday())  # date.min is a Monday: never below it
-    return start, min(start, date.max - timedelta(days=6)) + timedelta(days=6)
-
-
-def days_late(occurred_on: date, recorded_on: date | None) -> int | None:
-    """Whole days from the day a slip happened to the day (chapter time) it was recorded; None unknown."""
-    if recorded_on is None:
+def traffic_light_changed(chapter_id: str, member_id: str, before: Colour | None, now: Score,
+                          window: tuple[date, date]) -> TrafficLightChanged | None:
+    """The event due when a member's colour differs from the one last stored. A member scored for the
+    first time (`before` None) has no change to announce: their first colour is where they start."""
+    if before is None or before == now.colour:
         return None
-    return max(0, (recorded_on - occurred_on).days)
-
-
-def lateness(days: list[int | None]) -> dict[str, int | Decimal | None]:
-    """How late a set of slips was recorded: how many, how many late, median and max days late (over
-    the slips whose recorded time is known)."""
-    known = sorted(d for d in days if d is not None)
-    n = len(known)
-    median: Decimal | None = None
-    if n:
-        mid = n // 2
-        median = Decimal(known[mid]) if n % 2 else Decimal(known[mid - 1] + known[mid]) / 2
-        median = median.quantize(ONE_PLACE, ROUND_HALF_UP)
-    return {"slips": len(days), "slips_recorded_late": sum(1 for d in known if d > LATE_AFTER_DAYS),
-            "slips_recorded_unknown": len(days) - n, "median_days_late": median,
-            "max_days_late": known[-1] if known else None}
+    return TrafficLightChanged(chapter_id=chapter_id, member_id=member_id, from_colour=before,
+                               to_colour=now.colour, score=now.score, points=now.points, window_from=window[0],
+                               as_of=window[1])

@@ -1,0 +1,94 @@
+"""Reading the live generation of the projection: consistent snapshots, freshness, and what reports depend on."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+
+from services.referrals.adapters.schema import PROJECTION, current_schema
+from services.referrals.domain.traffic_lights import TrafficLightScheme
+
+Report = dict[str, Any]
+
+CLOSED_BUSINESS_VALUES = """SELECT thanked_member_id AS giver_id, reported_by AS receiver_id, amount
+    FROM closed_business
+    WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3 AND amount IS NOT NULL AND disputed_on IS NULL"""
+"""The window's closed business that counts as value: with an amount, not disputed ($1 chapter, $2-$3)."""
+
+
+class ReportReader:
+    """The projection as reports read it, scored with the service's traffic-light scheme."""
+
+    def __init__(self, pool: asyncpg.Pool, scheme: TrafficLightScheme | None = None) -> None:
+        self.pool = pool
+        self.scheme = scheme or TrafficLightScheme()
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection reading one generation consistently (repeatable read over the live schema)."""
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            # the live generation and the search path to it in one round trip
+            if await conn.fetchval("SELECT set_config('search_path', schema_name || ', public', true)"
+                                   " FROM projection_generations WHERE name = $1", PROJECTION) is None:
+                schema = await current_schema(conn)
+                await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+            yield conn
+
+    @staticmethod
+    async def as_of(conn: asyncpg.Connection, chapter_id: str) -> dict[str, Any]:
+        """How far the chapter's (and all chapters') events are applied: a report's `as_of`."""
+        rows = {r["chapter_id"]: r for r in await conn.fetch(
+            "SELECT chapter_id, last_sequence, last_time, events FROM progress WHERE chapter_id IN ($1, '')",
+            chapter_id)}
+        row, total = rows.get(chapter_id), rows.get("")
+        return {"sequence": row["last_sequence"] if row else 0, "time": row["last_time"] if row else None,
+                "events": row["events"] if row else 0,
+                "all_chapters_sequence": total["last_sequence"] if total else 0}
+
+    async def version(self, chapter_id: str) -> tuple[Any, ...]:
+        """What a chapter's reports depend on: the live generation, and how far the chapter's (and all
+        chapters') events are applied. Every applied batch moves the progress of the chapters it touched,
+        so equal versions mean equal reports for the same window (two round trips, no transaction)."""
+        async with self.pool.acquire() as conn:
+            schema = await current_schema(conn)
+            rows = await conn.fetch(f"SELECT chapter_id, last_sequence, events FROM {schema}.progress"
+                                    " WHERE chapter_id = $1 OR chapter_id = '' ORDER BY chapter_id", chapter_id)
+        return (schema, *(tuple(r) for r in rows))
+
+    async def chapter(self, chapter_id: str) -> dict[str, Any] | None:
+        """The chapter as founded, a bare `{chapter_id}` when only its members are known yet, else None."""
+        async with self.snapshot() as conn:
+            row = await conn.fetchrow("SELECT * FROM chapters WHERE chapter_id = $1", chapter_id)
+            if row is None and await conn.fetchval("SELECT 1 FROM members WHERE chapter_id = $1 LIMIT 1",
+                                                   chapter_id) is None:
+                return None
+        return dict(row) if row else {"chapter_id": chapter_id}
+
+    async def region_of(self, chapter_id: str) -> str | None:
+        async with self.snapshot() as conn:
+            region: str | None = await conn.fetchval("SELECT region FROM chapters WHERE chapter_id = $1", chapter_id)
+        return region
+
+    async def applied(self, sequence: int) -> bool:
+        async with self.snapshot() as conn:
+            return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM applied_sequences WHERE sequence = $1)",
+                                            sequence))
+
+    async def wait_for(self, sequence: int, wait_ms: int) -> bool:
+        """Read-your-writes: wait until the members event at `sequence` is applied; False on timeout."""
+        deadline = asyncio.get_running_loop().time() + wait_ms / 1000
+        while True:
+            if await self.applied(sequence):
+                return True
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.02)
+
+    async def last_sequence(self, chapter_id: str) -> int:
+        async with self.snapshot() as conn:
+            return int(await conn.fetchval("SELECT coalesce(max(last_sequence), 0) FROM progress"
+                                           " WHERE chapter_id = $1", chapter_id))
