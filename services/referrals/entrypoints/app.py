@@ -42,6 +42,7 @@ from services.referrals.service_layer.daily_review import DailyReview
 from services.referrals.service_layer.reports.reader import ReportReader
 from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
+from shared.http_edge import guard
 from shared.http_errors import refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
@@ -75,4 +76,5 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     for module in (routes_reports, routes_dashboard, routes_health):
         app.include_router(module.router)
     refuse_unstorable_text(app)
+    guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     return app

@@ -1,0 +1,39 @@
+"""The HTTP edge on the real members service: an oversized body is refused before parsing or
+authentication and records nothing; every answer carries the security headers."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from tests.e2e.members.conftest import ChapterWorld, bearer, referral
+
+
+async def _referrals_given(app: FastAPI) -> int:
+    return int(await app.state.service.pool.fetchval(
+        "SELECT count(*) FROM events WHERE type LIKE 'org.refnet.members.referral-given.%'"))
+
+
+async def test_an_oversized_slip_is_refused_with_413_and_nothing_is_recorded(
+        app: FastAPI, world: ChapterWorld) -> None:
+    slip = referral(world.ids["Bob"])
+    assert (await world.post("Ann", "/referrals", slip)).status_code == 201
+    slip["prospect"] = {**slip["prospect"], "notes": "x" * (2 * 1024 * 1024)}  # 2 MiB against a 1 MiB limit
+    answer = await world.post("Ann", "/referrals", slip)
+    assert answer.status_code == 413
+    assert answer.json()["detail"][0]["loc"] == ["body"]
+    assert await _referrals_given(app) == 1, "only the first slip was recorded"
+
+
+async def test_a_big_body_without_a_token_is_refused_for_its_size_before_the_token_is_looked_at(
+        client: httpx.AsyncClient) -> None:
+    answer = await client.post("/chapters", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                               headers={"content-type": "application/json"})
+    assert answer.status_code == 413  # not 401: size is checked first, without any work on the caller
+
+
+async def test_answers_carry_the_security_headers(client: httpx.AsyncClient) -> None:
+    for answer in (await client.get("/health"), await client.get("/chapters/nope", headers=bearer("bad"))):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
