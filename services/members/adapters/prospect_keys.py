@@ -72,14 +72,22 @@ async def erase_key(conn: asyncpg.Connection, key_id: str) -> None:
 # --- at start: every stored key readable, and wrapped under the first KEK ------------------------
 
 async def check_keks(pool: asyncpg.Pool, keyring: Keyring) -> None:
-    """Refuse to run when stored keys are wrapped under a KEK the configuration lacks: starting anyway would
-    make that data unreadable (a lost or mistyped KEK must be noticed at start, not on a prospect's read)."""
-    for table in WRAPPED_TABLES:
-        used = {r["kek_id"] for r in await pool.fetch(f"SELECT DISTINCT kek_id FROM {table}")}
-        missing = sorted(k for k in used if k is not None and k not in keyring.keks)
+    """Refuse to run when stored keys need a KEK the configuration lacks (or holds under their id with another
+    value): starting anyway would make that data unreadable, so a lost or mistyped KEK is noticed at start,
+    not on a prospect's read. One stored key per KEK id is unwrapped to prove it."""
+    for table, (id_column, key_column, _) in WRAPPED_TABLES.items():
+        samples = await pool.fetch(f"SELECT DISTINCT ON (kek_id) kek_id, {id_column} AS id, {key_column} AS key"
+                                   f" FROM {table} WHERE kek_id IS NOT NULL ORDER BY kek_id")
+        missing = sorted(r["kek_id"] for r in samples if r["kek_id"] not in keyring.keks)
         if missing:
             raise UnknownKek(f"refnet members will not start: keys in {table} are wrapped under key-encryption "
                              f"key(s) {', '.join(missing)}, which MEMBERS_DATA_KEKS does not hold")
+        for row in samples:
+            try:
+                keyring.unwrap(row["kek_id"], bytes(row["key"]), context(table, row["id"]))
+            except UnknownKek:
+                raise UnknownKek(f"refnet members will not start: key-encryption key {row['kek_id']!r} in "
+                                 f"MEMBERS_DATA_KEKS is not the one the keys in {table} are wrapped under") from None
 
 
 async def rewrap(pool: asyncpg.Pool, keyring: Keyring) -> int:
