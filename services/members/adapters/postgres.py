@@ -11,6 +11,7 @@ import asyncpg
 
 from services.members.adapters import prospect_keys
 from services.members.adapters.history_cache import CHAPTER_HISTORIES, CHAPTER_STATES
+from services.members.adapters.keyring import keyring_of
 from services.members.adapters.projections import project
 from services.members.domain.aggregate import Aggregate
 from services.members.domain.chapter import Chapter
@@ -60,7 +61,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.ceus = Streams(self, RecordedSlip, "ceu")
         self.attendance = Attendance(self)
         self.access = Access(self)
-        self.prospect_keys = ProspectKeys(conn)
+        self.prospect_keys = ProspectKeys(conn, store.pool)
         self.tokens = Tokens(conn)
 
     async def history(self, stream_id: str) -> list[DomainEvent]:
@@ -144,11 +145,12 @@ class Access:
 
 
 class ProspectKeys:
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
+    def __init__(self, conn: asyncpg.Connection, pool: asyncpg.Pool) -> None:
+        self.conn, self.pool = conn, pool
 
     async def seal(self, referral_id: str, data: dict[str, Any]) -> SealedData:
-        return await prospect_keys.seal(self.conn, referral_id, data)
+        """Sealed under a new data key, stored wrapped under the database's key-encryption key."""
+        return await prospect_keys.seal(self.conn, keyring_of(self.pool), referral_id, data)
 
     async def erase(self, key_id: str) -> None:
         await prospect_keys.erase_key(self.conn, key_id)

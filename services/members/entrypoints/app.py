@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from services.members.adapters import keyring, prospect_keys
+from services.members.config import MembersConfig
 from services.members.domain.errors import DomainError, InvalidField
 from services.members.entrypoints import (
     routes_chapters,
@@ -42,10 +47,25 @@ Kafka keyed by chapter id.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, config: MembersConfig | None = None) -> FastAPI:
     settings = settings or load_settings()
+    config = config or MembersConfig()
     service = Service("members", settings, migrations=[SQL], publishes=members_events)
-    app = FastAPI(title="refnet members", version="1.0.0", description=DESCRIPTION, lifespan=service.lifespan)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        keys = config.keyring(settings)  # refused before anything starts when missing
+        async with service.lifespan(app):
+            await prospect_keys.check_keks(service.pool, keys)
+            if moved := await prospect_keys.rewrap(service.pool, keys):
+                logging.getLogger("refnet.members").info("re-wrapped %d stored key(s) under %s", moved, keys.primary)
+            keyring.register(service.pool, keys)
+            try:
+                yield
+            finally:
+                keyring.unregister(service.pool)
+
+    app = FastAPI(title="refnet members", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.service = service
     app.state.clock = utc_now
 

@@ -12,13 +12,14 @@ from fastapi import FastAPI
 from services.members.entrypoints.app import create_app
 from shared.settings import Settings
 from tests.e2e.imports.history import TODAY
+from tests.e2e.members.conftest import members_config
 
 NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=UTC)
 
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
+    application = create_app(settings, members_config())
     application.state.clock = lambda: NOW
     async with application.router.lifespan_context(application):
         yield application

@@ -221,6 +221,7 @@ async def test_a_retried_upload_with_the_same_idempotency_key_returns_the_first_
 async def test_a_job_is_followed_from_any_process_of_the_service_and_a_lost_one_says_so(
         app: Any, client: httpx.AsyncClient, settings: Settings) -> None:
     from services.members.entrypoints.app import create_app
+    from tests.e2e.members.conftest import members_config
 
     small = generate(seed=13, members=5, weeks=6)
     chapter_id, auth = await leader(client)
@@ -229,7 +230,7 @@ async def test_a_job_is_followed_from_any_process_of_the_service_and_a_lost_one_
                                        "file": ("slips.csv", small.slips_csv())})
     assert started.status_code == 202, started.text
     # a second process of the members service (another worker or replica) answers for the job
-    other = create_app(settings)
+    other = create_app(settings, members_config())
     async with other.router.lifespan_context(other), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=other), base_url="http://t") as elsewhere:
         for _ in range(600):

@@ -11,12 +11,19 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.members.config import MembersConfig, new_kek
 from services.members.entrypoints.app import create_app
 from shared.settings import Settings
 from tests.conftest import ADMIN_TOKEN
 
 ADMIN = ADMIN_TOKEN  # the test session's own, as every deployment's must be
+DATA_KEKS = new_kek("test-1")
+"""The test session's own key-encryption key, passed in as the launcher passes a deployment's."""
 _keys = itertools.count()
+
+
+def members_config(keks: str = DATA_KEKS) -> MembersConfig:
+    return MembersConfig(MEMBERS_DATA_KEKS=keks)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -25,7 +32,7 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
+    application = create_app(settings, members_config())
     async with application.router.lifespan_context(application):
         yield application
 

@@ -64,6 +64,8 @@ def test_row_identity_is_stable_across_formats_and_counts_repeats() -> None:
     xlsx_rows = read_slips(write_xlsx([["date", "TYPE", "from", "tyfcb"], [datetime(2024, 1, 3), "ceu", "ann", None],
                                        [datetime(2024, 1, 3), "CEU", "Ann", None],
                                        [datetime(2024, 1, 3), "TYFCB", "Ann", 1250.50]]), "a.xlsx").rows
-    a, b = row_identities("c-1", "slips", csv_rows), row_identities("c-1", "slips", xlsx_rows)
+    secret = b"s" * 32
+    a, b = row_identities("c-1", "slips", csv_rows, secret=secret), row_identities("c-1", "slips", xlsx_rows,
+                                                                                 secret=secret)
     assert a == b and len(set(a)) == 3
-    assert row_identities("c-2", "slips", csv_rows) != a
+    assert row_identities("c-2", "slips", csv_rows, secret=secret) != a

@@ -4,6 +4,7 @@ row's stable identity. A cell that cannot be read refuses its row (`RowRefused`)
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections import Counter
 from datetime import date, datetime
@@ -150,16 +151,28 @@ def _canonical(name: str, value: Cell) -> str:
     return " ".join(str(value).split()).casefold()
 
 
-def row_identities(chapter_id: str, file: str, rows: list[SheetRow]) -> list[str]:
-    """hash(chapter, normalised content, occurrence index among identical rows): stable across exports."""
+def _messages(chapter_id: str, file: str, rows: list[SheetRow]) -> list[bytes]:
+    """(chapter, file, normalised content, occurrence index among identical rows) of each row."""
     seen: Counter[str] = Counter()
     out = []
     for row in rows:
         content = "\x1e".join(f"{k}={_canonical(k, v)}" for k, v in sorted(row.values.items()) if v is not None)
         occurrence = seen[content]
         seen[content] += 1
-        digest = hashlib.sha256(f"{chapter_id}\x1f{file}\x1f{content}\x1f{occurrence}".encode()).hexdigest()
-        out.append(digest[:24])
+        out.append(f"{chapter_id}\x1f{file}\x1f{content}\x1f{occurrence}".encode())
     return out
 
 
+def row_identities(chapter_id: str, file: str, rows: list[SheetRow], *, secret: bytes) -> list[str]:
+    """HMAC-SHA256 of each row under the chapter's secret: stable across exports and re-imports of the
+    chapter, but nobody without the secret can confirm a guessed prospect (name, phone, e-mail) from one."""
+    if len(secret) < 32:
+        raise ValueError("a chapter's row-identity secret has at least 32 bytes")
+    return [hmac.new(secret, message, hashlib.sha256).hexdigest()[:24]
+            for message in _messages(chapter_id, file, rows)]
+
+
+def unkeyed_row_identities(chapter_id: str, file: str, rows: list[SheetRow]) -> list[str]:
+    """The identities rows were imported under before chapters had secrets (a plain SHA-256): only looked up,
+    so a file imported then is still recognised, never given to a new row."""
+    return [hashlib.sha256(message).hexdigest()[:24] for message in _messages(chapter_id, file, rows)]

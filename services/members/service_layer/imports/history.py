@@ -4,10 +4,11 @@ aggregates (and, for the roster, the same add-member handler) as live slips.
 - Members are matched by e-mail or exact name (case and surrounding spaces aside); an unknown or
   ambiguous member refuses that row with its row number, the value and why. No member is ever created
   by a slip row.
-- Every row has a stable identity: a hash of the chapter, the row's normalised content and its
-  occurrence index among identical rows of the file. Slip ids (and so their streams) derive from it,
+- Every row has a stable identity: an HMAC, under the chapter's secret, of the chapter, the row's normalised
+  content and its occurrence index among identical rows of the file. Slip ids (and so their streams) derive from it,
   so a re-import finds the streams already there and records nothing twice; a concurrent second import
-  of the same rows fails the append's expected version (0) and is retried against the fresh state.
+  of the same rows fails the append's expected version (0) and is retried against the fresh state. Rows
+  imported before chapters had secrets are recognised by their old (unkeyed) identity.
 - Events carry `{"imported": true, "import_row": <identity>, "import_job": <job>, "imported_by": ...}`
   in their metadata; `recorded_by` is the member the slip is from, as when they record it themselves.
 - Slip rows are recorded in batches: one transaction per batch, one multi-stream append, then the same
@@ -25,7 +26,9 @@ from typing import Any, cast
 
 import asyncpg
 
+from services.members.adapters import chapter_secrets
 from services.members.adapters.import_batch import ImportBatch
+from services.members.adapters.keyring import keyring_of
 from services.members.adapters.postgres import PostgresUnitOfWork, Streams
 from services.members.adapters.slip_files import Sheet, SheetRow
 from services.members.domain.chapter import Chapter
@@ -42,7 +45,12 @@ from services.members.service_layer.commands import (
     RecordOneToOne,
     ReportClosedBusiness,
 )
-from services.members.service_layer.imports.cells import RowRefused, SlipKind, row_identities
+from services.members.service_layer.imports.cells import (
+    RowRefused,
+    SlipKind,
+    row_identities,
+    unkeyed_row_identities,
+)
 from services.members.service_layer.imports.report import ImportReport, RowResult
 from services.members.service_layer.imports.rows import (
     MemberIndex,
@@ -118,21 +126,22 @@ async def import_history(ctx: ImportContext, *, roster: Sheet | None, slips: She
     async with ctx.pool.acquire() as conn:
         uow = PostgresUnitOfWork(conn, ctx.store, ctx.principal, ctx.clock, ctx.token_secret)
         uow.require_leader(await uow.chapter(ctx.chapter_id))  # leaders (or the administrator) import history
+    secret = await chapter_secrets.for_import(ctx.pool, keyring_of(ctx.pool), ctx.chapter_id, dry_run=ctx.dry_run)
     total = (len(roster.rows) if roster else 0) + (len(slips.rows) if slips else 0)
     joined_in_memory: list[DomainEvent] = []
     if roster is not None:
         report.unknown_columns["roster"] = roster.unknown_columns
-        await _import_roster(ctx, roster, report, joined_in_memory, total)
+        await _import_roster(ctx, roster, report, joined_in_memory, total, secret)
     if slips is not None:
         report.unknown_columns["slips"] = slips.unknown_columns
-        await _import_slips(ctx, slips, report, joined_in_memory, total)
+        await _import_slips(ctx, slips, report, joined_in_memory, total, secret)
     await _progress(ctx, total, total)
     return report
 
 
 async def _import_roster(ctx: ImportContext, sheet: Sheet, report: ImportReport,
-                         joined_in_memory: list[DomainEvent], total: int) -> None:
-    ids = row_identities(ctx.chapter_id, "roster", sheet.rows)
+                         joined_in_memory: list[DomainEvent], total: int, secret: bytes) -> None:
+    ids = row_identities(ctx.chapter_id, "roster", sheet.rows, secret=secret)
     for done, (row, row_id) in enumerate(zip(sheet.rows, ids, strict=True)):
         result = RowResult("roster", row.number, f"member-{row_id}", "refused", kind="member")
         report.rows.append(result)
@@ -178,9 +187,9 @@ async def _add_member(ctx: ImportContext, cmd: AddMember, result: RowResult,
 
 
 async def _import_slips(ctx: ImportContext, sheet: Sheet, report: ImportReport,
-                        joined_in_memory: list[DomainEvent], total: int) -> None:
-    ids = row_identities(ctx.chapter_id, "slips", sheet.rows)
-    rows = list(zip(sheet.rows, ids, strict=True))
+                        joined_in_memory: list[DomainEvent], total: int, secret: bytes) -> None:
+    ids = row_identities(ctx.chapter_id, "slips", sheet.rows, secret=secret)
+    rows = list(zip(sheet.rows, ids, unkeyed_row_identities(ctx.chapter_id, "slips", sheet.rows), strict=True))
     offset = total - len(rows)
     seen_streams: set[str] = set()
     for start in range(0, len(rows), ctx.batch_size):
@@ -206,26 +215,28 @@ def _stream(uow: PostgresUnitOfWork, kind: SlipKind | None, slip: str | None) ->
     return None if kind is None or slip is None else repositories[kind].stream(slip)
 
 
-async def _slip_batch(ctx: ImportContext, batch: list[tuple[SheetRow, str]], joined_in_memory: list[DomainEvent],
+async def _slip_batch(ctx: ImportContext, batch: list[tuple[SheetRow, str, str]], joined_in_memory: list[DomainEvent],
                       seen_streams: set[str]) -> list[tuple[RowResult, str | None]]:
     async with ctx.pool.acquire() as conn, conn.transaction():
         uow = ImportBatch(conn, ctx.store, ctx.principal, ctx.clock, ctx.token_secret, dry_run=ctx.dry_run)
         chapter = await _chapter(uow, ctx, joined_in_memory)
         members = MemberIndex(list(chapter.members.values()))
         today = uow.today(chapter)
-        slips = [slip_id(ctx.chapter_id, row, row_id, members) for row, row_id in batch]
-        kinds = [_kind_or_none(row) for row, _ in batch]
+        slips = [slip_id(ctx.chapter_id, row, row_id, members) for row, row_id, _ in batch]
+        kinds = [_kind_or_none(row) for row, _, _ in batch]
         streams = [_stream(uow, kind, slip) for kind, slip in zip(kinds, slips, strict=True)]
-        existing = await uow.existing_streams([s for s in streams if s is not None]) | seen_streams
+        earlier = [_stream(uow, kind, slip_id(ctx.chapter_id, row, unkeyed, members))
+                   for kind, (row, _, unkeyed) in zip(kinds, batch, strict=True)]  # imported before row secrets
+        existing = await uow.existing_streams([s for s in streams + earlier if s is not None]) | seen_streams
         out: list[tuple[RowResult, str | None]] = []
-        for (row, row_id), slip, stream in zip(batch, slips, streams, strict=True):
+        for (row, row_id, _), slip, stream, before in zip(batch, slips, streams, earlier, strict=True):
             result = RowResult("slips", row.number, f"slip-{row_id}", "refused")
             out.append((result, None))
             try:
                 result.kind = kind = slip_kind(row)
-                if stream in existing:
+                if stream in existing or before in existing:
                     result.status = "already imported"
-                    result.message = f"row {row.number}: recorded before ({stream})"
+                    result.message = f"row {row.number}: recorded before ({stream if stream in existing else before})"
                     continue
                 parsed = slip_row(kind, row, members)
                 assert slip is not None and stream is not None  # a row that parses has its slip's id

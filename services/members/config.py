@@ -1,0 +1,98 @@
+"""The members service's own settings: the key-encryption keys (KEKs) its stored data keys are wrapped under.
+
+`MEMBERS_DATA_KEKS` = comma-separated `id:base64key` (32 random bytes each, e.g.
+`python -c 'import base64, os; print("k1:" + base64.b64encode(os.urandom(32)).decode())'`). The first wraps
+new keys, all of them unwrap: rotation puts a new KEK first and keeps the old one until the next start has
+re-wrapped every stored key (`prospect_keys.rewrap`, logged), then drops it.
+
+Never a default in the code (anyone could read it) nor one made in the database (a copy of the database
+would carry it). Unset, the service refuses to start, except on the local stack (a database on this
+machine), whose KEK is made once in its state directory beside its other secrets, readable by its owner
+only, like the admin token (`shared.settings.local_secrets`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.members.adapters.keyring import KEK_BYTES, Keyring
+from shared.settings import InsecureSecrets, Settings
+
+log = logging.getLogger("refnet.members")
+LOCAL_KEKS_FILE = "members-data-keks"
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
+class MissingDataKeks(InsecureSecrets):
+    pass
+
+
+class MembersConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    data_keks: str = Field(default="", alias="MEMBERS_DATA_KEKS", repr=False,
+                           description="comma-separated id:base64key; the first wraps new keys")
+
+    def keyring(self, settings: Settings) -> Keyring:
+        """The configured KEKs; on the local stack without any, its state directory's own."""
+        if self.data_keks.strip():
+            return parse_keks(self.data_keks)
+        url = settings.service_database_url("members")
+        if (urlsplit(url).hostname or "") not in LOCAL_HOSTS:
+            raise MissingDataKeks("refnet members will not start: MEMBERS_DATA_KEKS is not set (the key-encryption "
+                                  "keys that protect prospects' data keys; see services/members/config.py)")
+        path = settings.state_dir.resolve() / LOCAL_KEKS_FILE
+        log.warning("MEMBERS_DATA_KEKS is not set: using the local stack's key-encryption key in %s", path)
+        return parse_keks(local_keks(path))
+
+
+def parse_keks(value: str) -> Keyring:
+    """`id:base64key,...` -> a keyring; a bad entry is named by its position and id, never its key."""
+    keks: dict[str, bytes] = {}
+    for position, entry in enumerate((e.strip() for e in value.split(",") if e.strip()), start=1):
+        kek_id, colon, encoded = entry.partition(":")
+        kek_id = kek_id.strip()
+        if not colon:
+            raise MissingDataKeks(f"MEMBERS_DATA_KEKS entry {position} is not id:base64key")
+        if kek_id in keks:
+            raise MissingDataKeks(f"MEMBERS_DATA_KEKS names key-encryption key {kek_id!r} twice")
+        try:
+            keks[kek_id] = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise MissingDataKeks(f"MEMBERS_DATA_KEKS entry {position} ({kek_id!r}) is not base64") from None
+    try:
+        return Keyring(keks)
+    except ValueError as exc:
+        raise MissingDataKeks(f"MEMBERS_DATA_KEKS: {exc}") from None
+
+
+def new_kek(kek_id: str) -> str:
+    """A fresh `id:base64key` entry."""
+    return f"{kek_id}:{base64.b64encode(secrets.token_bytes(KEK_BYTES)).decode()}"
+
+
+def local_keks(path: Path) -> str:
+    """The local stack's KEK: made once (mode 0600) so restarts keep every prospect readable. Written aside
+    and linked into place, so a second worker starting at the same moment reads the first one's, whole."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+        descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(new_kek(f"local-{secrets.token_hex(4)}"))
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    return path.read_text().strip()
