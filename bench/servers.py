@@ -15,12 +15,15 @@ import asyncpg
 import httpx
 
 from infra.local import external_servers, stack_for
+from services.members.config import new_kek
 from shared.settings import with_database
 
 # A benchmark's own secrets: random like a deployment's (services refuse published or short ones).
 SECRETS = {"REFNET_ADMIN_TOKEN": "bench-admin-" + secrets.token_urlsafe(24),
            "REFNET_TOKEN_SECRET": "bench-signing-" + secrets.token_urlsafe(32)}
 ADMIN = SECRETS["REFNET_ADMIN_TOKEN"]
+os.environ.setdefault("MEMBERS_DATA_KEKS", new_kek("bench"))  # members apps in this process and its children
+SECRETS["MEMBERS_DATA_KEKS"] = os.environ["MEMBERS_DATA_KEKS"]
 
 
 def servers() -> tuple[str, str]:

@@ -22,7 +22,6 @@ from shared.settings import (
     SECRETS_FILE,
     SERVICE_PORTS,
     load_settings,
-    local_secrets,
     service_port,
     service_workers,
 )
@@ -127,7 +126,7 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
         infra_up()
     # the launcher runs all three services here, so its state directory's secrets serve them all, also
     # against servers named by the environment (a bare `refnet serve` there refuses to start without them)
-    env = {**local_secrets(stack.state), **{k: v for k, v in _environment().items() if v}}
+    env = {**stack.secrets(), **{k: v for k, v in _environment().items() if v}}
     logs = stack.state / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     procs: dict[str, subprocess.Popen[bytes]] = {}

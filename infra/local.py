@@ -10,6 +10,7 @@ from pathlib import Path
 from infra.kafka_server import KafkaServer
 from infra.postgres_server import PostgresServer
 from infra.processes import free_port
+from services.members.config import LOCAL_KEKS_FILE, local_keks
 from shared.settings import local_secrets
 
 
@@ -52,10 +53,16 @@ class LocalStack:
         }))
         return self.environment()
 
+    def secrets(self) -> dict[str, str]:
+        """The stack's own secrets (made once in its state directory, owner-only), where the caller's
+        environment does not set them: admin token, signing secret, the members' key-encryption key."""
+        made = {**local_secrets(self.state), "MEMBERS_DATA_KEKS": local_keks(self.state / LOCAL_KEKS_FILE)}
+        return {k: v for k, v in made.items() if not os.environ.get(k)}
+
     def environment(self) -> dict[str, str]:
-        """Where the local servers are, and the stack's own secrets unless the caller's environment sets them."""
-        chosen = {k: v for k, v in local_secrets(self.state).items() if not os.environ.get(k)}
-        return {"KAFKA_BOOTSTRAP_SERVERS": self.kafka().bootstrap, "DATABASE_URL": self.postgres().url, **chosen}
+        """Where the local servers are, and the stack's own secrets."""
+        return {"KAFKA_BOOTSTRAP_SERVERS": self.kafka().bootstrap, "DATABASE_URL": self.postgres().url,
+                **self.secrets()}
 
     def down(self) -> None:
         self.kafka().stop()

@@ -20,6 +20,7 @@ import pytest
 from infra.kafka_server import KafkaServer, wait_for_kafka
 from infra.postgres_server import PostgresServer
 from infra.processes import free_port
+from services.members.config import new_kek
 from shared.migrations import open_database
 from shared.settings import Settings, with_database
 
@@ -28,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Secrets of this test session: random, as a deployment's must be (a published default is refused at start).
 ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(24)
 TOKEN_SECRET = "test-signing-" + secrets.token_urlsafe(32)
+# The members' key-encryption key for every members app and process this session starts (in-process apps
+# read it from the environment, service processes inherit it), as the launcher passes a deployment's.
+os.environ.setdefault("MEMBERS_DATA_KEKS", new_kek("test-session"))
 
 
 @dataclass

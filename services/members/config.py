@@ -6,30 +6,26 @@ new keys, all of them unwrap: rotation puts a new KEK first and keeps the old on
 re-wrapped every stored key (`prospect_keys.rewrap`, logged), then drops it.
 
 Never a default in the code (anyone could read it) nor one made in the database (a copy of the database
-would carry it). Unset, the service refuses to start, except on the local stack (a database on this
-machine), whose KEK is made once in its state directory beside its other secrets, readable by its owner
-only, like the admin token (`shared.settings.local_secrets`).
+would carry it): unset, the service refuses to start. The local launcher (`refnet up`, `refnet serve` on
+the local stack) passes its own, made once in its state directory (`local_keks`) beside its other
+secrets, readable by its owner only.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import logging
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.members.adapters.keyring import KEK_BYTES, Keyring
-from shared.settings import InsecureSecrets, Settings
+from shared.settings import InsecureSecrets
 
-log = logging.getLogger("refnet.members")
 LOCAL_KEKS_FILE = "members-data-keks"
-LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
 
 
 class MissingDataKeks(InsecureSecrets):
@@ -42,17 +38,12 @@ class MembersConfig(BaseSettings):
     data_keks: str = Field(default="", alias="MEMBERS_DATA_KEKS", repr=False,
                            description="comma-separated id:base64key; the first wraps new keys")
 
-    def keyring(self, settings: Settings) -> Keyring:
-        """The configured KEKs; on the local stack without any, its state directory's own."""
-        if self.data_keks.strip():
-            return parse_keks(self.data_keks)
-        url = settings.service_database_url("members")
-        if (urlsplit(url).hostname or "") not in LOCAL_HOSTS:
+    def keyring(self) -> Keyring:
+        """The configured KEKs; none configured is a refusal to start (the local launcher passes its own)."""
+        if not self.data_keks.strip():
             raise MissingDataKeks("refnet members will not start: MEMBERS_DATA_KEKS is not set (the key-encryption "
                                   "keys that protect prospects' data keys; see services/members/config.py)")
-        path = settings.state_dir.resolve() / LOCAL_KEKS_FILE
-        log.warning("MEMBERS_DATA_KEKS is not set: using the local stack's key-encryption key in %s", path)
-        return parse_keks(local_keks(path))
+        return parse_keks(self.data_keks)
 
 
 def parse_keks(value: str) -> Keyring:

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        keys = config.keyring(settings)  # refused before anything starts when missing
+        keys = config.keyring()  # refused before anything starts when missing
         async with service.lifespan(app):
             await prospect_keys.check_keks(service.pool, keys)
             if moved := await prospect_keys.rewrap(service.pool, keys):

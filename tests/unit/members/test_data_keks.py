@@ -1,5 +1,5 @@
-"""The key-encryption keys' configuration: never a default, never in the database, refused when missing
-against a database elsewhere; a bad entry named without its key."""
+"""The key-encryption keys' configuration: never a default, never in the database, refused when missing;
+the local launcher passes its own; a bad entry named without its key."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.local import LocalStack
 from services.members.adapters.keyring import Keyring, UnknownKek
 from services.members.config import LOCAL_KEKS_FILE, MembersConfig, MissingDataKeks, new_kek, parse_keks
 from services.members.entrypoints.app import create_app
@@ -47,24 +48,26 @@ def test_a_bad_entry_is_refused_and_named_without_its_key() -> None:
     assert "Keyring(ids=['k1'])" == repr(parse_keks(new_kek("k1")))
 
 
-async def test_without_keks_the_service_refuses_to_start_against_a_database_elsewhere(tmp_path: Path) -> None:
-    remote = settings("postgresql://refnet@db.example.invalid:5432/postgres", tmp_path)
-    with pytest.raises(MissingDataKeks, match="MEMBERS_DATA_KEKS is not set"):
-        MembersConfig(MEMBERS_DATA_KEKS="").keyring(remote)
-    app = create_app(remote, MembersConfig(MEMBERS_DATA_KEKS=""))
-    with pytest.raises(MissingDataKeks):  # before connecting to anything
-        async with app.router.lifespan_context(app):
-            pass
+async def test_without_keks_the_service_refuses_to_start(tmp_path: Path) -> None:
+    for database in ("postgresql://refnet@db.example.invalid:5432/postgres", "postgresql://postgres@localhost/x"):
+        with pytest.raises(MissingDataKeks, match="MEMBERS_DATA_KEKS is not set"):
+            MembersConfig(MEMBERS_DATA_KEKS="").keyring()
+        app = create_app(settings(database, tmp_path), MembersConfig(MEMBERS_DATA_KEKS=""))
+        with pytest.raises(MissingDataKeks):  # before connecting to anything
+            async with app.router.lifespan_context(app):
+                pass
     assert not (tmp_path / LOCAL_KEKS_FILE).exists(), "no key made up for a deployment"
-    configured = MembersConfig(MEMBERS_DATA_KEKS=new_kek("prod-1")).keyring(remote)
+    configured = MembersConfig(MEMBERS_DATA_KEKS=new_kek("prod-1")).keyring()
     assert configured.primary == "prod-1"
 
 
-def test_the_local_stack_keeps_its_kek_in_its_state_directory_for_its_owner_only(tmp_path: Path) -> None:
-    local = settings("postgresql://postgres@localhost:5432/postgres", tmp_path)
-    first = MembersConfig(MEMBERS_DATA_KEKS="").keyring(local)
-    again = MembersConfig(MEMBERS_DATA_KEKS="").keyring(local)
-    assert first == again and isinstance(first, Keyring), "restarts keep every prospect readable"
-    path = tmp_path / LOCAL_KEKS_FILE
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert MembersConfig(MEMBERS_DATA_KEKS="").keyring(settings(local.database_url, tmp_path / "other")) != first
+def test_the_local_launcher_passes_a_kek_kept_in_its_state_directory_for_its_owner_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MEMBERS_DATA_KEKS", raising=False)
+    first = LocalStack(tmp_path).secrets()["MEMBERS_DATA_KEKS"]
+    assert LocalStack(tmp_path).secrets()["MEMBERS_DATA_KEKS"] == first, "restarts keep every prospect readable"
+    assert isinstance(parse_keks(first), Keyring)
+    assert stat.S_IMODE((tmp_path / LOCAL_KEKS_FILE).stat().st_mode) == 0o600
+    assert LocalStack(tmp_path / "other").secrets()["MEMBERS_DATA_KEKS"] != first
+    monkeypatch.setenv("MEMBERS_DATA_KEKS", new_kek("operator"))
+    assert "MEMBERS_DATA_KEKS" not in LocalStack(tmp_path).secrets(), "the operator's own wins"
