@@ -195,7 +195,9 @@ def webhook_receiver() -> Any:
 def config(smtp_port: int, **overrides: Any) -> NotificationSettings:
     values: dict[str, Any] = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "dispatch_interval": 0.05,
                               "scheduler_interval": 0.05, "retry_base_seconds": 60, "retry_cap_seconds": 3600,
-                              "public_url": "http://notifications.test"}
+                              "public_url": "http://notifications.test",
+                              # the local webhook receivers: plain http on loopback, which the defaults refuse
+                              "webhook_allow_http": True, "webhook_allowed_hosts": "127.0.0.1"}
     values.update(overrides)
     return NotificationSettings(**values)
 

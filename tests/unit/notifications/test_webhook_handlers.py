@@ -13,17 +13,22 @@ from services.notifications.service_layer.webhooks import CreateSubscription, Su
 from tests.unit.notifications.fakes import FakeDelivery, FakeUnitOfWork
 
 NOW = datetime(2025, 5, 6, 9, tzinfo=UTC)
+
+
+async def any_target(url: str) -> None:
+    """The target check (adapters/webhook_targets.py, tested on its own) lets every URL through here."""
 GIVEN = "org.refnet.members.referral-given.v1"
 
 
 async def subscribed(uow: FakeUnitOfWork, chapter_id: str = "c1", types: list[str] | None = None) -> uuid.UUID:
     cmd = CreateSubscription(chapter_id, "https://example.test/hook", types or [GIVEN], "m1", NOW)
-    return (await handlers.create(cmd, uow)).subscription_id
+    return (await handlers.create(cmd, uow, any_target)).subscription_id
 
 
 async def test_create_stores_an_active_subscription_with_a_secret() -> None:
     uow = FakeUnitOfWork()
-    sub = await handlers.create(CreateSubscription("c1", "https://example.test/hook", [GIVEN, "*"], "m1", NOW), uow)
+    cmd = CreateSubscription("c1", "https://example.test/hook", [GIVEN, "*"], "m1", NOW)
+    sub = await handlers.create(cmd, uow, any_target)
     assert sub.active and sub.secret.startswith("whsec_") and sub.created_at == NOW
     assert await handlers.find("c1", sub.subscription_id, uow) == sub
     assert uow.commits == 1
@@ -33,7 +38,8 @@ async def test_create_stores_an_active_subscription_with_a_secret() -> None:
 async def test_create_refuses_unknown_event_types(types: list[str]) -> None:
     uow = FakeUnitOfWork()
     with pytest.raises(handlers.UnknownEventType):
-        await handlers.create(CreateSubscription("c1", "https://example.test/hook", types, "m1", NOW), uow)
+        await handlers.create(CreateSubscription("c1", "https://example.test/hook", types, "m1", NOW), uow,
+                              any_target)
     assert uow.subscriptions.rows == {} and uow.commits == 0
 
 
