@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.notifications.domain.webhook_targets import RefusedTarget
 from services.notifications.domain.webhooks import SubscriptionDeleted
 from services.notifications.service_layer import webhooks as handlers
 from services.notifications.service_layer.webhooks import CreateSubscription, SubscriptionCommand
@@ -108,3 +109,14 @@ async def test_delivery_history_filters_by_status() -> None:
     assert [d.status for d in found] == ["failed"]
     with pytest.raises(handlers.NoSuchSubscription):
         await handlers.deliveries(SubscriptionCommand("c1", uuid.uuid4(), NOW), None, 100, uow)
+
+
+async def test_a_refused_target_stores_nothing() -> None:
+    async def refuse(url: str) -> None:
+        raise RefusedTarget("refused address (link-local): webhooks may only reach public addresses")
+
+    uow = FakeUnitOfWork()
+    cmd = CreateSubscription("c1", "https://169.254.169.254/latest/meta-data/", [GIVEN], "m1", NOW)
+    with pytest.raises(RefusedTarget):
+        await handlers.create(cmd, uow, refuse)
+    assert uow.subscriptions.rows == {} and uow.commits == 0
