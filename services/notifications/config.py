@@ -24,7 +24,12 @@ class NotificationSettings(BaseSettings):
     # e-mail retries
     email_max_attempts: int = 8
     # webhooks
-    webhook_timeout: float = 5.0
+    webhook_timeout: float = 5.0  # the whole request (connect, send, answer)
+    webhook_connect_timeout: float = 3.0  # resolving the host and connecting
+    # targets must be https and public: http only when allowed; loopback, private, link-local (cloud metadata)
+    # and other internal addresses only for hosts, addresses or networks (CIDR) listed here, comma-separated
+    webhook_allow_http: bool = False
+    webhook_allowed_hosts: str = ""
     webhook_max_attempts: int = 6
     retry_base_seconds: float = 30.0
     retry_cap_seconds: float = 6 * 3600.0

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.notifications.adapters import postgres as db
 from services.notifications.adapters.smtp import Mailer, SmtpMailer
 from services.notifications.adapters.webhook_http import WebhookPoster
+from services.notifications.adapters.webhook_targets import TargetGuard
 from services.notifications.config import NotificationSettings
 from services.notifications.entrypoints import routes_chapters, routes_feed, routes_preferences, routes_webhooks
 from services.notifications.service_layer import timers
@@ -56,12 +57,13 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     mailer = smtp or SmtpMailer(config.smtp_host, config.smtp_port, timeout=config.smtp_timeout)
     service = Service("notifications", settings, migrations=[SQL])
     sources, registry = consumed_events()
+    guard = TargetGuard.from_config(config)
     service.consume(NotificationReactions(clock, config), sources, registry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service.lifespan(app):
-            poster = WebhookPoster(timeout=config.webhook_timeout)
+            poster = WebhookPoster(guard, config.webhook_timeout, config.webhook_connect_timeout)
             dispatcher = Dispatcher(service.pool, clock, mailer, poster, config, settings.token_secret)
             app.state.dispatcher = dispatcher
             stop = asyncio.Event()
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     app.state.service = service
     app.state.clock = clock
     app.state.config = config
+    app.state.webhook_guard = guard
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:

@@ -8,17 +8,20 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from services.notifications.adapters.webhook_targets import TargetGuard
+from services.notifications.domain.webhook_targets import RefusedTarget
 from services.notifications.domain.webhooks import SubscriptionDeleted, unknown_event_types
 from services.notifications.entrypoints.deps import Work, lead, now
 from services.notifications.service_layer import webhooks as handlers
 from services.notifications.service_layer.webhooks import SubscriptionCommand
 from shared.http_auth import Caller
+from shared.http_errors import invalid_field
 
 router = APIRouter(tags=["webhooks"])
 
 
 class NewSubscription(BaseModel):
-    url: HttpUrl
+    url: HttpUrl = Field(description="https, reaching only public addresses (unless the operator allows more)")
     event_types: list[str] = Field(min_length=1, description="event types (with or without .vN), or '*'")
 
     @field_validator("event_types")
@@ -74,9 +77,15 @@ def _not_found(subscription_id: uuid.UUID) -> HTTPException:
 @router.post("/chapters/{chapter_id}/webhooks", status_code=201, response_model=CreatedSubscription)
 async def create_webhook(request: Request, chapter_id: str, body: NewSubscription, who: Caller, uow: Work
                          ) -> CreatedSubscription:
+    """422 naming `url` when it is not https or its host resolves to an address that is not public
+    (loopback, private, link-local, ...) and the operator did not allow it; nothing is stored then."""
     await lead(request, who, chapter_id)
     cmd = handlers.CreateSubscription(chapter_id, str(body.url), body.event_types, who.member_id, now(request))
-    return CreatedSubscription.model_validate(await handlers.create(cmd, uow))
+    guard: TargetGuard = request.app.state.webhook_guard
+    try:
+        return CreatedSubscription.model_validate(await handlers.create(cmd, uow, guard.check_url))
+    except RefusedTarget as exc:
+        raise invalid_field("body", "url", str(exc)) from None
 
 
 @router.get("/chapters/{chapter_id}/webhooks", response_model=list[Subscription])

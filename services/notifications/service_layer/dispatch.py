@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,11 +24,12 @@ import asyncpg
 
 from services.notifications.adapters import postgres as db
 from services.notifications.adapters import webhooks as subscriptions
-from services.notifications.adapters.smtp import Mailer
-from services.notifications.adapters.webhook_http import WebhookPoster
+from services.notifications.adapters.smtp import Mailer, smtp_failure
+from services.notifications.adapters.webhook_http import WebhookFailed, WebhookPoster
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain import webhooks
+from services.notifications.domain.email_message import UnbuildableMessage, compose, recipient
 from services.notifications.domain.rendering import Context, render
 from services.notifications.domain.schedule import backoff
 from services.notifications.domain.unsubscribe import make_token
@@ -35,6 +37,12 @@ from shared.clock import Clock
 
 log = logging.getLogger(__name__)
 UNKNOWN_RECIPIENT_PATIENCE = timedelta(hours=24)
+
+
+def where(exc: BaseException) -> str:
+    """An exception's type and the line that raised it, without its text."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{type(exc).__name__} at {frames[-1].filename}:{frames[-1].lineno}" if frames else type(exc).__name__
 
 
 # eq=False: compared and hashed by identity (asyncpg keeps the bound `wake` in a set of listeners)
@@ -80,13 +88,20 @@ class Dispatcher:
         self._wake.set()  # a slot is free
 
     async def _one(self, row: asyncpg.Record) -> None:
+        limit = self.config.email_max_attempts if row["channel"] == "email" else self.config.webhook_max_attempts
         try:
-            if row["channel"] == "email":
+            if row["attempts"] > limit:
+                # claimed again after its last attempt never finished (a crash mid-send, a bug): every
+                # delivery has a bounded number of attempts, whatever ends them
+                await db.mark_failed(self.pool, row["delivery_id"],
+                                     f"gave up after {limit} attempts: the last one did not finish")
+            elif row["channel"] == "email":
                 await self._email(row)
             else:
                 await self._webhook(row)
         except Exception as exc:  # a bug or a dead database: the lease brings the row back later
-            log.exception("delivery %s: %s", row["delivery_id"], exc)
+            # where, not what: an exception's text may quote a member's name or address
+            log.error("delivery %s: %s; tried again after the lease", row["delivery_id"], where(exc))
 
     # --- e-mail ------------------------------------------------------------------------------------
 
@@ -112,11 +127,15 @@ class Dispatcher:
         if "email" not in (await db.preferences(self.pool, member["member_id"])).channels_for(row["kind"]):
             await db.mark_skipped(self.pool, row["delivery_id"], "unsubscribed")
             return
-        message = await self.message(row, member)
+        try:
+            message = await self.message(row, member)
+        except UnbuildableMessage as exc:  # no attempt would build it: failed now, not retried
+            await db.mark_failed(self.pool, row["delivery_id"], f"cannot build the e-mail: {exc}")
+            return
         try:
             await asyncio.wait_for(self.mailer.send(message), self.config.smtp_timeout + 5)
         except Exception as exc:
-            await self._failed(row, f"SMTP: {type(exc).__name__}: {exc}", self.config.email_max_attempts)
+            await self._failed(row, smtp_failure(exc), self.config.email_max_attempts)
             return
         await db.mark_sent(self.pool, row["delivery_id"], self.clock())
 
@@ -129,6 +148,8 @@ class Dispatcher:
                                  count_attempt=False)
 
     async def message(self, row: asyncpg.Record, member: asyncpg.Record) -> EmailMessage:
+        """Raises UnbuildableMessage when the member's address cannot be an e-mail's one recipient."""
+        to = recipient(member["name"], member["email"])
         chapter = await db.chapter(self.pool, row["chapter_id"])
         base = self.config.public_url.rstrip("/")
         kind_token = make_token(self.token_secret, member["member_id"], row["kind"])
@@ -137,19 +158,14 @@ class Dispatcher:
                                  unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
                                  unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}")
         rendered = render(row["kind"], json.loads(row["data"]), ctx)
-        message = EmailMessage()
-        message["From"] = self.config.mail_from
-        message["To"] = f"{member['name']} <{member['email']}>"
-        message["Subject"] = rendered.subject
-        # stable per delivery: a resend after a crash mid-send can be recognised by the mail system
-        message["Message-ID"] = make_msgid(idstring=row["delivery_id"].hex, domain="refnet.local")
-        message["X-Refnet-Delivery"] = str(row["delivery_id"])
-        message["X-Refnet-Kind"] = row["kind"]
-        message["List-Unsubscribe"] = f"<{base}/unsubscribe?token={all_token}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(rendered.text)
-        message.add_alternative(rendered.html, subtype="html")
-        return message
+        return compose(self.config.mail_from, to, rendered, {
+            # stable per delivery: a resend after a crash mid-send can be recognised by the mail system
+            "Message-ID": make_msgid(idstring=row["delivery_id"].hex, domain="refnet.local"),
+            "X-Refnet-Delivery": str(row["delivery_id"]),
+            "X-Refnet-Kind": row["kind"],
+            "List-Unsubscribe": f"<{base}/unsubscribe?token={all_token}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        })
 
     # --- webhooks ----------------------------------------------------------------------------------
 
@@ -162,8 +178,11 @@ class Dispatcher:
         headers = webhooks.headers(sub["secret"], msg_id, int(self.wall_clock()), body)
         try:
             await asyncio.wait_for(self.poster.post(sub["url"], body, headers), self.config.webhook_timeout + 1)
-        except Exception as exc:
-            await self._webhook_failed(row, str(exc) or type(exc).__name__)
+        except WebhookFailed as exc:  # its text is what the subscriber may read: a status or kind of failure
+            await self._webhook_failed(row, str(exc))
+            return
+        except TimeoutError:
+            await self._webhook_failed(row, "timeout")
             return
         await db.mark_sent(self.pool, row["delivery_id"], self.clock())
         await subscriptions.succeeded(self.pool, sub["subscription_id"])

@@ -17,9 +17,21 @@ from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain.schedule import next_digest
 from shared.clock import Clock
-from shared.consumer import Delivered
+from shared.consumer import TRANSIENT, Delivered
 from shared.contracts import members as m
 from shared.contracts.referrals import TrafficLightChanged
+
+
+class ReactionFailed(Exception):
+    """An event this service cannot apply. Its text becomes the dead letter's reason header (and a log line):
+    the event type and the kind of error, and the column or constraint it concerned, never a value."""
+
+
+def _reason(event_type: str, exc: Exception) -> str:
+    parts = [type(exc).__name__] + [f"{what} {getattr(exc, attr)}" for what, attr in (
+        ("sqlstate", "sqlstate"), ("column", "column_name"), ("constraint", "constraint_name"))
+        if getattr(exc, attr, None)]
+    return f"{event_type}: {', '.join(parts)}"
 
 
 class NotificationReactions:
@@ -33,7 +45,12 @@ class NotificationReactions:
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         for delivered in events:
-            await self.react(conn, delivered)
+            try:
+                await self.react(conn, delivered)
+            except TRANSIENT:
+                raise  # the consumer rewinds and tries the batch again
+            except Exception as exc:
+                raise ReactionFailed(_reason(delivered.envelope.type, exc)) from exc
 
     async def react(self, conn: asyncpg.Connection, delivered: Delivered) -> None:
         event, env = delivered.payload, delivered.envelope

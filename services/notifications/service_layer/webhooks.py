@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifications.domain.webhooks import Subscription, WebhookDelivery, unknown_event_types
 from services.notifications.service_layer.unit_of_work import UnitOfWork
+
+# raises domain.webhook_targets.RefusedTarget for a URL webhooks may not go to (adapters.webhook_targets)
+TargetCheck = Callable[[str], Awaitable[None]]
 
 
 class UnknownEventType(ValueError):
@@ -42,10 +46,12 @@ class Redelivered:
     redelivering: int
 
 
-async def create(cmd: CreateSubscription, uow: UnitOfWork) -> Subscription:
+async def create(cmd: CreateSubscription, uow: UnitOfWork, check_target: TargetCheck) -> Subscription:
+    """Raises RefusedTarget, storing nothing, for a URL reaching an address the operator did not allow."""
     unknown = unknown_event_types(cmd.event_types)
     if unknown:
         raise UnknownEventType(unknown[0])
+    await check_target(cmd.url)
     subscription = Subscription.new(cmd.chapter_id, cmd.url, cmd.event_types, cmd.owner_member_id, cmd.now)
     async with uow:
         await uow.subscriptions.add(subscription)

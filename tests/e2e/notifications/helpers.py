@@ -1,27 +1,20 @@
 """The real parts around the notifications service in tests: a scratch members (and referrals) event store
-published by the shared outbox relay, a local SMTP server, a local webhook receiver, and a clock to advance."""
+published by the shared outbox relay, a clock to advance, the app and event builders; the local SMTP server and
+webhook receiver are in receivers.py (imported from here too)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import email
-import email.policy
 import inspect
 import json
-import socket
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import asyncpg
 import httpx
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
 from services.notifications.adapters.smtp import Mailer, SmtpMailer
@@ -34,13 +27,13 @@ from shared.events import DomainEvent, EventRegistry
 from shared.migrations import open_database
 from shared.outbox import OutboxRelay, idempotent_producer
 from shared.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
+from tests.e2e.notifications.receivers import Inbox as Inbox
+from tests.e2e.notifications.receivers import Receiver as Receiver
+from tests.e2e.notifications.receivers import free_port as free_port
+from tests.e2e.notifications.receivers import html_of as html_of
+from tests.e2e.notifications.receivers import smtp_server as smtp_server
+from tests.e2e.notifications.receivers import text_of as text_of
+from tests.e2e.notifications.receivers import webhook_receiver as webhook_receiver
 
 SEALED = m.SealedData(key_id="k", nonce="bm9uY2U=", ciphertext="c2VhbGVk")
 
@@ -106,96 +99,14 @@ class EventSource:
         await self.relay.publish_pending()
 
 
-# --- a real SMTP server ---------------------------------------------------------------------------
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address: str, kind: str | None = None) -> list[EmailMessage]:
-        return [msg for msg in self.messages if address in str(msg["To"])
-                and (kind is None or msg["X-Refnet-Kind"] == kind)]
-
-    def kinds(self, address: str) -> list[str]:
-        return sorted(str(msg["X-Refnet-Kind"]) for msg in self.to(address))
-
-
-@contextlib.contextmanager
-def smtp_server() -> Any:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
-
-
-def text_of(message: EmailMessage) -> str:
-    body = message.get_body(preferencelist=("plain",))
-    assert body is not None
-    return str(body.get_content())
-
-
-def html_of(message: EmailMessage) -> str:
-    body = message.get_body(preferencelist=("html",))
-    assert body is not None
-    return str(body.get_content())
-
-
-# --- a real webhook receiver ----------------------------------------------------------------------
-
-@dataclass
-class Receiver:
-    port: int
-    received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
-    status: dict[str, int] = field(default_factory=dict)
-    """Answer per path (default 200)."""
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def at(self, path: str) -> list[tuple[dict[str, str], bytes]]:
-        return [(headers, body) for p, headers, body in self.received if p == path]
-
-
-@contextlib.contextmanager
-def webhook_receiver() -> Any:
-    receiver = Receiver(port=free_port())
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            receiver.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(receiver.status.get(self.path, 200))
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", receiver.port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 # --- the app --------------------------------------------------------------------------------------
 
 def config(smtp_port: int, **overrides: Any) -> NotificationSettings:
     values: dict[str, Any] = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "dispatch_interval": 0.05,
                               "scheduler_interval": 0.05, "retry_base_seconds": 60, "retry_cap_seconds": 3600,
-                              "public_url": "http://notifications.test"}
+                              "public_url": "http://notifications.test",
+                              # the local webhook receivers: plain http on loopback, which the defaults refuse
+                              "webhook_allow_http": True, "webhook_allowed_hosts": "127.0.0.1"}
     values.update(overrides)
     return NotificationSettings(**values)
 

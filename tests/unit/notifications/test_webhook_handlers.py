@@ -7,23 +7,29 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.notifications.domain.webhook_targets import RefusedTarget
 from services.notifications.domain.webhooks import SubscriptionDeleted
 from services.notifications.service_layer import webhooks as handlers
 from services.notifications.service_layer.webhooks import CreateSubscription, SubscriptionCommand
 from tests.unit.notifications.fakes import FakeDelivery, FakeUnitOfWork
 
 NOW = datetime(2025, 5, 6, 9, tzinfo=UTC)
+
+
+async def any_target(url: str) -> None:
+    """The target check (adapters/webhook_targets.py, tested on its own) lets every URL through here."""
 GIVEN = "org.refnet.members.referral-given.v1"
 
 
 async def subscribed(uow: FakeUnitOfWork, chapter_id: str = "c1", types: list[str] | None = None) -> uuid.UUID:
     cmd = CreateSubscription(chapter_id, "https://example.test/hook", types or [GIVEN], "m1", NOW)
-    return (await handlers.create(cmd, uow)).subscription_id
+    return (await handlers.create(cmd, uow, any_target)).subscription_id
 
 
 async def test_create_stores_an_active_subscription_with_a_secret() -> None:
     uow = FakeUnitOfWork()
-    sub = await handlers.create(CreateSubscription("c1", "https://example.test/hook", [GIVEN, "*"], "m1", NOW), uow)
+    cmd = CreateSubscription("c1", "https://example.test/hook", [GIVEN, "*"], "m1", NOW)
+    sub = await handlers.create(cmd, uow, any_target)
     assert sub.active and sub.secret.startswith("whsec_") and sub.created_at == NOW
     assert await handlers.find("c1", sub.subscription_id, uow) == sub
     assert uow.commits == 1
@@ -33,7 +39,8 @@ async def test_create_stores_an_active_subscription_with_a_secret() -> None:
 async def test_create_refuses_unknown_event_types(types: list[str]) -> None:
     uow = FakeUnitOfWork()
     with pytest.raises(handlers.UnknownEventType):
-        await handlers.create(CreateSubscription("c1", "https://example.test/hook", types, "m1", NOW), uow)
+        await handlers.create(CreateSubscription("c1", "https://example.test/hook", types, "m1", NOW), uow,
+                              any_target)
     assert uow.subscriptions.rows == {} and uow.commits == 0
 
 
@@ -102,3 +109,14 @@ async def test_delivery_history_filters_by_status() -> None:
     assert [d.status for d in found] == ["failed"]
     with pytest.raises(handlers.NoSuchSubscription):
         await handlers.deliveries(SubscriptionCommand("c1", uuid.uuid4(), NOW), None, 100, uow)
+
+
+async def test_a_refused_target_stores_nothing() -> None:
+    async def refuse(url: str) -> None:
+        raise RefusedTarget("refused address (link-local): webhooks may only reach public addresses")
+
+    uow = FakeUnitOfWork()
+    cmd = CreateSubscription("c1", "https://169.254.169.254/latest/meta-data/", [GIVEN], "m1", NOW)
+    with pytest.raises(RefusedTarget):
+        await handlers.create(cmd, uow, refuse)
+    assert uow.subscriptions.rows == {} and uow.commits == 0
