@@ -57,13 +57,13 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     mailer = smtp or SmtpMailer(config.smtp_host, config.smtp_port, timeout=config.smtp_timeout)
     service = Service("notifications", settings, migrations=[SQL])
     sources, registry = consumed_events()
-    guard = TargetGuard.from_config(config)
+    targets = TargetGuard.from_config(config)
     service.consume(NotificationReactions(clock, config), sources, registry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service.lifespan(app):
-            poster = WebhookPoster(guard, config.webhook_timeout, config.webhook_connect_timeout)
+            poster = WebhookPoster(targets, config.webhook_timeout, config.webhook_connect_timeout)
             dispatcher = Dispatcher(service.pool, clock, mailer, poster, config, settings.token_secret)
             app.state.dispatcher = dispatcher
             stop = asyncio.Event()
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     app.state.service = service
     app.state.clock = clock
     app.state.config = config
-    app.state.webhook_guard = guard
+    app.state.webhook_guard = targets
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
