@@ -11,7 +11,7 @@ import asyncpg
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 
-from services.members.adapters import read_models
+from services.members.adapters import idempotency, read_models
 from services.members.adapters.idempotency import IdempotencyKey
 from services.members.domain.errors import Forbidden, NotFound
 from services.members.service_layer.transaction import Body, execute
@@ -34,7 +34,10 @@ def pool(request: Request) -> asyncpg.Pool:
 IdempotencyHeader = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=200,
     description="Any unique string; a retried request with the same key returns the first response and "
-                "records nothing twice.")]
+                "records nothing twice (a bearer token in that response is shown only the first time). The key "
+                "is bound to its request: reused with another method, path or body it is 422. Keys expire "
+                f"after {idempotency.DEFAULT_TTL_DAYS:g} days (`{idempotency.TTL_ENV}`); an expired key is a new "
+                "request.")]
 
 
 async def run(request: Request, principal: Principal, use_case: Callable[[UnitOfWork], Awaitable[R]],
@@ -48,7 +51,9 @@ async def run(request: Request, principal: Principal, use_case: Callable[[UnitOf
     idem = None
     if key:
         who = principal.member_id or principal.role
-        idem = IdempotencyKey(key=key, principal=who, route=f"{request.method} {request.url.path}")
+        route = f"{request.method} {request.url.path}"
+        bound_to = idempotency.request_hash(request.method, request.url.path, request.url.query, await request.body())
+        idem = IdempotencyKey(key=key, principal=who, route=route, request_hash=bound_to)
     answer = await execute(svc.pool, principal, work, idempotency_key=idem, token_secret=svc.settings.token_secret,
                            clock=request.app.state.clock, status_code=status_code)
     return JSONResponse(answer, status_code=status_code)  # `execute` returns plain JSON types already
