@@ -42,7 +42,7 @@ async def _read(upload: UploadFile | None, reader: Any, what: str) -> tuple[Shee
         raise InvalidField(what, f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB: split it")
     name = upload.filename or f"{what}.csv"
     try:
-        sheet: Sheet = reader(data, name)
+        sheet: Sheet = await asyncio.to_thread(reader, data, name)  # parsing is CPU work: not on the event loop
     except FileRefused as exc:
         raise InvalidField(what, str(exc)) from None
     return sheet, name
