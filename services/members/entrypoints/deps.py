@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from fastapi import Header, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import idempotency, read_models
@@ -81,3 +83,34 @@ async def require_leader(request: Request, principal: Principal, chapter_id: str
 def chapter_today(request: Request, chapter: dict[str, Any]) -> date:
     now: datetime = request.app.state.clock()
     return now.astimezone(ZoneInfo(chapter["timezone"])).date()
+
+
+MAX_PAGE = 10_000
+DEFAULT_PAGE = 1_000
+MAX_OFFSET = 10_000_000
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page_params(limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Rows to return (1..{MAX_PAGE}).")]
+                = DEFAULT_PAGE,
+                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip first.")] = 0) -> Page:
+    return Page(limit, offset)
+
+
+Paging = Annotated[Page, Depends(page_params)]
+"""`limit` and `offset` of a list route, validated (out of range is 422 naming the parameter)."""
+
+
+def paged(request: Request, response: Response, rows: list[R], page: Page) -> list[R]:
+    """One page of `rows`; `X-Total-Count` says how many there are, `Link` where the next page is."""
+    response.headers["X-Total-Count"] = str(len(rows))
+    end = page.offset + page.limit
+    if end < len(rows):
+        after = request.url.include_query_params(offset=end, limit=page.limit)
+        response.headers["Link"] = f'<{quote(after.path)}?{after.query}>; rel="next"'
+    return rows[page.offset:end]

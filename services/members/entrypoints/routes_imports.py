@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import import_jobs
-from services.members.adapters.slip_files import FileRefused, Sheet, read_roster, read_slips
+from services.members.adapters.slip_files import MAX_ROWS, FileRefused, Sheet, read_roster, read_slips
 from services.members.domain.errors import DomainError, InvalidField, NotFound
 from services.members.entrypoints.deps import (
     IdempotencyHeader,
@@ -131,6 +131,10 @@ def _accepted(row: Any) -> JSONResponse:
 async def get_import(request: Request, chapter_id: str, job_id: str, principal: Caller,
                      rows: Annotated[Literal["all", "problems", "none"],
                                      Query(description="Which row results to include.")] = "all",
+                     limit: Annotated[int, Query(ge=1, le=2 * MAX_ROWS, description="Row results to include "
+                                                 "at most (a job has at most 2 x 100,000 rows).")] = 2 * MAX_ROWS,
+                     offset: Annotated[int, Query(ge=0, le=2 * MAX_ROWS,
+                                                  description="Row results to skip first.")] = 0,
                      ) -> dict[str, Any]:
     """An import job (leaders): status (queued, running, done, failed), progress and, once done, the
     result of every row (recorded / would record / already imported / refused with the reason)."""
@@ -139,4 +143,7 @@ async def get_import(request: Request, chapter_id: str, job_id: str, principal: 
     found = await import_jobs.find(service(request).pool, chapter_id, job_id)
     if found is None:
         raise NotFound(f"no import job {job_id} in this chapter")
-    return import_jobs.body(found, rows)
+    job = import_jobs.body(found, rows)
+    if "result" in job:
+        job["result"]["rows"] = job["result"]["rows"][offset:offset + limit]
+    return job
