@@ -113,7 +113,7 @@ def without_secrets(body: Body) -> Body:
     return {**body, **{f: None for f in SECRET_FIELDS if f in body}, "token_withheld": WITHHELD}
 
 
-async def store(conn: asyncpg.Connection, idem: IdempotencyKey, status_code: int, body: Body) -> None:
+async def store(conn: asyncpg.Connection | asyncpg.Pool, idem: IdempotencyKey, status_code: int, body: Body) -> None:
     await conn.execute("INSERT INTO idempotency_keys (key, principal, route, status_code, body, request_hash)"
                        " VALUES ($1, $2, $3, $4, $5, $6)", idem.key, idem.principal, idem.route, status_code,
                        json.dumps(without_secrets(body), default=str), idem.request_hash)

@@ -46,3 +46,19 @@ async def test_a_file_past_a_limit_is_422_naming_it_and_records_nothing(
         detail = refused.json()["detail"][0]
         assert detail["loc"] == ["body", field] and limit in detail["msg"], detail
     assert await recorded(app) == before
+
+
+async def test_an_import_key_reused_for_other_files_is_422_and_starts_nothing(
+        client: httpx.AsyncClient, app: FastAPI) -> None:
+    chapter_id, auth = await leader(client)
+    headers = {**auth, "Idempotency-Key": "import-1"}
+    url = f"/chapters/{chapter_id}/imports"
+    first = await client.post(url, files={"file": ("a.xlsx", dimension_bomb(), XLSX)}, headers=headers)
+    assert first.status_code == 202, first.text
+    again = await client.post(url, files={"file": ("a.xlsx", dimension_bomb(), XLSX)}, headers=headers)
+    assert again.status_code == 202 and again.json()["job_id"] == first.json()["job_id"]
+    before = await recorded(app)
+    other = await client.post(url, files={"file": ("a.xlsx", too_many_columns(20), XLSX)}, headers=headers)
+    assert other.status_code == 422, other.text
+    assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert (await recorded(app))[1] == before[1]  # no other job
