@@ -1,16 +1,54 @@
-"""Stored first answers to requests that carried an Idempotency-Key (per caller and route)."""
+"""Stored first answers to requests that carried an Idempotency-Key (per caller and route).
+
+A key is bound to the request it first answered (`request_hash`: method, path, query and canonical body),
+so reusing it for another request is refused rather than answered with the first request's result.
+Deciding happens inside the write's transaction, under a transaction-scoped advisory lock on the key:
+concurrent requests with one key run one after the other, and the later ones read the first one's answer.
+Keys expire after `ttl()` (MEMBERS_IDEMPOTENCY_TTL_DAYS, 7 days by default): an expired key is ignored
+and deleted, here for the key in hand and by `sweep` for the others. Stored answers never hold bearer
+tokens (`SECRET_FIELDS`): a replay says the token was withheld instead of handing it out again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
+from services.members.domain.errors import InvalidField
+
 Body = dict[str, Any]
 CONSTRAINT = "idempotency_keys_pkey"
-"""A concurrent request with the same key stored its answer first."""
+"""A request from a process without the key lock (an older version) stored its answer first."""
+HEADER = "Idempotency-Key"
+LOCK_CLASS = 7_345_010
+"""Advisory lock class of the key locks (shared/ uses 7_345_001..004): (LOCK_CLASS, hashtext(key))."""
+TTL_ENV = "MEMBERS_IDEMPOTENCY_TTL_DAYS"
+DEFAULT_TTL_DAYS = 7.0
+SWEEP_EVERY_SECONDS = 60.0
+"""At most one sweep of expired keys per process in this many seconds (after a write commits)."""
+SWEEP_BATCH = 500
+SECRET_FIELDS = ("token",)
+WITHHELD = ("a token is shown only in the first response; issue another with "
+            "POST /chapters/{chapter_id}/members/{member_id}/tokens (and revoke token_id if it was lost)")
+log = logging.getLogger(__name__)
+
+
+class KeyReused(InvalidField):
+    """The key answered another request (method, path or body differ): 422 naming the header."""
+
+    location = "header"
+
+    def __init__(self) -> None:
+        super().__init__(HEADER, "reused with a different request (method, path or body differ from the "
+                                 "request it first answered); use a new key for a new request")
 
 
 @dataclass(frozen=True)
@@ -18,15 +56,84 @@ class IdempotencyKey:
     key: str
     principal: str
     route: str
+    request_hash: str | None = None
+    """None only for callers that do not bind the key (it then matches any request)."""
+
+
+def request_hash(method: str, path: str, query: str, body: bytes) -> str:
+    """The request a key is bound to. A JSON body is compared canonically (key order and whitespace do
+    not matter); any other body byte for byte."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False).encode() if body.strip() else b""
+    except ValueError:
+        canonical = body
+    digest = hashlib.sha256()
+    for part in (method.upper().encode(), path.encode(), query.encode(), canonical):
+        digest.update(len(part).to_bytes(8, "big") + part)  # length-prefixed: no two requests collide by splicing
+    return digest.hexdigest()
+
+
+def ttl() -> timedelta:
+    raw = os.environ.get(TTL_ENV, "").strip()
+    days = float(raw) if raw else DEFAULT_TTL_DAYS
+    if not days > 0:
+        raise ValueError(f"{TTL_ENV} must be a positive number of days, not {raw!r}")
+    return timedelta(days=days)
+
+
+def _lock_name(idem: IdempotencyKey) -> str:
+    return f"{idem.principal}\n{idem.route}\n{idem.key}"
+
+
+async def claim(conn: asyncpg.Connection, idem: IdempotencyKey) -> Body | None:
+    """In the write's transaction: wait for any request holding this key, forget the key if it expired,
+    and return its stored answer (None: go ahead). A key bound to another request raises `KeyReused`."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", LOCK_CLASS, _lock_name(idem))
+    await conn.execute("DELETE FROM idempotency_keys WHERE key = $1 AND principal = $2 AND route = $3"
+                       " AND created_at <= now() - $4::interval", idem.key, idem.principal, idem.route, ttl())
+    return await stored(conn, idem)
 
 
 async def stored(conn: asyncpg.Connection | asyncpg.Pool, idem: IdempotencyKey) -> Body | None:
-    raw = await conn.fetchval("SELECT body FROM idempotency_keys WHERE key = $1 AND principal = $2 AND route = $3",
-                              idem.key, idem.principal, idem.route)
-    return None if raw is None else dict(json.loads(raw))
+    row = await conn.fetchrow("SELECT body, request_hash FROM idempotency_keys WHERE key = $1 AND principal = $2"
+                              " AND route = $3 AND created_at > now() - $4::interval",
+                              idem.key, idem.principal, idem.route, ttl())
+    if row is None:
+        return None
+    if None not in (row["request_hash"], idem.request_hash) and row["request_hash"] != idem.request_hash:
+        raise KeyReused()
+    return dict(json.loads(row["body"]))
 
 
-async def store(conn: asyncpg.Connection, idem: IdempotencyKey, status_code: int, body: Body) -> None:
-    await conn.execute("INSERT INTO idempotency_keys (key, principal, route, status_code, body)"
-                       " VALUES ($1, $2, $3, $4, $5)", idem.key, idem.principal, idem.route, status_code,
-                       json.dumps(body, default=str))
+def without_secrets(body: Body) -> Body:
+    """The answer as stored (and replayed): bearer tokens replaced by null and a note saying why."""
+    if not any(body.get(f) is not None for f in SECRET_FIELDS):
+        return body
+    return {**body, **{f: None for f in SECRET_FIELDS if f in body}, "token_withheld": WITHHELD}
+
+
+async def store(conn: asyncpg.Connection | asyncpg.Pool, idem: IdempotencyKey, status_code: int, body: Body) -> None:
+    await conn.execute("INSERT INTO idempotency_keys (key, principal, route, status_code, body, request_hash)"
+                       " VALUES ($1, $2, $3, $4, $5, $6)", idem.key, idem.principal, idem.route, status_code,
+                       json.dumps(without_secrets(body), default=str), idem.request_hash)
+
+
+_last_sweep = [float("-inf")]
+
+
+async def sweep(pool: asyncpg.Pool) -> int:
+    """Delete a batch of expired keys, at most once per SWEEP_EVERY_SECONDS in this process. Rows another
+    transaction holds are skipped (never waited for), so a sweep cannot block or deadlock a write."""
+    if time.monotonic() - _last_sweep[0] < SWEEP_EVERY_SECONDS:
+        return 0
+    _last_sweep[0] = time.monotonic()
+    try:
+        status = await pool.execute(
+            "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys"
+            " WHERE created_at <= now() - $1::interval LIMIT $2 FOR UPDATE SKIP LOCKED))", ttl(), SWEEP_BATCH)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):  # the write is committed already
+        log.warning("sweeping expired Idempotency-Keys failed; the next write tries again", exc_info=True)
+        _last_sweep[0] = float("-inf")
+        return 0
+    return int(status.split()[-1])

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -93,37 +94,91 @@ class Sheet:
     rows: list[SheetRow] = field(default_factory=list)
 
 
+MAX_ROWS = 100_000
+"""Rows a sheet may have, blank ones between included (a spreadsheet's row numbers are what is counted)."""
+MAX_COLUMNS = 50
+"""Columns a row may use, up to its last non-blank cell."""
+MAX_CELLS = 2_000_000
+"""Cells read in all, empty ones up to each row's last stored cell included: it bounds the work as well."""
+MAX_XLSX_UNPACKED = 256 * 1024 * 1024
+"""Bytes an .xlsx may unpack to (what its parts declare; reading never goes beyond a declared size)."""
+
+
 def _raw_rows(data: bytes, filename: str) -> list[list[Cell]]:
+    """The file's rows, refused as a whole past the limits above. Reading is synchronous: callers on an
+    event loop run it in a thread (it parses up to MAX_CELLS cells)."""
     suffix = Path(filename).suffix.casefold()
     if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(data)
+        return _xlsx_rows(data, filename)
     if suffix in (".csv", ".txt", ""):
-        return _csv_rows(data)
+        return _csv_rows(data, filename)
     raise FileRefused(f"{filename}: unsupported file type {suffix!r} (use .csv or .xlsx)")
 
 
-def _csv_rows(data: bytes) -> list[list[Cell]]:
+def _within_limits(rows: Iterable[Sequence[Cell]], filename: str) -> list[list[Cell]]:
+    out: list[list[Cell]] = []
+    cells = 0
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS:
+            raise FileRefused(f"{filename}: more than {MAX_ROWS} rows (the limit, blank rows included): "
+                              "split the file")
+        cells += len(row)
+        if cells > MAX_CELLS:
+            raise FileRefused(f"{filename}: more than {MAX_CELLS} cells (the limit): split the file")
+        values = list(row)
+        while values and _blank(values[-1]):
+            values.pop()
+        if len(values) > MAX_COLUMNS:
+            raise FileRefused(f"{filename}: row {number} has more than {MAX_COLUMNS} columns (the limit): "
+                              "keep only the columns the import reads")
+        out.append(values)
+    return out
+
+
+def _csv_rows(data: bytes, filename: str) -> list[list[Cell]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252")  # what older spreadsheet exports on Windows write
+        text = data.decode("cp1252", errors="replace")  # what older spreadsheet exports on Windows write
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+    try:
+        return _within_limits(csv.reader(io.StringIO(text, newline=""), dialect), filename)
+    except csv.Error as exc:  # e.g. a field longer than csv.field_size_limit()
+        raise FileRefused(f"{filename}: not a readable CSV file: {exc}") from None
 
 
-def _xlsx_rows(data: bytes) -> list[list[Cell]]:
+def _xlsx_rows(data: bytes, filename: str) -> list[list[Cell]]:
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise FileRefused(f"{filename}: not a readable .xlsx workbook: {exc}") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise FileRefused(f"{filename}: the workbook unpacks to more than {MAX_XLSX_UNPACKED // (1024 * 1024)} MB "
+                          "(the limit): split it")
+    try:
+        # read_only streams the sheet's XML row by row instead of building every cell in memory
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FileRefused(f"not a readable .xlsx workbook: {exc}") from None
+        raise FileRefused(f"{filename}: not a readable .xlsx workbook: {exc}") from None
     try:
-        sheet = workbook.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+        if not workbook.worksheets:
+            raise FileRefused(f"{filename}: the workbook has no worksheet")
+        sheet: Any = workbook.worksheets[0]
+        # Never trust the declared <dimension>: with A1:XFD1048576 openpyxl would pad every row to 16,384
+        # cells and add rows up to 1,048,576. Without it, rows are as long as their last stored cell.
+        sheet.reset_dimensions()
+        try:
+            return _within_limits(sheet.iter_rows(values_only=True), filename)
+        except FileRefused:
+            raise
+        except Exception as exc:  # malformed sheet XML, a cell reference beyond the sheet
+            raise FileRefused(f"{filename}: not a readable .xlsx workbook: {exc}") from None
     finally:
         workbook.close()
 

@@ -37,7 +37,12 @@ Kafka keyed by chapter id.
 
 * **Auth**: `Authorization: Bearer <token>`. The administrator's token founds chapters and appoints
   leaders; adding a member returns that member's token.
-* **Idempotency-Key** on every POST: a retry returns the first response and records nothing twice.
+* **Idempotency-Key** on every POST: a retry (even a concurrent one) returns the first response and records
+  nothing twice. The key is bound to its request (method, path, body): reused for another request it is
+  422 naming the header. A bearer token is shown only in the first response (a replay has `token: null`
+  and `token_withheld`). Keys expire after 7 days (`MEMBERS_IDEMPOTENCY_TTL_DAYS`).
+* **Paging**: list routes take `limit` (1..10000, default 1000) and `offset` (0..10000000); the answer
+  carries `X-Total-Count` and, when more rows follow, a `Link: <...>; rel="next"` header.
 * Every successful write returns `position`, the event-store position of its last event (the referrals
   service can wait for it: read-your-writes).
 * Dated slips: `occurred_on` defaults to today in the chapter's time zone; a future date, one before the
@@ -72,7 +77,7 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
     @app.exception_handler(DomainError)
     async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
         if isinstance(exc, InvalidField):
-            where = "path" if exc.field == "meeting_date" else "body"
+            where = getattr(exc, "location", None) or ("path" if exc.field == "meeting_date" else "body")
             return JSONResponse({"detail": [{"loc": [where, *exc.field.split(".")], "msg": exc.reason,
                                              "type": "value_error"}]}, status_code=422)
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)

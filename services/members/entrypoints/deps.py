@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from fastapi import Header, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from services.members.adapters import read_models
+from services.members.adapters import idempotency, read_models
 from services.members.adapters.idempotency import IdempotencyKey
 from services.members.domain.errors import Forbidden, NotFound
 from services.members.service_layer.transaction import Body, execute
@@ -34,7 +36,10 @@ def pool(request: Request) -> asyncpg.Pool:
 IdempotencyHeader = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=200,
     description="Any unique string; a retried request with the same key returns the first response and "
-                "records nothing twice.")]
+                "records nothing twice (a bearer token in that response is shown only the first time). The key "
+                "is bound to its request: reused with another method, path or body it is 422. Keys expire "
+                f"after {idempotency.DEFAULT_TTL_DAYS:g} days (`{idempotency.TTL_ENV}`); an expired key is a new "
+                "request.")]
 
 
 async def run(request: Request, principal: Principal, use_case: Callable[[UnitOfWork], Awaitable[R]],
@@ -48,7 +53,9 @@ async def run(request: Request, principal: Principal, use_case: Callable[[UnitOf
     idem = None
     if key:
         who = principal.member_id or principal.role
-        idem = IdempotencyKey(key=key, principal=who, route=f"{request.method} {request.url.path}")
+        route = f"{request.method} {request.url.path}"
+        bound_to = idempotency.request_hash(request.method, request.url.path, request.url.query, await request.body())
+        idem = IdempotencyKey(key=key, principal=who, route=route, request_hash=bound_to)
     answer = await execute(svc.pool, principal, work, idempotency_key=idem, token_secret=svc.settings.token_secret,
                            clock=request.app.state.clock, status_code=status_code)
     return JSONResponse(answer, status_code=status_code)  # `execute` returns plain JSON types already
@@ -76,3 +83,34 @@ async def require_leader(request: Request, principal: Principal, chapter_id: str
 def chapter_today(request: Request, chapter: dict[str, Any]) -> date:
     now: datetime = request.app.state.clock()
     return now.astimezone(ZoneInfo(chapter["timezone"])).date()
+
+
+MAX_PAGE = 10_000
+DEFAULT_PAGE = 1_000
+MAX_OFFSET = 10_000_000
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page_params(limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Rows to return (1..{MAX_PAGE}).")]
+                = DEFAULT_PAGE,
+                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip first.")] = 0) -> Page:
+    return Page(limit, offset)
+
+
+Paging = Annotated[Page, Depends(page_params)]
+"""`limit` and `offset` of a list route, validated (out of range is 422 naming the parameter)."""
+
+
+def paged(request: Request, response: Response, rows: list[R], page: Page) -> list[R]:
+    """One page of `rows`; `X-Total-Count` says how many there are, `Link` where the next page is."""
+    response.headers["X-Total-Count"] = str(len(rows))
+    end = page.offset + page.limit
+    if end < len(rows):
+        after = request.url.include_query_params(offset=end, limit=page.limit)
+        response.headers["Link"] = f'<{quote(after.path)}?{after.query}>; rel="next"'
+    return rows[page.offset:end]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
@@ -12,7 +12,9 @@ from services.members.domain.errors import NotFound
 from services.members.entrypoints import bodies
 from services.members.entrypoints.deps import (
     IdempotencyHeader,
+    Paging,
     chapter_today,
+    paged,
     run,
     service,
     visible_chapter,
@@ -52,11 +54,12 @@ async def add_member(request: Request, chapter_id: str, body: AddMember, princip
 
 
 @router.get("/chapters/{chapter_id}/members")
-async def list_members(request: Request, chapter_id: str, principal: Caller,
+async def list_members(request: Request, response: Response, chapter_id: str, principal: Caller, page: Paging,
                        include_former: bool = False) -> list[dict[str, Any]]:
-    """The roster (active members; `include_former=true` adds those who left)."""
+    """The roster (active members; `include_former=true` adds those who left), a page at a time."""
     await visible_chapter(request, principal, chapter_id)
-    return await read_models.members(service(request).pool, chapter_id, include_former)
+    return paged(request, response, await read_models.members(service(request).pool, chapter_id, include_former),
+                 page)
 
 
 @router.get("/chapters/{chapter_id}/members/{member_id}")

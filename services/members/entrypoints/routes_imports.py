@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 import uuid
 from typing import Annotated, Any, Literal
 
+import asyncpg
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from services.members.adapters import import_jobs
-from services.members.adapters.slip_files import FileRefused, Sheet, read_roster, read_slips
+from services.members.adapters import idempotency, import_jobs
+from services.members.adapters.idempotency import IdempotencyKey
+from services.members.adapters.slip_files import MAX_ROWS, FileRefused, Sheet, read_roster, read_slips
 from services.members.domain.errors import DomainError, InvalidField, NotFound
 from services.members.entrypoints.deps import (
     IdempotencyHeader,
@@ -42,10 +45,26 @@ async def _read(upload: UploadFile | None, reader: Any, what: str) -> tuple[Shee
         raise InvalidField(what, f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB: split it")
     name = upload.filename or f"{what}.csv"
     try:
-        sheet: Sheet = reader(data, name)
+        sheet: Sheet = await asyncio.to_thread(reader, data, name)  # parsing is CPU work: not on the event loop
     except FileRefused as exc:
         raise InvalidField(what, str(exc)) from None
     return sheet, name
+
+
+async def _bound_key(request: Request, started_by: str, key: str,
+                     uploads: dict[str, UploadFile | None]) -> IdempotencyKey:
+    """The key bound to this upload: the files' names and bytes (a multipart body's boundary changes on
+    every retry, so the raw body cannot be compared)."""
+    content = bytearray()
+    for field, upload in uploads.items():
+        if upload is not None:
+            data = await upload.read(MAX_UPLOAD + 1)
+            await upload.seek(0)
+            for part in (field.encode(), (upload.filename or "").encode(), hashlib.sha256(data).digest()):
+                content += len(part).to_bytes(8, "big") + part
+    bound_to = idempotency.request_hash(request.method, request.url.path, request.url.query, bytes(content))
+    return IdempotencyKey(key=key, principal=started_by, route=f"{request.method} {request.url.path}",
+                          request_hash=bound_to)
 
 
 @router.post("/chapters/{chapter_id}/imports", status_code=202)
@@ -60,11 +79,16 @@ async def start_import(request: Request, chapter_id: str, principal: Caller,
     """Import a chapter's history (leaders). Returns 202 with the job; follow it at `Location`.
     Each row is recorded through the same rules as a live slip; bad rows are reported, good rows recorded,
     and the same file imported twice records nothing twice. A retried upload with the same Idempotency-Key
-    returns the first job instead of starting another."""
+    returns the first job instead of starting another; the key reused for other files (or another
+    `dry_run`) is 422 naming the header."""
     await visible_chapter(request, principal, chapter_id)
     await require_leader(request, principal, chapter_id)
     svc = service(request)
     started_by = principal.member_id or principal.role
+    bound = None
+    if idempotency_key:
+        bound = await _bound_key(request, started_by, idempotency_key, {"file": file, "roster": roster})
+        await idempotency.stored(svc.pool, bound)  # the key answered other files: KeyReused (422)
     if idempotency_key and (first := await import_jobs.find_retried(svc.pool, started_by, chapter_id,
                                                                    idempotency_key)) is not None:
         return _accepted(first)
@@ -82,6 +106,9 @@ async def start_import(request: Request, chapter_id: str, principal: Caller,
         first = await import_jobs.find_retried(svc.pool, started_by, chapter_id, idempotency_key)
         assert first is not None
         return _accepted(first)
+    if bound is not None:
+        with contextlib.suppress(asyncpg.UniqueViolationError):  # a concurrent upload bound it first
+            await idempotency.store(svc.pool, bound, 202, {"job_id": job_id})
     ctx = ImportContext(pool=svc.pool, principal=principal, chapter_id=chapter_id, job_id=job_id,
                         dry_run=dry_run, clock=request.app.state.clock, token_secret=svc.settings.token_secret)
     last_saved = [0.0]
@@ -131,6 +158,10 @@ def _accepted(row: Any) -> JSONResponse:
 async def get_import(request: Request, chapter_id: str, job_id: str, principal: Caller,
                      rows: Annotated[Literal["all", "problems", "none"],
                                      Query(description="Which row results to include.")] = "all",
+                     limit: Annotated[int, Query(ge=1, le=2 * MAX_ROWS, description="Row results to include "
+                                                 "at most (a job has at most 2 x 100,000 rows).")] = 2 * MAX_ROWS,
+                     offset: Annotated[int, Query(ge=0, le=2 * MAX_ROWS,
+                                                  description="Row results to skip first.")] = 0,
                      ) -> dict[str, Any]:
     """An import job (leaders): status (queued, running, done, failed), progress and, once done, the
     result of every row (recorded / would record / already imported / refused with the reason)."""
@@ -139,4 +170,7 @@ async def get_import(request: Request, chapter_id: str, job_id: str, principal: 
     found = await import_jobs.find(service(request).pool, chapter_id, job_id)
     if found is None:
         raise NotFound(f"no import job {job_id} in this chapter")
-    return import_jobs.body(found, rows)
+    job = import_jobs.body(found, rows)
+    if "result" in job:
+        job["result"]["rows"] = job["result"]["rows"][offset:offset + limit]
+    return job

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
 from services.members.entrypoints import bodies
-from services.members.entrypoints.deps import IdempotencyHeader, run, service, visible_chapter
+from services.members.entrypoints.deps import IdempotencyHeader, Paging, paged, run, service, visible_chapter
 from services.members.service_layer import meetings
 from services.members.service_layer.commands import InviteVisitor, RecordAttendance, VisitorStep
 from shared.http_auth import Caller
@@ -29,11 +29,12 @@ async def record_attendance(request: Request, chapter_id: str, meeting_date: dat
 
 
 @router.get("/chapters/{chapter_id}/meetings/{meeting_date}/attendance")
-async def get_attendance(request: Request, chapter_id: str, meeting_date: date,
-                         principal: Caller) -> list[dict[str, Any]]:
+async def get_attendance(request: Request, response: Response, chapter_id: str, meeting_date: date,
+                         principal: Caller, page: Paging) -> list[dict[str, Any]]:
     """The marks recorded for one meeting."""
     await visible_chapter(request, principal, chapter_id)
-    return await read_models.attendance(service(request).pool, chapter_id, meeting_date)
+    return paged(request, response, await read_models.attendance(service(request).pool, chapter_id, meeting_date),
+                 page)
 
 
 @router.post("/chapters/{chapter_id}/visitors", status_code=201)
@@ -55,7 +56,8 @@ async def visitor_step(request: Request, chapter_id: str, visitor_id: str, body:
 
 
 @router.get("/chapters/{chapter_id}/visitors")
-async def list_visitors(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+async def list_visitors(request: Request, response: Response, chapter_id: str, principal: Caller,
+                        page: Paging) -> list[dict[str, Any]]:
     """Visitors with their inviter (who gets the credit) and how far they got."""
     await visible_chapter(request, principal, chapter_id)
-    return await read_models.visitors(service(request).pool, chapter_id)
+    return paged(request, response, await read_models.visitors(service(request).pool, chapter_id), page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
@@ -12,7 +12,9 @@ from services.members.domain.errors import Forbidden, NotFound
 from services.members.entrypoints import bodies
 from services.members.entrypoints.deps import (
     IdempotencyHeader,
+    Paging,
     is_leader,
+    paged,
     run,
     service,
     visible_chapter,
@@ -46,11 +48,12 @@ async def change_status(request: Request, chapter_id: str, referral_id: str, bod
 
 
 @router.get("/chapters/{chapter_id}/referrals")
-async def list_referrals(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+async def list_referrals(request: Request, response: Response, chapter_id: str, principal: Caller,
+                         page: Paging) -> list[dict[str, Any]]:
     """Leaders see the chapter's referrals; a member sees those they gave or received. No prospect data."""
     await visible_chapter(request, principal, chapter_id)
     party = None if await is_leader(request, principal, chapter_id) else principal.member_id
-    return await read_models.referrals(service(request).pool, chapter_id, party)
+    return paged(request, response, await read_models.referrals(service(request).pool, chapter_id, party), page)
 
 
 @router.get("/chapters/{chapter_id}/referrals/{referral_id}")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.members.adapters import read_models
 from services.members.domain.errors import NotFound
 from services.members.entrypoints import bodies
-from services.members.entrypoints.deps import IdempotencyHeader, run, service, visible_chapter
+from services.members.entrypoints.deps import IdempotencyHeader, Paging, paged, run, service, visible_chapter
 from services.members.service_layer import slips
 from services.members.service_layer.commands import RecordCeu, RecordOneToOne, ReportClosedBusiness, Verdict
 from shared.http_auth import Caller
@@ -38,10 +38,11 @@ async def judge_closed_business(request: Request, chapter_id: str, closed_busine
 
 
 @router.get("/chapters/{chapter_id}/closed-business")
-async def list_closed_business(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+async def list_closed_business(request: Request, response: Response, chapter_id: str, principal: Caller,
+                               page: Paging) -> list[dict[str, Any]]:
     """The chapter's closed business, amounts as decimal strings."""
     await visible_chapter(request, principal, chapter_id)
-    return await read_models.closed_business(service(request).pool, chapter_id)
+    return paged(request, response, await read_models.closed_business(service(request).pool, chapter_id), page)
 
 
 @router.get("/chapters/{chapter_id}/closed-business/{closed_business_id}")
@@ -66,10 +67,11 @@ async def record_one_to_one(request: Request, chapter_id: str, body: RecordOneTo
 
 
 @router.get("/chapters/{chapter_id}/one-to-ones")
-async def list_one_to_ones(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+async def list_one_to_ones(request: Request, response: Response, chapter_id: str, principal: Caller,
+                           page: Paging) -> list[dict[str, Any]]:
     """The chapter's one-to-ones, each meeting once."""
     await visible_chapter(request, principal, chapter_id)
-    return await read_models.one_to_ones(service(request).pool, chapter_id)
+    return paged(request, response, await read_models.one_to_ones(service(request).pool, chapter_id), page)
 
 
 @router.post("/chapters/{chapter_id}/ceus", status_code=201)
@@ -81,7 +83,8 @@ async def record_ceu(request: Request, chapter_id: str, body: RecordCeu, princip
 
 
 @router.get("/chapters/{chapter_id}/ceus")
-async def list_ceus(request: Request, chapter_id: str, principal: Caller) -> list[dict[str, Any]]:
+async def list_ceus(request: Request, response: Response, chapter_id: str, principal: Caller,
+                    page: Paging) -> list[dict[str, Any]]:
     """The chapter's education credits."""
     await visible_chapter(request, principal, chapter_id)
-    return await read_models.ceus(service(request).pool, chapter_id)
+    return paged(request, response, await read_models.ceus(service(request).pool, chapter_id), page)

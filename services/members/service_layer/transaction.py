@@ -27,23 +27,27 @@ async def execute(pool: asyncpg.Pool, principal: Principal, work: Work, *, idemp
                   clock: Clock = utc_now, token_secret: str = "", status_code: int = 201,
                   attempts: int = 5) -> Body:
     """Run `work` in one transaction; retry it on a concurrent append (it decides again on fresh state,
-    so a conflicting change gets the domain's 409); a repeated Idempotency-Key returns the first body."""
+    so a conflicting change gets the domain's 409). An Idempotency-Key is decided inside that transaction,
+    under the key's lock: a repeat (even a concurrent one) returns the first answer as stored (without
+    tokens), a key reused for another request is 422, and nothing is recorded twice."""
     store = EventStore(pool)
     for attempt in range(attempts):
         async with pool.acquire() as conn:
-            if idempotency_key is not None and (first := await idempotency.stored(conn, idempotency_key)) is not None:
-                return first
             uow = PostgresUnitOfWork(conn, store, principal, clock, token_secret)
             try:
                 async with conn.transaction():
+                    if idempotency_key is not None and (
+                            first := await idempotency.claim(conn, idempotency_key)) is not None:
+                        return first
                     body = await work(uow)
                     body["position"] = uow.last_position
+                    answer = dict(json.loads(json.dumps(body, default=str)))
                     if idempotency_key is not None:
-                        await idempotency.store(conn, idempotency_key, status_code, body)
-                    return dict(json.loads(json.dumps(body, default=str)))
+                        await idempotency.store(conn, idempotency_key, status_code, answer)
             except ConcurrencyError:
                 if attempt == attempts - 1:
                     raise Conflict("the object was changed concurrently; read it again and retry") from None
+                continue
             except asyncpg.UniqueViolationError as exc:
                 if idempotency_key is not None and exc.constraint_name == idempotency.CONSTRAINT:
                     first = await idempotency.stored(pool, idempotency_key)
@@ -52,4 +56,7 @@ async def execute(pool: asyncpg.Pool, principal: Principal, work: Work, *, idemp
                 if exc.constraint_name == ONE_PER_CATEGORY:
                     raise Conflict("that category is already held by an active member of this chapter") from None
                 raise
+        if idempotency_key is not None:
+            await idempotency.sweep(pool)
+        return answer
     raise AssertionError("unreachable")

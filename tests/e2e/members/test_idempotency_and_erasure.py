@@ -52,7 +52,8 @@ async def test_member_added_twice_by_a_retry_is_one_member(world: ChapterWorld) 
     body = {"name": "Dee", "business": "Dee Dental", "category": "Dentist", "email": "dee@example.com"}
     first = await world.post("Pat", "/members", body, key="add-dee")
     again = await world.post("Pat", "/members", body, key="add-dee")
-    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert first.status_code == again.status_code == 201
+    assert again.json()["member_id"] == first.json()["member_id"]  # the token is shown only the first time
     assert [m["name"] for m in (await world.get("Pat", "/members")).json()].count("Dee") == 1
 
 
