@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 
+from services.members.config import MembersConfig
 from shared.settings import SERVICE_PORTS, Settings
 from tests.conftest import ROOT
 
@@ -24,7 +25,7 @@ def test_compose_runs_kafka_postgres_and_the_three_services_on_the_launcher_port
 
 
 def test_compose_services_get_the_environment_the_settings_read() -> None:
-    aliases = {field.alias for field in Settings.model_fields.values()}
+    aliases = {field.alias for config in (Settings, MembersConfig) for field in config.model_fields.values()}
     for name in SERVICE_PORTS:
         env = _compose()["services"][name]["environment"]
         assert {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"} <= set(env)
@@ -43,3 +44,4 @@ def test_compose_publishes_no_database_or_broker_and_has_no_default_secrets() ->
         env = services[name]["environment"]
         for variable in ("REFNET_ADMIN_TOKEN", "REFNET_TOKEN_SECRET"):
             assert env[variable].startswith(f"${{{variable}:?"), f"{name}: {variable} must be required"
+    assert services["members"]["environment"]["MEMBERS_DATA_KEKS"].startswith("${MEMBERS_DATA_KEKS:?")
