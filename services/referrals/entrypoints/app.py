@@ -3,7 +3,7 @@
 Reports take `from`/`to` (ISO dates, inclusive; default the last six months ending today) and answer JSON,
 or CSV of one table with `?format=csv&table=<name>` (or a `.csv` suffix on the path).
 
-Read-your-writes: `?min_position=N&wait_ms=T` waits (up to T ms, at most 10 s) until the members event
+Read-your-writes: `?min_position=N&wait_ms=T` waits (up to T ms, 0 to 10000) until the members event
 at store position N (the CloudEvent `sequence` extension) is applied. On timeout the report is still
 answered, with `"stale": true` in the body and the header `X-Refnet-Stale: true`, never an error.
 
