@@ -14,7 +14,6 @@ from fastapi.responses import Response
 
 from shared.http_errors import invalid_field
 
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
 

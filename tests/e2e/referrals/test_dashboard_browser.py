@@ -7,21 +7,15 @@ and its event stream need real HTTP); the second saves the screenshot for the do
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from infra.processes import free_port
 from services.members.entrypoints.app import create_app as create_members_app
-from services.referrals.entrypoints.app import create_app
 from shared.settings import Settings
 from tests.e2e.referrals.helpers import (
     MembersFeed,
@@ -30,6 +24,7 @@ from tests.e2e.referrals.helpers import (
     joined,
     one_to_one,
     referral,
+    serving,
     step,
     token,
 )
@@ -43,21 +38,6 @@ pytestmark = [pytest.mark.browser,
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]
-
-
-@contextlib.asynccontextmanager
-async def serving(settings: Settings, app: FastAPI | None = None, first_port: int = 18200) -> AsyncIterator[str]:
-    port = free_port(first_port)
-    server = uvicorn.Server(uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_dashboard_updates_live(settings: Settings) -> None:
@@ -79,7 +59,9 @@ async def test_dashboard_updates_live(settings: Settings) -> None:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1300, "height": 1000})
-            await page.goto(f"{base}/chapters/c1/dashboard?token={leader}")
+            refused = []  # anything the page's Content-Security-Policy blocks (inline script or style)
+            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+            await page.goto(f"{base}/chapters/c1/dashboard#token={leader}")
             cell = page.locator('rect[data-pair="ann->bob"]')
             await page.wait_for_function(
                 "document.querySelector('rect[data-pair=\"ann->bob\"]')?.dataset.count === '1'", timeout=20_000)
@@ -92,6 +74,13 @@ async def test_dashboard_updates_live(settings: Settings) -> None:
             assert await cell.get_attribute("data-count") == "2"
             assert await page.locator("#funnel-given").text_content() == "5"
             print(f"\nreferral visible on the dashboard {seen_after * 1000:.0f} ms after it was published")
+            # the token left the address bar (and so history and bookmarks); a reload still works (kept in the
+            # tab's session storage)
+            assert page.url == f"{base}/chapters/c1/dashboard" and leader not in page.url
+            await page.reload()
+            await page.wait_for_function(
+                "document.querySelector('rect[data-pair=\"ann->bob\"]')?.dataset.count === '2'", timeout=10_000)
+            assert refused == []
         finally:
             await browser.close()
 
@@ -153,7 +142,7 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1300, "height": 1000})
-            await page.goto(f"{base}/chapters/{cid}/dashboard?token={leader}")
+            await page.goto(f"{base}/chapters/{cid}/dashboard#token={leader}")
             pair = f"{ids['Ann']}->{ids['Bob']}"
             count = f"document.querySelector('rect[data-pair=\"{pair}\"]')?.dataset.count"
             await page.wait_for_function(f"{count} === '1' && document.querySelector('#funnel-given')"

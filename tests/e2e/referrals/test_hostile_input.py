@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -123,3 +124,26 @@ async def test_a_token_in_the_url_is_refused(settings: Settings, path: str) -> N
         refused = await client.get(path, params={"token": leader})
         assert refused.status_code == 401, refused.text
         assert (await client.get(path.replace("/stream", "/summary"), headers=auth(leader))).status_code == 200
+
+
+async def test_the_dashboard_page_is_a_shell_with_no_data_no_token_and_nothing_inline(settings: Settings) -> None:
+    async with MembersFeed(settings) as feed, running_app(settings) as (_app, client):
+        last = await feed.record(chapter("c1"), joined("c1", "A", role="president"))
+        await wait_applied(client, "c1", last, settings.admin_token)
+        page = await client.get("/chapters/c1/dashboard")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert "style-src 'self'" in page.headers["content-security-policy"]
+        assert page.headers["referrer-policy"] == "no-referrer"
+        html = page.text
+        assert "<style" not in html and not re.search(r"\s(style|on\w+)=", html)
+        assert all('src="/static/' in tag for tag in html.split("<script")[1:])  # no inline script
+        assert "Member A" not in html and "c1" not in html  # nothing of the chapter: the script asks for it
+        # the same page for a chapter that does not exist: a shell tells nobody which chapters there are
+        assert (await client.get("/chapters/nope/dashboard")).text == html
+        for asset, kind in (("dashboard.js", "javascript"), ("dashboard.css", "text/css")):
+            served = await client.get(f"/static/{asset}")
+            assert served.status_code == 200 and kind in served.headers["content-type"]
+        # an old link with the token in the query is refused, with where the token goes now
+        old = await client.get("/chapters/c1/dashboard", params={"token": settings.admin_token})
+        assert old.status_code == 401 and "#token=" in old.text
