@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.referrals.adapters import stream_tickets
 from services.referrals.adapters.changes import ChapterChanges
@@ -40,9 +40,8 @@ router = APIRouter()
 
 
 class StreamTicket(BaseModel):
-    ticket: str
-    expires_in: int
-    """seconds left to open the stream with it"""
+    ticket: str = Field(description="opens one stream, once: GET /chapters/{chapter_id}/stream?ticket=...")
+    expires_in: int = Field(description="seconds left to open the stream with it")
 
 
 @router.post("/chapters/{chapter_id}/stream-tickets", status_code=201, summary="A single-use ticket that opens "

@@ -77,6 +77,15 @@ async def test_a_ticket_opens_one_stream_once_and_the_stream_is_woken_by_notific
             assert (await client.get("/chapters/c1/stream", params={"ticket": once})).status_code == 401  # used
             moved = await feed.record(referral("c1", "r1", "A", "B", date.today()))
             assert await asyncio.wait_for(next_change(opened, lines), 15) == moved > first
+            # read-your-writes waits are woken the same way: asked before the event is even published
+            unpublished = await feed.record(referral("c1", "r2", "B", "A", date.today()), publish=False)
+            asked = asyncio.create_task(client.get("/chapters/c1/summary", headers=auth(leader),
+                                                   params={"min_position": unpublished, "wait_ms": 10_000}))
+            assert feed.relay is not None
+            await feed.relay.publish_pending()
+            answered = await asked
+            assert answered.status_code == 200 and answered.json()["stale"] is False
+            assert answered.json()["summary"][0]["referrals"] == 2
 
         expired = await ticket(client, "c1", leader)
         # thirty seconds later (the ticket aged in the service's database, not by waiting)
