@@ -260,7 +260,7 @@ async def run_demo(*, members_url: str, referrals_url: str, seed: int, live: boo
     leader, member = year.leader, year.members[10]
     print(f"\nDemo chapter {year.chapter_id}: {len(year.members)} members, {weeks} weeks, "
           f"{api.requests} slips and steps recorded through the API.")
-    print(f"  dashboard:     {referrals_url}/chapters/{year.chapter_id}/dashboard?token={leader.token}")
+    print(f"  dashboard:     {referrals_url}/chapters/{year.chapter_id}/dashboard#token={leader.token}")
     print(f"  leader token ({leader.name}, vice-president):\n    {leader.token}")
     print(f"  member token ({member.name}):\n    {member.token}")
     return year

@@ -4,6 +4,11 @@
   `TrafficLightScheme` (area weights, targets, attendance by absences, colour bands).
 - `REFERRALS_ONE_SIDED_THRESHOLD` (default 3): referrals given in six months, none back, from which a pair is
   one-sided.
+- `REFERRALS_STREAMS_PER_MEMBER` (default 3), `REFERRALS_STREAMS_PER_CHAPTER` (default 30): open dashboard
+  event streams allowed at once; one more is answered 429.
+- `REFERRALS_STREAM_TICKET_SECONDS` (default 30): how long a stream ticket may wait to be used.
+- `REFERRALS_CHANGES_POLL_SECONDS` (default 5): event streams and read-your-writes waits are woken by
+  PostgreSQL notifications; this is how often they look anyway, in case a notification was lost.
 
 An empty variable counts as unset.
 """
@@ -30,6 +35,10 @@ class ReferralsConfig(BaseSettings):
 
     traffic_lights: TrafficLightScheme = Field(default_factory=TrafficLightScheme, alias="REFERRALS_TRAFFIC_LIGHTS")
     one_sided_threshold: int = Field(default=ONE_SIDED_THRESHOLD, ge=1, alias="REFERRALS_ONE_SIDED_THRESHOLD")
+    streams_per_member: int = Field(default=3, ge=1, alias="REFERRALS_STREAMS_PER_MEMBER")
+    streams_per_chapter: int = Field(default=30, ge=1, alias="REFERRALS_STREAMS_PER_CHAPTER")
+    stream_ticket_seconds: int = Field(default=30, ge=1, le=3600, alias="REFERRALS_STREAM_TICKET_SECONDS")
+    changes_poll_seconds: float = Field(default=5.0, gt=0, le=60, alias="REFERRALS_CHANGES_POLL_SECONDS")
 
 
 def load_config() -> ReferralsConfig:

@@ -18,6 +18,7 @@ import asyncpg
 
 from services.referrals.adapters import derived_state, referral_milestones
 from services.referrals.adapters.bulk import upsert
+from services.referrals.adapters.changes import announce
 from services.referrals.adapters.fact_tables import (
     Handler,
     Touched,
@@ -141,7 +142,8 @@ class ReferralsProjection:
 
 
 async def _progress(conn: asyncpg.Connection, facts: Sequence[Fact]) -> None:
-    """Which members-store positions are applied, and per chapter ('' = all) how far and how many."""
+    """Which members-store positions are applied, and per chapter ('' = all) how far and how many; and
+    a notification naming those chapters (see `changes`)."""
     if not facts:
         return
     last: dict[str, Fact] = {}  # per chapter, the first fact with the highest sequence
@@ -165,3 +167,4 @@ async def _progress(conn: asyncpg.Connection, facts: Sequence[Fact]) -> None:
                last_time = CASE WHEN excluded.last_sequence > progress.last_sequence THEN excluded.last_time
                                 ELSE progress.last_time END,
                    last_sequence = greatest(progress.last_sequence, excluded.last_sequence)""", rows)
+    await announce(conn, [r[0] for r in rows])  # the dashboards' streams and read-your-writes waits, at commit

@@ -3,7 +3,7 @@
 Reports take `from`/`to` (ISO dates, inclusive; default the last six months ending today) and answer JSON,
 or CSV of one table with `?format=csv&table=<name>` (or a `.csv` suffix on the path).
 
-Read-your-writes: `?min_position=N&wait_ms=T` waits (up to T ms, at most 10 s) until the members event
+Read-your-writes: `?min_position=N&wait_ms=T` waits (up to T ms, 0 to 10000) until the members event
 at store position N (the CloudEvent `sequence` extension) is applied. On timeout the report is still
 answered, with `"stale": true` in the body and the header `X-Refnet-Stale: true`, never an error.
 
@@ -21,8 +21,13 @@ are; the `totals` table counts each slip once; `lateness_by_kind` and `late_slip
 for CSV: members, totals, lateness_by_kind, late_slips. Leaders and admin only: a plain member gets 403
 (their own figures are on their scorecard), other chapters 404.
 
-Tokens: `Authorization: Bearer <token>`; the dashboard page and its event stream also accept
-`?token=<token>` because browsers cannot set headers on a page load or an EventSource.
+Tokens: `Authorization: Bearer <token>` only (a token in a URL is refused: URLs are logged). The dashboard
+page needs none (it holds no data; open it as `/chapters/<id>/dashboard#token=<token>`); its event stream is
+opened with a single-use ticket from `POST /chapters/<id>/stream-tickets`. At most 3 open streams per member
+and 30 per chapter (429 beyond).
+
+CSV cells that people typed and that start like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) are
+written with a leading `'`; the JSON has the text as typed.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import SQL, current_schema, ensure_indexes
 from services.referrals.config import ReferralsConfig, load_config
 from services.referrals.entrypoints import routes_dashboard, routes_health, routes_reports
 from services.referrals.entrypoints.rendering import RenderedReports
+from services.referrals.entrypoints.stream_slots import StreamSlots
 from services.referrals.service_layer.daily_review import DailyReview
 from services.referrals.service_layer.reports.reader import ReportReader
 from shared.contracts.members import members_events
@@ -59,20 +66,26 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service.lifespan(app):
             await ensure_indexes(service.pool, await current_schema(service.pool))
-            app.state.reader = ReportReader(service.pool, config.traffic_lights)
+            changes = app.state.changes = ChapterChanges(settings.service_database_url("referrals"),
+                                                         config.changes_poll_seconds)
+            app.state.reader = ReportReader(service.pool, config.traffic_lights, changes)
             review = app.state.daily_review = DailyReview(service.pool, projection)
             stop = asyncio.Event()
             reviewing = asyncio.create_task(review.run(stop))
+            listening = asyncio.create_task(changes.run(stop))
             try:
                 yield
             finally:
                 stop.set()
                 await reviewing
+                await listening
 
     app = FastAPI(title="refnet referrals", version="1", lifespan=lifespan, description=__doc__)
     app.state.service = service
     app.state.projection = projection
     app.state.rendered = RenderedReports()
+    app.state.config = config
+    app.state.slots = StreamSlots(config.streams_per_member, config.streams_per_chapter)
     for module in (routes_reports, routes_dashboard, routes_health):
         app.include_router(module.router)
     refuse_unstorable_text(app)

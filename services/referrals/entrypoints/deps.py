@@ -16,10 +16,13 @@ from services.referrals.domain.windows import default_window
 from services.referrals.entrypoints.rendering import RenderedReports, render
 from services.referrals.service_layer.reports.reader import Report, ReportReader
 from shared.auth import Principal
-from shared.http_auth import PageCaller
+from shared.http_auth import Caller
 from shared.http_errors import invalid_field
 
 MAX_WAIT_MS = 10_000
+MAX_BIGINT = 2**63 - 1
+"""The largest number PostgreSQL takes for a position or an offset: beyond it a query would fail (500), so
+the parameter is refused (422) instead."""
 
 # The dependencies are `async def` though they do not wait: FastAPI runs a plain `def` in its thread pool,
 # a thread hop per dependency on every report request.
@@ -85,8 +88,12 @@ async def output_format(request: Request, format: str | None = None, table: str 
 OutputFormat = Annotated[Format, Depends(output_format)]
 
 
-async def freshness(min_position: int | None = None, wait_ms: int = 2000) -> tuple[int | None, int]:
-    return min_position, min(max(wait_ms, 0), MAX_WAIT_MS)
+async def freshness(
+        min_position: int | None = Query(None, ge=0, le=MAX_BIGINT,
+                                         description="members-store position to wait for (read-your-writes)"),
+        wait_ms: int = Query(2000, ge=0, le=MAX_WAIT_MS, description="how long to wait for it, in ms"),
+) -> tuple[int | None, int]:
+    return min_position, wait_ms
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ class ChapterReport:
         return await rendered.get(key, make)
 
 
-async def chapter_report(request: Request, who: PageCaller, reader: Reader, format: OutputFormat,
+async def chapter_report(request: Request, who: Caller, reader: Reader, format: OutputFormat,
                    wait: Annotated[tuple[int | None, int], Depends(freshness)]) -> ChapterReport:
     return ChapterReport(request, who, reader, format, wait)
 

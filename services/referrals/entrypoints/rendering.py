@@ -14,6 +14,22 @@ from fastapi.responses import Response
 
 from shared.http_errors import invalid_field
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: text people typed (names, businesses, categories, reasons) that a spreadsheet would run
+    as a formula gets a leading `'`, so it is shown, not run. Only text: numbers the service computed
+    (a negative balance, an index of -0.5) stay numbers a spreadsheet can sum."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bool) -> Response:
     headers = {"X-Refnet-Stale": "true"} if stale else {}
@@ -28,8 +44,7 @@ def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bo
             writer = csv.DictWriter(out, fieldnames=list(rows[0]))
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: "" if v is None else (v.isoformat() if isinstance(v, date) else v)
-                                 for k, v in row.items()})
+                writer.writerow({k: csv_cell(v) for k, v in row.items()})
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return Response(out.getvalue(), media_type="text/csv", headers=headers)
     # encoded once, in Rust (pydantic's encoder: decimals as strings, dates ISO 8601, UTC times with "Z"):

@@ -1,55 +1,111 @@
-"""The leaders' live dashboard: the page, its script, and the event stream that tells it to refetch."""
+"""The leaders' live dashboard: the page, its script and style, and the event stream that tells it to refetch.
+
+The page is a shell: it needs no token and holds no data. A leader opens `/chapters/<id>/dashboard#token=<token>`;
+the fragment never leaves the browser (not sent to a server, not in logs, not in a Referer), and the page's
+script keeps the token in the tab's session storage and sends it as `Authorization: Bearer` with every
+report it fetches. An EventSource cannot send that header, so the stream is opened with a ticket: single use,
+valid for seconds, asked for with the bearer token (`POST .../stream-tickets`).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
+from services.referrals.adapters import stream_tickets
+from services.referrals.adapters.changes import ChapterChanges
+from services.referrals.config import ReferralsConfig
 from services.referrals.entrypoints.deps import Reader, visible_chapter
-from shared.http_auth import PageCaller
+from services.referrals.entrypoints.stream_slots import SlotStreamingResponse, StreamSlots
+from services.referrals.service_layer.reports.reader import ReportReader
+from shared.http_auth import Caller
 
 STATIC = Path(__file__).resolve().parent / "static"
-POLL_SECONDS = 0.2
-KEEP_ALIVE_EVERY = 50  # polls: a comment line every ten seconds keeps proxies from closing the stream
+
+# No inline script or style on the page (all from /static), so it runs under a strict policy; no Referer
+# leaves it; nothing of it is worth caching anywhere but the browser.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
 
 router = APIRouter()
 
 
-@router.get("/chapters/{chapter_id}/stream", summary="Server-sent events: `changed` when the chapter's "
-            "projection moves (data: the last applied sequence)")
-async def stream(chapter_id: str, request: Request, who: PageCaller, reader: Reader) -> StreamingResponse:
+class StreamTicket(BaseModel):
+    ticket: str = Field(description="opens one stream, once: GET /chapters/{chapter_id}/stream?ticket=...")
+    expires_in: int = Field(description="seconds left to open the stream with it")
+
+
+@router.post("/chapters/{chapter_id}/stream-tickets", status_code=201, summary="A single-use ticket that opens "
+             "the chapter's event stream within `expires_in` seconds (leaders and admin)")
+async def stream_ticket(chapter_id: str, request: Request, who: Caller, reader: Reader,
+                        response: Response) -> StreamTicket:
     await visible_chapter(reader, who, chapter_id)
+    config: ReferralsConfig = request.app.state.config
+    ticket = await stream_tickets.issue(request.app.state.service.pool, who, chapter_id,
+                                        config.stream_ticket_seconds)
+    response.headers["Cache-Control"] = "no-store"
+    return StreamTicket(ticket=ticket, expires_in=config.stream_ticket_seconds)
+
+
+@router.get("/chapters/{chapter_id}/stream",
+            summary="Server-sent events: `changed` when the chapter's projection moves (data: the last applied "
+                    "sequence). Opened with a ticket from `POST /chapters/{chapter_id}/stream-tickets`.")
+async def stream(chapter_id: str, request: Request,
+                 ticket: str | None = Query(None, max_length=200, description="a stream ticket, used once")
+                 ) -> SlotStreamingResponse:
+    who = await stream_tickets.take(request.app.state.service.pool, ticket, chapter_id) if ticket else None
+    if who is None:
+        raise HTTPException(401, "a stream needs a fresh ticket: POST /chapters/{chapter_id}/stream-tickets "
+                                 "with your bearer token (tickets work once, for a few seconds)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    slots: StreamSlots = request.app.state.slots
+    release = slots.take(who.member_id or who.token_id, chapter_id)
+    changes: ChapterChanges = request.app.state.changes
+    reader: ReportReader = request.app.state.reader
 
     async def events() -> AsyncIterator[str]:
-        last = -1
-        ticks = 0
-        while not await request.is_disconnected():
-            current = await reader.last_sequence(chapter_id)
-            if current != last:
-                last = current
-                yield f"event: changed\ndata: {current}\n\n"
-            elif ticks % KEEP_ALIVE_EVERY == 0:
-                yield ": keep-alive\n\n"
-            ticks += 1
-            await asyncio.sleep(POLL_SECONDS)
+        with changes.watch(chapter_id) as moved:
+            last = -1
+            while True:
+                moved.clear()  # before looking: a change while looking wakes the next wait at once
+                current = await reader.last_sequence(chapter_id)
+                if current != last:
+                    last = current
+                    yield f"event: changed\ndata: {current}\n\n"
+                else:  # a quiet look (the fallback poll): a comment keeps proxies from closing the stream
+                    yield ": keep-alive\n\n"
+                await changes.wait(moved)
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return SlotStreamingResponse(events(), release, media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.get("/chapters/{chapter_id}/dashboard", response_class=HTMLResponse,
-            summary="The leaders' live dashboard (token via ?token=)")
-async def dashboard(chapter_id: str, who: PageCaller, reader: Reader) -> HTMLResponse:
-    await visible_chapter(reader, who, chapter_id)
-    page = (STATIC / "dashboard.html").read_text()
-    return HTMLResponse(page.replace("__CHAPTER_ID__", json.dumps(chapter_id)), headers={"Cache-Control": "no-store"})
+            summary="The leaders' live dashboard: open /chapters/{chapter_id}/dashboard#token=<your token>")
+async def dashboard(chapter_id: str, request: Request) -> HTMLResponse:
+    if "token" in request.query_params:  # an old link: say where the token goes now
+        raise HTTPException(401, "tokens do not go in a URL's query (servers log it): open "
+                                 f"/chapters/{chapter_id}/dashboard#token=<token>",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return HTMLResponse((STATIC / "dashboard.html").read_text(), headers=PAGE_HEADERS)
 
 
 @router.get("/static/dashboard.js", include_in_schema=False)
 async def dashboard_js() -> Response:
-    return Response((STATIC / "dashboard.js").read_text(), media_type="application/javascript")
+    return Response((STATIC / "dashboard.js").read_text(), media_type="application/javascript",
+                    headers={"X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/static/dashboard.css", include_in_schema=False)
+async def dashboard_css() -> Response:
+    return Response((STATIC / "dashboard.css").read_text(), media_type="text/css",
+                    headers={"X-Content-Type-Options": "nosniff"})

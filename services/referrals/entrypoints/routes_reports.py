@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from services.referrals.domain.windows import week_of
-from services.referrals.entrypoints.deps import Asked, OutputFormat, Reader, Window, report_route
+from services.referrals.entrypoints.deps import MAX_BIGINT, Asked, OutputFormat, Reader, Window, report_route
 from services.referrals.service_layer.reports.conversion import conversion
 from services.referrals.service_layer.reports.ledger import ledger as ledger_report
 from services.referrals.service_layer.reports.reader import Report, ReportReader
@@ -23,7 +23,7 @@ from services.referrals.service_layer.reports.summary import region as region_re
 from services.referrals.service_layer.reports.summary import summary
 from services.referrals.service_layer.reports.weekly import weekly as weekly_report
 from shared.auth import Principal
-from shared.http_auth import PageCaller
+from shared.http_auth import Caller
 
 router = APIRouter()
 
@@ -111,8 +111,10 @@ class LedgerFilter:
 
 
 async def ledger_filter(giver_id: str | None = None, receiver_id: str | None = None, member_id: str | None = None,
-                  status: str | None = None, referral_type: str | None = None, temperature: int | None = None,
-                  limit: int = Query(500, le=10_000), offset: int = 0) -> LedgerFilter:
+                        status: str | None = None, referral_type: str | None = None,
+                        temperature: int | None = Query(None, ge=1, le=5),
+                        limit: int = Query(500, ge=1, le=10_000),
+                        offset: int = Query(0, ge=0, le=MAX_BIGINT)) -> LedgerFilter:
     return LedgerFilter(giver_id, receiver_id, member_id, status, referral_type, temperature, limit, offset)
 
 
@@ -130,7 +132,7 @@ async def ledger(chapter_id: str, period: Window, only: Annotated[LedgerFilter, 
 
 
 @report_route(router, "/regions/{region}", "Chapters of a region compared")
-async def region(region: str, period: Window, fmt: OutputFormat, who: PageCaller, reader: Reader) -> Response:
+async def region(region: str, period: Window, fmt: OutputFormat, who: Caller, reader: Reader) -> Response:
     region = region.removesuffix(".csv")  # /regions/{region}.csv lands here: the parameter takes the dot
     if not who.is_admin:
         own = await reader.region_of(who.chapter_id or "")

@@ -13,8 +13,10 @@ from typing import Any
 
 import asyncpg
 import httpx
+import uvicorn
 from fastapi import FastAPI
 
+from infra.processes import free_port
 from services.referrals.entrypoints.app import create_app
 from shared.auth import issue_token
 from shared.contracts import members as m
@@ -91,6 +93,21 @@ def _stream_key(event: DomainEvent) -> str:
         if hasattr(event, attr):
             return str(getattr(event, attr))
     return str(event.chapter_id)
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, app: FastAPI | None = None, first_port: int = 18200) -> AsyncIterator[str]:
+    port = free_port(first_port)
+    server = uvicorn.Server(uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 @contextlib.asynccontextmanager

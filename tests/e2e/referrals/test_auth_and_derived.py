@@ -39,7 +39,7 @@ async def test_authorisation(settings: Settings) -> None:
         assert (await client.get("/chapters/c1/reciprocity", headers=auth("junk"))).status_code == 401
         assert (await client.get("/chapters/c1/reciprocity", headers=auth(member_a))).status_code == 403
         assert (await client.get("/chapters/c1/reciprocity", headers=auth(leader_c2))).status_code == 404
-        assert (await client.get("/chapters/c1/dashboard", params={"token": leader_c2})).status_code == 404
+        assert (await client.get("/chapters/c1/summary", params={"token": leader_c2})).status_code == 401
         assert (await client.get("/chapters/nope/summary", headers=auth(settings.admin_token))).status_code == 404
         assert (await client.get("/chapters/c2/summary", headers=auth(leader_c2))).status_code == 200
         assert (await client.get("/chapters/c1/members/A/scorecard", headers=auth(member_a))).status_code == 200

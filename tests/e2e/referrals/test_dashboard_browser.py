@@ -2,26 +2,21 @@
 
 Two variants: events appended to a scratch members store (the referrals service alone), and the whole way
 through the members service's HTTP API (both services served by uvicorn on free ports, since the browser
-and its event stream need real HTTP); the second saves the screenshot for the docs."""
+and its event stream need real HTTP); the second saves the screenshot for the docs. The page runs under its
+Content-Security-Policy (no eval either: the tests wait with locators, not with page functions)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from infra.processes import free_port
 from services.members.entrypoints.app import create_app as create_members_app
-from services.referrals.entrypoints.app import create_app
 from shared.settings import Settings
 from tests.e2e.referrals.helpers import (
     MembersFeed,
@@ -30,6 +25,7 @@ from tests.e2e.referrals.helpers import (
     joined,
     one_to_one,
     referral,
+    serving,
     step,
     token,
 )
@@ -45,23 +41,8 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
                 "--disable-sync", "--no-first-run"]
 
 
-@contextlib.asynccontextmanager
-async def serving(settings: Settings, app: FastAPI | None = None, first_port: int = 18200) -> AsyncIterator[str]:
-    port = free_port(first_port)
-    server = uvicorn.Server(uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 async def test_dashboard_updates_live(settings: Settings) -> None:
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
     today = date.today()
     day = today - timedelta(days=3)
@@ -79,19 +60,25 @@ async def test_dashboard_updates_live(settings: Settings) -> None:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1300, "height": 1000})
-            await page.goto(f"{base}/chapters/c1/dashboard?token={leader}")
+            refused = []  # anything the page's Content-Security-Policy blocks (inline script or style)
+            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+            await page.goto(f"{base}/chapters/c1/dashboard#token={leader}")
             cell = page.locator('rect[data-pair="ann->bob"]')
-            await page.wait_for_function(
-                "document.querySelector('rect[data-pair=\"ann->bob\"]')?.dataset.count === '1'", timeout=20_000)
+            await expect(cell).to_have_attribute("data-count", "1", timeout=20_000)
             loop = asyncio.get_running_loop()
             started = loop.time()
             await feed.record(referral("c1", "r5", "ann", "bob", today, 5))
-            await page.wait_for_function(
-                "document.querySelector('rect[data-pair=\"ann->bob\"]')?.dataset.count === '2'", timeout=10_000)
+            await expect(cell).to_have_attribute("data-count", "2", timeout=10_000)
             seen_after = loop.time() - started
             assert await cell.get_attribute("data-count") == "2"
             assert await page.locator("#funnel-given").text_content() == "5"
             print(f"\nreferral visible on the dashboard {seen_after * 1000:.0f} ms after it was published")
+            # the token left the address bar (and so history and bookmarks); a reload still works (kept in the
+            # tab's session storage)
+            assert page.url == f"{base}/chapters/c1/dashboard" and leader not in page.url
+            await page.reload()
+            await expect(cell).to_have_attribute("data-count", "2", timeout=10_000)
+            assert refused == []
         finally:
             await browser.close()
 
@@ -99,7 +86,7 @@ async def test_dashboard_updates_live(settings: Settings) -> None:
 async def test_dashboard_updates_live_from_the_members_api(settings: Settings, tmp_path: Path) -> None:
     """A leader has the dashboard open; a referral recorded through the members service's HTTP API shows
     up in the matrix and the funnel without a reload."""
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
     today = date.today()
     meeting = today - timedelta(days=(today.weekday() - 2) % 7)  # the chapter meets on Wednesdays
@@ -153,15 +140,15 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = await browser.new_page(viewport={"width": 1300, "height": 1000})
-            await page.goto(f"{base}/chapters/{cid}/dashboard?token={leader}")
+            await page.goto(f"{base}/chapters/{cid}/dashboard#token={leader}")
             pair = f"{ids['Ann']}->{ids['Bob']}"
-            count = f"document.querySelector('rect[data-pair=\"{pair}\"]')?.dataset.count"
-            await page.wait_for_function(f"{count} === '1' && document.querySelector('#funnel-given')"
-                                         "?.textContent === '6'", timeout=30_000)
+            cell = page.locator(f'rect[data-pair="{pair}"]')
+            await expect(cell).to_have_attribute("data-count", "1", timeout=30_000)
+            await expect(page.locator("#funnel-given")).to_have_text("6", timeout=30_000)
             loop = asyncio.get_running_loop()
             started = loop.time()
             await give("Ann", "Bob", 5)
-            await page.wait_for_function(f"{count} === '2'", timeout=10_000)
+            await expect(cell).to_have_attribute("data-count", "2", timeout=10_000)
             seen_after = loop.time() - started
             assert await page.locator("#funnel-given").text_content() == "7"
             print(f"\nreferral recorded over the members API visible on the dashboard {seen_after * 1000:.0f} ms"
@@ -173,7 +160,7 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
             assert sorted(await page.locator("#bars text.bar-name").all_text_contents()) == sorted(ids)
             dormant = await page.locator("#dormant").text_content() or ""
             assert "Dee \u2013 Eve" in dormant or "Eve \u2013 Dee" in dormant, dormant
-            await page.wait_for_function("document.querySelectorAll('#weekly tr').length > 1", timeout=10_000)
+            await expect(page.locator("#weekly tr").nth(1)).to_be_attached(timeout=10_000)
             weekly = await page.locator("#weekly").text_content() or ""
             assert "Ann" in weekly and "m-" not in weekly, weekly
             page_text = await page.locator("body").inner_text()

@@ -1,8 +1,19 @@
 // refnet leaders' dashboard: plain SVG, no libraries. Live: an EventSource tells us when the projection moved.
+// The page holds no data and no token: the chapter is in the path, the leader's token arrives in the URL's
+// fragment (#token=..., which browsers never send to a server), is kept in this tab's sessionStorage and taken
+// out of the address bar at once, then travels as `Authorization: Bearer` only.
 (function () {
   "use strict";
-  const chapter = window.REFNET.chapter;
-  const token = new URLSearchParams(location.search).get("token") || "";
+  const chapter = decodeURIComponent(location.pathname.split("/")[2] || "");
+  const base = "/chapters/" + encodeURIComponent(chapter);
+  const KEPT = "refnet-token:" + chapter;
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.has("token")) {
+    sessionStorage.setItem(KEPT, fragment.get("token"));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  const token = sessionStorage.getItem(KEPT) || "";
+  const bearer = {Authorization: "Bearer " + token};
   const NS = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
   const iso = (d) => d.toISOString().slice(0, 10);
@@ -18,8 +29,8 @@
     return e;
   }
   async function get(path, extra) {
-    const q = new URLSearchParams({from: $("from").value, to: $("to").value, token: token, ...(extra || {})});
-    const r = await fetch(path + "?" + q, {headers: {Authorization: "Bearer " + token}});
+    const q = new URLSearchParams({from: $("from").value, to: $("to").value, ...(extra || {})});
+    const r = await fetch(path + "?" + q, {headers: bearer, referrerPolicy: "no-referrer"});
     if (!r.ok) throw new Error(path + ": " + r.status);
     return r.json();
   }
@@ -116,9 +127,9 @@
     busy = true;
     try {
       const [rec, conv, lights, summary, weekly] = await Promise.all([
-        get(`/chapters/${chapter}/reciprocity`), get(`/chapters/${chapter}/conversion`),
-        get(`/chapters/${chapter}/traffic-lights`), get(`/chapters/${chapter}/summary`),
-        get(`/chapters/${chapter}/weekly`, {week: $("to").value})]);
+        get(`${base}/reciprocity`), get(`${base}/conversion`),
+        get(`${base}/traffic-lights`), get(`${base}/summary`),
+        get(`${base}/weekly`, {week: $("to").value})]);
       learnNames(rec);
       matrix(rec); bars(rec); funnel(conv); week(weekly);
       const s = summary.summary[0];
@@ -137,8 +148,26 @@
     if (again) { again = false; refresh(); }
   }
   $("window").addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
-  const source = new EventSource(`/chapters/${chapter}/stream?token=${encodeURIComponent(token)}`);
-  source.addEventListener("changed", refresh);
-  source.onerror = () => { $("status").textContent = "reconnecting…"; };
+  // The stream opens with a single-use ticket (an EventSource cannot send a header), so the browser's own
+  // reconnection, which reuses the URL, would be refused: on any error, close it and open a new one with a
+  // new ticket. Its first `changed` refreshes, so nothing that moved meanwhile is missed.
+  async function listen() {
+    try {
+      const r = await fetch(`${base}/stream-tickets`, {method: "POST", headers: bearer, referrerPolicy: "no-referrer"});
+      if (!r.ok) throw new Error("stream ticket: " + r.status);
+      const ticket = (await r.json()).ticket;
+      const source = new EventSource(`${base}/stream?ticket=${encodeURIComponent(ticket)}`);
+      source.addEventListener("changed", refresh);
+      source.onerror = () => { source.close(); $("status").textContent = "reconnecting…"; setTimeout(listen, 2000); };
+    } catch (e) {
+      $("status").textContent = "error: " + e.message + " (retrying)";
+      setTimeout(listen, 10000);
+    }
+  }
+  if (!token) {
+    $("status").textContent = "no token: open this page as …/dashboard#token=<your leader token>";
+    return;
+  }
+  listen();
   refresh();
 })();

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.schema import PROJECTION, current_schema
 from services.referrals.domain.traffic_lights import TrafficLightScheme
 
@@ -23,9 +24,12 @@ CLOSED_BUSINESS_VALUES = """SELECT thanked_member_id AS giver_id, reported_by AS
 class ReportReader:
     """The projection as reports read it, scored with the service's traffic-light scheme."""
 
-    def __init__(self, pool: asyncpg.Pool, scheme: TrafficLightScheme | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, scheme: TrafficLightScheme | None = None,
+                 changes: ChapterChanges | None = None) -> None:
         self.pool = pool
         self.scheme = scheme or TrafficLightScheme()
+        # without a listener (tools, benchmarks), read-your-writes waits look again every 20 ms
+        self.changes = changes or ChapterChanges(None, poll_seconds=0.02)
 
     @contextlib.asynccontextmanager
     async def snapshot(self) -> AsyncIterator[asyncpg.Connection]:
@@ -79,14 +83,19 @@ class ReportReader:
                                             sequence))
 
     async def wait_for(self, sequence: int, wait_ms: int) -> bool:
-        """Read-your-writes: wait until the members event at `sequence` is applied; False on timeout."""
-        deadline = asyncio.get_running_loop().time() + wait_ms / 1000
-        while True:
-            if await self.applied(sequence):
-                return True
-            if asyncio.get_running_loop().time() >= deadline:
-                return False
-            await asyncio.sleep(0.02)
+        """Read-your-writes: wait until the members event at `sequence` is applied; False on timeout.
+        Woken when any chapter's data moves (`ChapterChanges`), not by polling the database."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_ms / 1000
+        with self.changes.watch() as moved:
+            while True:
+                moved.clear()  # before looking: an event applied while looking wakes the next wait at once
+                if await self.applied(sequence):
+                    return True
+                left = deadline - loop.time()
+                if left <= 0:
+                    return False
+                await self.changes.wait(moved, min(left, self.changes.poll_seconds))
 
     async def last_sequence(self, chapter_id: str) -> int:
         async with self.snapshot() as conn:
