@@ -1,4 +1,6 @@
-"""The one way every service's HTTP routes learn who is calling: a bearer token, verified locally.
+"""The one way every service's HTTP routes learn who is calling: a bearer token in the Authorization
+header, verified locally. Never a token in a URL (URLs end up in logs, histories and Referer headers): the
+dashboard's event stream uses a single-use ticket instead.
 
 Declared as security schemes, so every OpenAPI document says how to authenticate. The services keep their
 `shared.runtime.Service` on `app.state.service`: its settings hold the signing secret and the admin token,
@@ -12,15 +14,13 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, HTTPException, Request
-from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.auth import Principal, decode_token, is_revoked
 from shared.runtime import Service
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
                      description="A member's token, or the administrator's token.")
-_url_token = APIKeyQuery(name="token", auto_error=False, scheme_name="token-in-url",
-                         description="For pages and event streams, which browsers load without headers.")
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 ADMIN = Principal(member_id=None, chapter_id=None, role="admin", token_id="admin")
@@ -48,11 +48,4 @@ async def bearer_caller(request: Request,
     return await authenticate(request, credentials.credentials if credentials else None)
 
 
-async def page_caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-                      url_token: str | None = Depends(_url_token)) -> Principal:
-    """A bearer token, or `?token=` where a browser cannot send a header."""
-    return await authenticate(request, credentials.credentials if credentials else url_token)
-
-
 Caller = Annotated[Principal, Depends(bearer_caller)]
-PageCaller = Annotated[Principal, Depends(page_caller)]

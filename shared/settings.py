@@ -27,8 +27,8 @@ def service_port(service: str) -> int:
 
 SCALES_ACROSS_WORKERS = frozenset({"members"})
 """Services that may run in several worker processes: their in-process state is only caches of the database,
-and their outbox relay leads by a database lock. (The referrals dashboard's live stream and the
-notifications timers are process-local: one process each.)"""
+and their outbox relay leads by a database lock. (The referrals service's stream caps and daily review and
+the notifications timers are process-local: one process each.)"""
 
 
 def service_workers(service: str) -> int:

@@ -26,15 +26,9 @@ from shared.http_auth import Caller
 
 STATIC = Path(__file__).resolve().parent / "static"
 
-# No inline script or style on the page (all from /static), so it runs under a strict policy; no Referer
-# leaves it; nothing of it is worth caching anywhere but the browser.
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
-                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-cache",
-}
+# No inline script or style on the page (all from /static), so it runs under the strict policy every answer
+# gets at the HTTP edge (shared/http_edge.py: no inline script, no framing, no Referer).
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
 router = APIRouter()
 
