@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import asyncpg
 import pytest
@@ -166,26 +166,38 @@ async def test_postgres_restart_under_write_load_never_reports_a_false_success(
     store = EventStore(pool)
     acknowledged: list[int] = []
     failures = 0
-    stop = time.monotonic() + 8.0
+    restarted = asyncio.Event()
+    after_restart = [0, 0, 0, 0]
+    give_up = time.monotonic() + 120  # a bound, not a schedule: every phase below waits for a condition
 
     async def writer(w: int) -> None:
         nonlocal failures
         n = w * 1_000_000
-        while time.monotonic() < stop:
+        # until this writer has had 20 appends acknowledged by the restarted server
+        while after_restart[w] < 20 and time.monotonic() < give_up:
             n += 1
             try:
                 await store.append(f"w{w}-{n}", 0, [thing(n)])
                 acknowledged.append(n)
+                if restarted.is_set():
+                    after_restart[w] += 1
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError):
                 failures += 1
                 await asyncio.sleep(0.05)
 
+    async def until(condition: Callable[[], bool]) -> None:
+        while not condition():
+            assert time.monotonic() < give_up, "condition not reached"
+            await asyncio.sleep(0.02)
+
     writers = asyncio.gather(*(writer(w) for w in range(4)))
-    await asyncio.sleep(2.0)
+    await until(lambda: len(acknowledged) >= 200)  # under load
     postgres.stop(mode="immediate")  # a crash from the clients' point of view
-    await asyncio.sleep(1.0)
+    await until(lambda: failures > 0)  # the writers noticed
     postgres.start()
+    restarted.set()
     await writers
+    assert min(after_restart) == 20, "every writer wrote again after the restart"
     stored = [int(r["n"]) for r in await pool.fetch("SELECT (data->>'n')::int AS n FROM events")]
     assert failures > 0, "the restart should have been noticed by the writers"
     assert set(acknowledged) <= set(stored), "an acknowledged append is missing"
