@@ -190,3 +190,30 @@ def visitor(chapter_id: str, vid: str, invited_by: str, on: date) -> list[Domain
     return [m.VisitorInvited(chapter_id=chapter_id, visitor_id=vid, invited_by=invited_by, visitor_name=vid,
                              occurred_on=on),
             m.VisitorAttended(chapter_id=chapter_id, visitor_id=vid, invited_by=invited_by, occurred_on=on)]
+
+
+async def wait_consumed(settings: Settings, timeout: float = 60.0) -> None:
+    """Until the referrals projection has committed every members topic up to its end: whatever was published
+    before this call has been applied (the "nothing changed" checks wait for this, never a fixed time)."""
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    group = f"{settings.topic_prefix}.referrals.referrals"
+    topics = {settings.topic(cls.topic) for cls in m.members_events}
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    await reader.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            committed = {tp: o.offset for tp, o in (await admin.list_consumer_group_offsets(group)).items()
+                         if tp.topic in topics}
+            ends = await reader.end_offsets(list(committed)) if committed else {}
+            if committed and all(committed[tp] >= end for tp, end in ends.items()):
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"{group} did not catch up: {committed} < {ends}"
+            await asyncio.sleep(0.05)
+    finally:
+        await reader.stop()
+        await admin.close()

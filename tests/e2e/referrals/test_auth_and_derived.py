@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date, timedelta
 
@@ -21,6 +20,7 @@ from tests.e2e.referrals.helpers import (
     step,
     token,
     wait_applied,
+    wait_consumed,
 )
 from tests.integration.foundation.things import read_topic
 
@@ -84,7 +84,7 @@ async def test_derived_events(settings: Settings) -> None:
         assert (pair["giver_id"], pair["receiver_id"], pair["given"]) == ("A", "B", 3)
         # replays announce nothing twice
         await feed.republish_everything()
-        await asyncio.sleep(1.5)
+        await wait_consumed(settings)
         again = await app.state.service.pool.fetchval("SELECT count(*) FROM events")
         assert again == len(rows) == 3
         published = await read_topic(settings.kafka_bootstrap_servers, settings.topic(TRAFFIC_LIGHTS), 1)

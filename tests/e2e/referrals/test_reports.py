@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date as d
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.e2e.referrals.helpers import (
     token,
     visitor,
     wait_applied,
+    wait_consumed,
 )
 
 C = "c1"
@@ -151,7 +151,7 @@ async def test_scripted_history_equals_hand_computed_and_replays_change_nothing(
         await feed.republish_everything()
         marker = await feed.record(joined("c9", "Z"))
         await wait_applied(client, "c9", marker, settings.admin_token)
-        await asyncio.sleep(1.0)  # other topics' redeliveries are independent of the marker's topic
+        await wait_consumed(settings)  # every topic's redeliveries, not only the marker's
         await _check(client, leader)
 
 
