@@ -86,7 +86,7 @@ def chapter_history(cid: str, today: date, rng: random.Random) -> Iterator[Domai
             yield m.MemberLeft(chapter_id=cid, member_id=leaver, left_on=day, dropped=rng.random() < 0.3)
             vid = f"{cid}-jv{week}"
             inviter = rng.choice(active)
-            yield m.VisitorInvited(chapter_id=cid, visitor_id=vid, invited_by=inviter, visitor_name=vid,
+            yield m.VisitorInvited(chapter_id=cid, visitor_id=vid, invited_by=inviter, visitor=SEALED,
                                    occurred_on=day - timedelta(days=14))
             yield m.VisitorAttended(chapter_id=cid, visitor_id=vid, invited_by=inviter,
                                     occurred_on=day - timedelta(days=7))
@@ -155,7 +155,7 @@ def chapter_history(cid: str, today: date, rng: random.Random) -> Iterator[Domai
             n += 1
             inviter = rng.choice(active)
             yield m.VisitorInvited(chapter_id=cid, visitor_id=f"{cid}-v{n}", invited_by=inviter,
-                                   visitor_name=f"Visitor {n}", occurred_on=day - timedelta(days=7))
+                                   visitor=SEALED, occurred_on=day - timedelta(days=7))
             yield m.VisitorAttended(chapter_id=cid, visitor_id=f"{cid}-v{n}", invited_by=inviter, occurred_on=day)
 
 

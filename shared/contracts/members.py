@@ -2,8 +2,8 @@
 
 Every slip carries `occurred_on` (the day it happened, in the chapter's time zone) beside the time it
 was recorded (the envelope's `time`), so reports count a slip in the week it happened.
-Amounts are decimals serialised as strings, never floats. Prospect contact details never travel in
-clear: `prospect` is sealed with a per-prospect data key that erasure deletes.
+Amounts are decimals serialised as strings, never floats. Prospects' and visitors' personal data never travel
+in clear: `prospect` and `visitor` are sealed, each under a data key of its own that erasure deletes.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.contracts.access import AccessRevoked, access_events
+from shared.contracts.sealed import RECORDED_BEFORE_SEALING, SealedData, visitor_invited_v1_sealed
 from shared.events import DomainEvent, EventRegistry
 
 members_events = EventRegistry()
 members_events.include(access_events)
+members_events.upcaster("org.refnet.members.visitor-invited", from_version=1)(visitor_invited_v1_sealed)
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MemberRole = Literal["member", "president", "vice-president", "secretary"]
@@ -48,15 +50,6 @@ MEMBERSHIPS = "members.memberships"
 MEETINGS = "members.meetings"
 REFERRALS = "members.referrals"
 CLOSED_BUSINESS = "members.closed-business"
-
-
-class SealedData(BaseModel):
-    """Personal data encrypted with AES-GCM under the data key `key_id` (held by the members service)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    key_id: str
-    nonce: str = Field(description="base64")
-    ciphertext: str = Field(description="base64; decrypts to a JSON object")
 
 
 # --- chapters -------------------------------------------------------------------------------------
@@ -141,13 +134,15 @@ class AttendanceRecorded(DomainEvent):
 
 @members_events.register
 class VisitorInvited(DomainEvent):
+    """A member invited a visitor; the name and business travel sealed (v1 had them in clear)."""
+
     name = "org.refnet.members.visitor-invited"
+    version = 2
     topic = MEETINGS
     chapter_id: str
     visitor_id: str
     invited_by: str
-    visitor_name: str
-    business: str | None = None
+    visitor: SealedData = Field(description="name, business; sealed")
     occurred_on: date
 
 
@@ -180,6 +175,17 @@ class VisitorBecameMember(DomainEvent):
     invited_by: str
     member_id: str
     occurred_on: date
+
+
+@members_events.register
+class VisitorDataErased(DomainEvent):
+    """The visitor's data key was deleted: their name and business are unreadable; copies are dropped."""
+
+    name = "org.refnet.members.visitor-data-erased"
+    topic = MEETINGS
+    chapter_id: str
+    visitor_id: str
+    key_id: str
 
 
 @members_events.register
@@ -290,4 +296,4 @@ class ClosedBusinessDisputed(DomainEvent):
     occurred_on: date
 
 
-__all__ = ["AccessRevoked", "members_events"]
+__all__ = ["RECORDED_BEFORE_SEALING", "AccessRevoked", "SealedData", "members_events"]

@@ -20,9 +20,9 @@ from shared.events import DomainEvent
 
 
 class DryRunKeys:
-    """No key is made in a dry run: the prospect is never sealed, since nothing is recorded."""
+    """No key is made in a dry run: the prospect (or visitor) is never sealed, since nothing is recorded."""
 
-    async def seal(self, referral_id: str, data: dict[str, Any]) -> SealedData:
+    async def seal(self, owner_id: str, data: dict[str, Any]) -> SealedData:
         return SealedData(key_id="dry-run", nonce="", ciphertext="")
 
     async def erase(self, key_id: str) -> None:
@@ -37,7 +37,7 @@ class ImportBatch(PostgresUnitOfWork):
         self.appends: list[Append] = []
         self.decided: dict[uuid.UUID, DomainEvent] = {}
         if dry_run:
-            self.prospect_keys = DryRunKeys()
+            self.prospect_keys = self.visitor_keys = DryRunKeys()
 
     async def append(self, stream_id: str, expected_version: int | None, events: Sequence[DomainEvent]) -> None:
         if self.dry_run or not events:

@@ -61,7 +61,8 @@ class PostgresUnitOfWork(UnitOfWork):
         self.ceus = Streams(self, RecordedSlip, "ceu")
         self.attendance = Attendance(self)
         self.access = Access(self)
-        self.prospect_keys = ProspectKeys(conn, store.pool)
+        self.prospect_keys = DataKeys(conn, store.pool, "prospect_keys")
+        self.visitor_keys = DataKeys(conn, store.pool, "visitor_keys")
         self.tokens = Tokens(conn)
 
     async def history(self, stream_id: str) -> list[DomainEvent]:
@@ -144,16 +145,16 @@ class Access:
         await self.uow.append(f"access-{chapter_id}", None, events)
 
 
-class ProspectKeys:
-    def __init__(self, conn: asyncpg.Connection, pool: asyncpg.Pool) -> None:
-        self.conn, self.pool = conn, pool
+class DataKeys:
+    def __init__(self, conn: asyncpg.Connection, pool: asyncpg.Pool, table: prospect_keys.DataKeyTable) -> None:
+        self.conn, self.pool, self.table = conn, pool, table
 
-    async def seal(self, referral_id: str, data: dict[str, Any]) -> SealedData:
+    async def seal(self, owner_id: str, data: dict[str, Any]) -> SealedData:
         """Sealed under a new data key, stored wrapped under the database's key-encryption key."""
-        return await prospect_keys.seal(self.conn, keyring_of(self.pool), referral_id, data)
+        return await prospect_keys.seal(self.conn, keyring_of(self.pool), owner_id, data, self.table)
 
     async def erase(self, key_id: str) -> None:
-        await prospect_keys.erase_key(self.conn, key_id)
+        await prospect_keys.erase_key(self.conn, key_id, self.table)
 
 
 class Tokens:

@@ -29,6 +29,7 @@ from shared.contracts.members import (
     VisitorApplied,
     VisitorAttended,
     VisitorBecameMember,
+    VisitorDataErased,
     VisitorInvited,
     members_events,
 )
@@ -159,10 +160,16 @@ _statement(CeuRecorded, "INSERT INTO ceus VALUES ($1, $2, $3, $4, $5, $6)",
            "ceu_id", "chapter_id", "member_id", "description", "credits", "occurred_on")
 
 
-_statement(VisitorInvited,
-           "INSERT INTO visitors (visitor_id, chapter_id, invited_by, name, business, stage, invited_on)"
-           " VALUES ($1, $2, $3, $4, $5, 'invited', $6)",
-           "visitor_id", "chapter_id", "invited_by", "visitor_name", "business", "occurred_on")
+@_on(VisitorInvited)
+async def _invited(conn: asyncpg.Connection, e: VisitorInvited, _r: RecordedEvent) -> None:
+    await conn.execute("INSERT INTO visitors (visitor_id, chapter_id, invited_by, sealed, stage, invited_on)"
+                       " VALUES ($1, $2, $3, $4, 'invited', $5)",
+                       e.visitor_id, e.chapter_id, e.invited_by, e.visitor.model_dump_json(), e.occurred_on)
+
+
+# a visitor invited before sealing has its name here in clear: erasure drops it
+_statement(VisitorDataErased,
+           "UPDATE visitors SET erased = true, name = NULL, business = NULL WHERE visitor_id = $1", "visitor_id")
 
 
 _statement(VisitorAttended, "UPDATE visitors SET stage = 'attended', attended_on = $2 WHERE visitor_id = $1",

@@ -1,4 +1,6 @@
-"""Prospects' personal data sealed with AES-GCM under a per-prospect data key.
+"""Personal data of people who are not members, sealed with AES-GCM under a data key of their own: a
+prospect's details (`prospect_keys`, one key per referral) and a visitor's name and business (`visitor_keys`,
+one key per visitor).
 
 Deleting the key (erasure) makes every copy of the sealed data unreadable: in the event store, on the
 Kafka topic and in every subscriber's database. The data key itself is stored wrapped under a
@@ -15,7 +17,8 @@ import base64
 import json
 import os
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import asyncpg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -25,48 +28,65 @@ from shared.contracts.members import SealedData
 
 REWRAP_BATCH = 500
 WRAPPED_TABLES = {"prospect_keys": ("key_id", "key", "prospect-key"),
+                  "visitor_keys": ("key_id", "key", "visitor-key"),
                   "chapter_secrets": ("chapter_id", "secret", "chapter-secret")}
 """Every table of wrapped keys: its id column, its wrapped-key column, and the context each is wrapped for."""
+
+DataKeyTable = Literal["prospect_keys", "visitor_keys"]
+_OWNER = {"prospect_keys": ("referral_id", "pk"), "visitor_keys": ("visitor_id", "vk")}
+"""Each table of data keys: the column naming whose data a key seals, and its keys' id prefix."""
 
 
 def context(table: str, row_id: str) -> str:
     return f"{WRAPPED_TABLES[table][2]}:{row_id}"
 
 
-async def seal(conn: asyncpg.Connection, keyring: Keyring, referral_id: str, data: dict[str, Any]) -> SealedData:
-    """Create a data key for this prospect, store it wrapped, and return `data` sealed under it."""
-    key_id = f"pk-{uuid.uuid4().hex}"
+async def seal(conn: asyncpg.Connection, keyring: Keyring, owner_id: str, data: dict[str, Any],
+               table: DataKeyTable = "prospect_keys") -> SealedData:
+    """Create a data key for this prospect (or visitor), store it wrapped, and return `data` sealed under it."""
+    owner_column, prefix = _OWNER[table]
+    key_id = f"{prefix}-{uuid.uuid4().hex}"
     key = AESGCM.generate_key(bit_length=256)
-    kek_id, wrapped = keyring.wrap(key, context("prospect_keys", key_id))
-    await conn.execute("INSERT INTO prospect_keys (key_id, referral_id, key, kek_id) VALUES ($1, $2, $3, $4)",
-                       key_id, referral_id, wrapped, kek_id)
+    kek_id, wrapped = keyring.wrap(key, context(table, key_id))
+    await conn.execute(f"INSERT INTO {table} (key_id, {owner_column}, key, kek_id) VALUES ($1, $2, $3, $4)",
+                       key_id, owner_id, wrapped, kek_id)
     nonce = os.urandom(12)
     ciphertext = AESGCM(key).encrypt(nonce, json.dumps(data).encode(), key_id.encode())
     return SealedData(key_id=key_id, nonce=base64.b64encode(nonce).decode(),
                       ciphertext=base64.b64encode(ciphertext).decode())
 
 
-async def unseal(conn: asyncpg.Connection | asyncpg.Pool, sealed: SealedData,
-                 keyring: Keyring | None = None) -> dict[str, Any] | None:
-    """The prospect's data, or None once its key was erased. (`keyring`: that of the pool by default.)"""
-    row = await conn.fetchrow("SELECT key, kek_id FROM prospect_keys WHERE key_id = $1", sealed.key_id)
-    if row is None:
-        return None
+def _open(row: asyncpg.Record, sealed: SealedData, keyring: Keyring | None, table: DataKeyTable) -> dict[str, Any]:
     if row["kek_id"] is None:  # stored before keys were wrapped; the next start wraps it
         key = bytes(row["key"])
     else:
-        if keyring is None:
-            assert isinstance(conn, asyncpg.Pool), "a connection's reader passes its keyring"
-            keyring = keyring_of(conn)
-        key = keyring.unwrap(row["kek_id"], bytes(row["key"]), context("prospect_keys", sealed.key_id))
+        assert keyring is not None, "a connection's reader passes its keyring"
+        key = keyring.unwrap(row["kek_id"], bytes(row["key"]), context(table, sealed.key_id))
     plaintext = AESGCM(key).decrypt(base64.b64decode(sealed.nonce), base64.b64decode(sealed.ciphertext),
                                     sealed.key_id.encode())
     result: dict[str, Any] = json.loads(plaintext)
     return result
 
 
-async def erase_key(conn: asyncpg.Connection, key_id: str) -> None:
-    await conn.execute("DELETE FROM prospect_keys WHERE key_id = $1", key_id)
+async def unseal(conn: asyncpg.Connection | asyncpg.Pool, sealed: SealedData, keyring: Keyring | None = None,
+                 table: DataKeyTable = "prospect_keys") -> dict[str, Any] | None:
+    """The prospect's (or visitor's) data, or None once its key was erased. (`keyring`: the pool's by default.)"""
+    return (await unseal_all(conn, [sealed], keyring, table))[0]
+
+
+async def unseal_all(conn: asyncpg.Connection | asyncpg.Pool, sealed: Sequence[SealedData],
+                     keyring: Keyring | None = None, table: DataKeyTable = "prospect_keys",
+                     ) -> list[dict[str, Any] | None]:
+    """Each one's data (None where the key was erased, or never existed), reading their keys in one query."""
+    rows = {r["key_id"]: r for r in await conn.fetch(
+        f"SELECT key_id, key, kek_id FROM {table} WHERE key_id = ANY($1::text[])", [s.key_id for s in sealed])}
+    if keyring is None and isinstance(conn, asyncpg.Pool) and any(r["kek_id"] is not None for r in rows.values()):
+        keyring = keyring_of(conn)
+    return [_open(rows[s.key_id], s, keyring, table) if s.key_id in rows else None for s in sealed]
+
+
+async def erase_key(conn: asyncpg.Connection, key_id: str, table: DataKeyTable = "prospect_keys") -> None:
+    await conn.execute(f"DELETE FROM {table} WHERE key_id = $1", key_id)
 
 
 # --- at start: every stored key readable, and wrapped under the first KEK ------------------------

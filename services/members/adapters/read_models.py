@@ -60,8 +60,7 @@ async def member(conn: asyncpg.Pool, chapter_id: str, member_id: str, today: dat
     return {**found, **dict(counts)}
 
 
-def _prospect_payload(row: Row) -> SealedData:
-    raw = row["prospect"]
+def _sealed(raw: Any) -> SealedData:
     return SealedData.model_validate(json.loads(raw) if isinstance(raw, str) else raw)
 
 
@@ -70,7 +69,7 @@ async def referral(conn: asyncpg.Pool, chapter_id: str, referral_id: str, *, dec
                                      chapter_id, referral_id))
     if found is None:
         return None
-    sealed = _prospect_payload(found)
+    sealed = _sealed(found["prospect"])
     found["steps"] = json.loads(found["steps"])
     found["prospect"] = await prospect_keys.unseal(conn, sealed) if decrypt and not found["erased"] else None
     found["prospect_erased"] = found["erased"]
@@ -105,8 +104,17 @@ async def ceus(conn: asyncpg.Pool, chapter_id: str) -> list[Row]:
 
 
 async def visitors(conn: asyncpg.Pool, chapter_id: str) -> list[Row]:
-    rows = await conn.fetch("SELECT * FROM visitors WHERE chapter_id = $1 ORDER BY invited_on", chapter_id)
-    return [dict(r) for r in rows]
+    """The chapter's visitors, their name and business unsealed (None once erased: `visitor_erased`)."""
+    rows = [dict(r) for r in await conn.fetch("SELECT * FROM visitors WHERE chapter_id = $1"
+                                              " ORDER BY invited_on, visitor_id", chapter_id)]
+    sealed = [(row, _sealed(row["sealed"])) for row in rows if row["sealed"] is not None]
+    opened = await prospect_keys.unseal_all(conn, [s for _, s in sealed], table="visitor_keys")
+    for (row, _), data in zip(sealed, opened, strict=True):
+        row["name"], row["business"] = (data["name"], data["business"]) if data else (None, None)
+    for row in rows:
+        del row["sealed"]  # a visitor invited before sealing keeps the name projected then, until erased
+        row["visitor_erased"] = row.pop("erased")
+    return rows
 
 
 async def attendance(conn: asyncpg.Pool, chapter_id: str, meeting_date: date) -> list[Row]:

@@ -18,9 +18,11 @@ from shared.contracts.members import (
     CeuRecorded,
     MeetingMode,
     OneToOneRecorded,
+    SealedData,
     VisitorApplied,
     VisitorAttended,
     VisitorBecameMember,
+    VisitorDataErased,
     VisitorInvited,
 )
 from shared.events import DomainEvent
@@ -104,6 +106,7 @@ class Visitor(Aggregate):
     invited: VisitorInvited | None = None
     stage: VisitorStage = "invited"
     last_on: date | None = None
+    erased: bool = False
 
     @property
     def visitor_id(self) -> str:
@@ -118,6 +121,8 @@ class Visitor(Aggregate):
             self.stage, self.last_on = "applied", event.occurred_on
         elif isinstance(event, VisitorBecameMember):
             self.stage, self.last_on = "member", event.occurred_on
+        elif isinstance(event, VisitorDataErased):
+            self.erased = True
 
     @property
     def invited_by(self) -> str:
@@ -125,14 +130,28 @@ class Visitor(Aggregate):
         return self.invited.invited_by
 
     @staticmethod
-    def invite(chapter: Chapter, visitor_id: str, *, invited_by: str, visitor_name: str, business: str | None,
-               occurred_on: date, today: date) -> VisitorInvited:
-        chapter.active_member(invited_by, "invited_by")
+    def check_name(visitor_name: str) -> None:
+        """Checked before the name is sealed: a refused invitation leaves no data key behind."""
         if not visitor_name.strip():
             raise InvalidField("visitor_name", "must not be empty")
+
+    @staticmethod
+    def invite(chapter: Chapter, visitor_id: str, *, invited_by: str, visitor: SealedData, occurred_on: date,
+               today: date) -> VisitorInvited:
+        """`visitor`: the name and business, sealed under the visitor's own data key."""
+        chapter.active_member(invited_by, "invited_by")
         chapter.check_date(occurred_on, today, invited_by)
         return VisitorInvited(chapter_id=chapter.chapter_id, visitor_id=visitor_id, invited_by=invited_by,
-                              visitor_name=visitor_name, business=business, occurred_on=occurred_on)
+                              visitor=visitor, occurred_on=occurred_on)
+
+    def erase(self) -> VisitorDataErased | None:
+        """Delete the visitor's name and business (their data key): None if already done. The steps and the
+        counts stay; a visitor invited before sealing has no key, and its projected name is dropped."""
+        assert self.invited is not None
+        if self.erased:
+            return None
+        return VisitorDataErased(chapter_id=self.invited.chapter_id, visitor_id=self.visitor_id,
+                                 key_id=self.invited.visitor.key_id)
 
     def _check(self, occurred_on: date, today: date) -> tuple[str, str]:
         assert self.invited is not None and self.last_on is not None

@@ -79,6 +79,10 @@ def visitor_invited(e: contract.VisitorInvited) -> Body:
     return {"visitor_id": e.visitor_id, "invited_by": e.invited_by, "stage": "invited", "occurred_on": e.occurred_on}
 
 
+def visitor_erased(visitor_id: str) -> Body:
+    return {"visitor_id": visitor_id, "visitor_erased": True}
+
+
 def visitor_step(e: contract.VisitorAttended | contract.VisitorApplied) -> Body:
     return {"visitor_id": e.visitor_id, "stage": "attended" if isinstance(e, contract.VisitorAttended) else "applied",
             "occurred_on": e.occurred_on}

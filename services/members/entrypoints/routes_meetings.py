@@ -1,4 +1,4 @@
-"""The weekly meeting: attendance and visitors."""
+"""The weekly meeting: attendance and visitors (whose name and business can be erased)."""
 
 from __future__ import annotations
 
@@ -55,9 +55,23 @@ async def visitor_step(request: Request, chapter_id: str, visitor_id: str, body:
                      bodies.visitor_step, idempotency_key)
 
 
+@router.post("/chapters/{chapter_id}/visitors/{visitor_id}/erase", status_code=201,
+             responses={403: {"description": "Only the inviter or a leader erases a visitor's data."},
+                        404: {"description": "No such visitor in this chapter."}})
+async def erase_visitor(request: Request, chapter_id: str, visitor_id: str, principal: Caller,
+                        idempotency_key: IdempotencyHeader = None) -> JSONResponse:
+    """Erase the visitor's name and business (the inviter or a leader): their key is deleted, so every copy
+    of the sealed data, in this service, on Kafka and in every subscriber, becomes unreadable. The visitor's
+    steps and every count stay. Erasing again changes nothing."""
+    return await run(request, principal,
+                     lambda uow: meetings.erase_visitor(uow, chapter_id=chapter_id, visitor_id=visitor_id),
+                     bodies.visitor_erased, idempotency_key)
+
+
 @router.get("/chapters/{chapter_id}/visitors")
 async def list_visitors(request: Request, response: Response, chapter_id: str, principal: Caller,
                         page: Paging) -> list[dict[str, Any]]:
-    """Visitors with their inviter (who gets the credit) and how far they got."""
+    """Visitors with their inviter (who gets the credit) and how far they got. An erased visitor's name and
+    business are null, with `visitor_erased` true."""
     await visible_chapter(request, principal, chapter_id)
     return paged(request, response, await read_models.visitors(service(request).pool, chapter_id), page)

@@ -51,9 +51,11 @@ class AccessLog(Protocol):
     async def add(self, chapter_id: str, events: Sequence[AccessRevoked]) -> None: ...
 
 
-class ProspectKeys(Protocol):
-    async def seal(self, referral_id: str, data: dict[str, Any]) -> SealedData:
-        """A new data key for this prospect, kept, and `data` sealed under it."""
+class DataKeys(Protocol):
+    """Data keys of one kind of person who is not a member (prospects by referral, visitors by visitor)."""
+
+    async def seal(self, owner_id: str, data: dict[str, Any]) -> SealedData:
+        """A new data key for this prospect (or visitor), kept, and `data` sealed under it."""
         ...
 
     async def erase(self, key_id: str) -> None: ...
@@ -83,7 +85,8 @@ class UnitOfWork:
     ceus: Repository[RecordedSlip]
     attendance: AttendanceLog
     access: AccessLog
-    prospect_keys: ProspectKeys
+    prospect_keys: DataKeys
+    visitor_keys: DataKeys
     tokens: Tokens
 
     def __init__(self, principal: Principal, clock: Clock = utc_now, token_secret: str = "") -> None:

@@ -47,15 +47,13 @@ async def ceu_recorded(conn: asyncpg.Connection, facts: list[Fact], touched: Tou
 
 
 def visitor_step(column: str) -> Handler:
-    """A visitor's step (invited, attended, applied, became member): its day into `column`."""
+    """A visitor's step (invited, attended, applied, became member): its day into `column`. The visitor's name
+    is not kept: it is sealed personal data, which only the members service opens (and erases)."""
     recorded = column.removesuffix("_on") + "_recorded_at"
-    name_sql = "coalesce(excluded.visitor_name, visitors.visitor_name)"
     # the step's recorded time goes with its (earliest) day; on a tie, the earliest recorded time
-    sql = f"""INSERT INTO visitors (visitor_id, chapter_id, invited_by, visitor_name, {column}, member_id,
-                                    {recorded})
-              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[],
-                                   $7::timestamptz[])
-              ON CONFLICT (visitor_id) DO UPDATE SET visitor_name = {name_sql},
+    sql = f"""INSERT INTO visitors (visitor_id, chapter_id, invited_by, {column}, member_id, {recorded})
+              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::timestamptz[])
+              ON CONFLICT (visitor_id) DO UPDATE SET
                   {column} = least(visitors.{column}, excluded.{column}),
                   {recorded} = CASE
                       WHEN visitors.{column} IS NULL OR excluded.{column} < visitors.{column}
@@ -66,9 +64,9 @@ def visitor_step(column: str) -> Handler:
 
     async def step(conn: asyncpg.Connection, facts: list[Fact], touched: Touched) -> None:
         rows = latest(((f.data["visitor_id"], f.data["chapter_id"], f.data["invited_by"],
-                        f.data.get("visitor_name"), day(f.data["occurred_on"]), f.data.get("member_id"),
-                        moment(f.time), f.sequence) for f in facts), key=lambda r: r[0])
+                        day(f.data["occurred_on"]), f.data.get("member_id"), moment(f.time), f.sequence)
+                       for f in facts), key=lambda r: r[0])
         touched.members.update(r[2] for r in rows)
-        await upsert(conn, sql, [r[:7] for r in rows])
+        await upsert(conn, sql, [r[:6] for r in rows])
 
     return step

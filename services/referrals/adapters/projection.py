@@ -67,7 +67,8 @@ HANDLERS: dict[type[DomainEvent], Handler] = {
     m.VisitorApplied: visitor_step("applied_on"),
     m.VisitorBecameMember: visitor_step("became_member_on"),
 }
-"""What each members event changes; the others (access revoked, prospect data erased) change nothing here."""
+"""What each members event changes; the others change nothing here (access revoked; prospect or visitor data
+erased: this service keeps no copy of either, sealed or not)."""
 
 
 class ReferralsProjection:

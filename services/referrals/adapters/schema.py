@@ -38,8 +38,9 @@ CREATE TABLE one_to_ones (
 CREATE TABLE attendance (
     member_id TEXT NOT NULL, meeting_date DATE NOT NULL, chapter_id TEXT NOT NULL, mark TEXT NOT NULL,
     seq BIGINT NOT NULL, recorded_at TIMESTAMPTZ, PRIMARY KEY (member_id, meeting_date));
+-- visitors: no name (personal data the members service seals and erases; the reports count visitors)
 CREATE TABLE visitors (
-    visitor_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, invited_by TEXT NOT NULL, visitor_name TEXT,
+    visitor_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, invited_by TEXT NOT NULL,
     invited_on DATE, attended_on DATE, applied_on DATE, became_member_on DATE, member_id TEXT,
     invited_recorded_at TIMESTAMPTZ, attended_recorded_at TIMESTAMPTZ, applied_recorded_at TIMESTAMPTZ,
     became_member_recorded_at TIMESTAMPTZ);
@@ -140,22 +141,29 @@ LATER_COLUMNS: list[tuple[str, str]] = [
 """Columns (all TIMESTAMPTZ) added after generations were first created: `ensure_columns` adds them to an
 existing generation (rows projected before have NULL there: recorded time unknown until a rebuild)."""
 
+DROPPED_COLUMNS: list[tuple[str, str]] = [("visitors", "visitor_name")]
+"""Columns generations no longer have: `ensure_columns` drops them from an existing generation. Visitors'
+names were copied here in clear before the members service sealed them; no report shows them."""
+
 _UPGRADED: set[tuple[str, str]] = set()  # (database, schema) this process has checked for LATER_COLUMNS
 
 
 async def ensure_columns(conn: asyncpg.Connection | asyncpg.Pool, schema: str, database: str | None = None) -> None:
-    """Idempotent: `ALTER TABLE ... ADD COLUMN IF NOT EXISTS` for the LATER_COLUMNS the generation lacks.
-    Looks first (no lock taken when nothing is missing), once per database, schema and process."""
+    """Idempotent: `ALTER TABLE ... ADD COLUMN IF NOT EXISTS` for the LATER_COLUMNS the generation lacks, and
+    `DROP COLUMN IF EXISTS` for the DROPPED_COLUMNS it still has. Looks first (no lock taken when nothing is to
+    change), once per database, schema and process."""
     database = database or str(await conn.fetchval("SELECT current_database()"))
     if (database, schema) in _UPGRADED:
         return
     present = {(r["table_name"], r["column_name"]) for r in await conn.fetch(
         """SELECT table_name, column_name FROM information_schema.columns
-           WHERE table_schema = $1 AND column_name LIKE '%recorded_at'""", schema)}
-    missing = [(t, c) for t, c in LATER_COLUMNS if (t, c) not in present]
-    if missing:
-        await conn.execute("; ".join(f"ALTER TABLE {schema}.{t} ADD COLUMN IF NOT EXISTS {c} TIMESTAMPTZ"
-                                     for t, c in missing))
+           WHERE table_schema = $1 AND (column_name LIKE '%recorded_at' OR column_name = ANY($2::text[]))""",
+        schema, [c for _, c in DROPPED_COLUMNS])}
+    changes = [f"ALTER TABLE {schema}.{t} ADD COLUMN IF NOT EXISTS {c} TIMESTAMPTZ"
+               for t, c in LATER_COLUMNS if (t, c) not in present]
+    changes += [f"ALTER TABLE {schema}.{t} DROP COLUMN IF EXISTS {c}" for t, c in DROPPED_COLUMNS if (t, c) in present]
+    if changes:
+        await conn.execute("; ".join(changes))
     _UPGRADED.add((database, schema))
 
 

@@ -19,6 +19,7 @@ async def test_openapi_lists_every_resource_with_examples(client: httpx.AsyncCli
                  "/chapters/{chapter_id}/one-to-ones", "/chapters/{chapter_id}/visitors",
                  "/chapters/{chapter_id}/meetings/{meeting_date}/attendance", "/chapters/{chapter_id}/ceus",
                  "/chapters/{chapter_id}/referrals/{referral_id}/prospect-erasure",
+                 "/chapters/{chapter_id}/visitors/{visitor_id}/erase",
                  "/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation"):
         assert path in paths, path
     for path, operations in paths.items():

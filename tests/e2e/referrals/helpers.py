@@ -187,7 +187,7 @@ def ceu(chapter_id: str, cid: str, member_id: str, on: date, credits: int = 1) -
 
 
 def visitor(chapter_id: str, vid: str, invited_by: str, on: date) -> list[DomainEvent]:
-    return [m.VisitorInvited(chapter_id=chapter_id, visitor_id=vid, invited_by=invited_by, visitor_name=vid,
+    return [m.VisitorInvited(chapter_id=chapter_id, visitor_id=vid, invited_by=invited_by, visitor=SEALED,
                              occurred_on=on),
             m.VisitorAttended(chapter_id=chapter_id, visitor_id=vid, invited_by=invited_by, occurred_on=on)]
 

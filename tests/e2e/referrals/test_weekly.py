@@ -18,6 +18,7 @@ from services.referrals.adapters.schema import LATER_COLUMNS, current_schema
 from shared.contracts import members as m
 from shared.settings import Settings
 from tests.e2e.referrals.helpers import (
+    SEALED,
     MembersFeed,
     attendance,
     auth,
@@ -47,7 +48,7 @@ def tokyo_chapter(chapter_id: str) -> m.ChapterFounded:
 
 
 def visitor_invited(vid: str, by: str, on: date) -> m.VisitorInvited:
-    return m.VisitorInvited(chapter_id=C, visitor_id=vid, invited_by=by, visitor_name=vid, occurred_on=on)
+    return m.VisitorInvited(chapter_id=C, visitor_id=vid, invited_by=by, visitor=SEALED, occurred_on=on)
 
 
 def visitor_attended(vid: str, by: str, on: date) -> m.VisitorAttended:

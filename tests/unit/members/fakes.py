@@ -62,9 +62,9 @@ class FakeKeys:
     def __init__(self) -> None:
         self.keys: dict[str, str] = {}
 
-    async def seal(self, referral_id: str, data: dict[str, Any]) -> SealedData:
+    async def seal(self, owner_id: str, data: dict[str, Any]) -> SealedData:
         key_id = f"pk-{len(self.keys) + 1}"
-        self.keys[key_id] = referral_id
+        self.keys[key_id] = owner_id
         return SealedData(key_id=key_id, nonce="", ciphertext="")
 
     async def erase(self, key_id: str) -> None:
@@ -93,6 +93,7 @@ class FakeUnitOfWork(UnitOfWork):
 
     referrals: FakeRepository[Referral]
     prospect_keys: FakeKeys
+    visitor_keys: FakeKeys
 
     def __init__(self, principal: Principal, now: datetime = datetime(2025, 6, 2, 9, tzinfo=UTC)) -> None:
         super().__init__(principal, clock=lambda: now, token_secret="a unit-test secret of thirty-two bytes or more")
@@ -106,6 +107,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.attendance = FakeAttendance()
         self.access = FakeAccess()
         self.prospect_keys = FakeKeys()
+        self.visitor_keys = FakeKeys()
         self.tokens = FakeTokens()
 
     def as_caller(self, principal: Principal) -> FakeUnitOfWork:

@@ -16,6 +16,7 @@ from services.members.service_layer.commands import (
     ChangeStatus,
     FoundChapter,
     GiveReferral,
+    InviteVisitor,
     Leave,
     Mark,
     Prospect,
@@ -79,6 +80,29 @@ async def test_a_referral_to_oneself_a_stranger_or_a_departed_member_is_refused_
             await world.give("Ann", receiver)
         assert refused.value.field == "receiver_id"
     assert world.uow.referrals.streams == {} and world.uow.prospect_keys.keys == {}
+
+
+async def test_a_visitor_is_sealed_under_a_key_of_their_own_which_erasure_deletes(world: World) -> None:
+    invited = await meetings.invite_visitor(InviteVisitor(visitor_name="Sam Lee", occurred_on=MET_ON),
+                                            world.as_("Ann"), chapter_id=world.chapter_id)
+    assert world.uow.visitor_keys.keys == {invited.visitor.key_id: invited.visitor_id}
+    with pytest.raises(Forbidden):
+        await meetings.erase_visitor(world.as_("Bob"), chapter_id=world.chapter_id, visitor_id=invited.visitor_id)
+    with pytest.raises(NotFound):
+        await meetings.erase_visitor(world.as_("Ann"), chapter_id=world.chapter_id, visitor_id="v-nobody")
+    for _ in range(2):  # twice: no error, one erasure
+        await meetings.erase_visitor(world.as_("Ann"), chapter_id=world.chapter_id, visitor_id=invited.visitor_id)
+    assert world.uow.visitor_keys.keys == {}
+    assert [type(e).__name__ for e in world.uow.visitors.streams[invited.visitor_id]] == [
+        "VisitorInvited", "VisitorDataErased"]
+
+
+async def test_a_blank_or_misdated_visitor_is_refused_and_keeps_no_key(world: World) -> None:
+    for name, on in (("  ", MET_ON), ("Sam Lee", date(2099, 1, 1))):
+        with pytest.raises(InvalidField):
+            await meetings.invite_visitor(InviteVisitor(visitor_name=name, occurred_on=on), world.as_("Ann"),
+                                          chapter_id=world.chapter_id)
+    assert world.uow.visitors.streams == {} and world.uow.visitor_keys.keys == {}
 
 
 async def test_only_the_receiver_moves_a_referral_along_the_pipeline(world: World) -> None:
