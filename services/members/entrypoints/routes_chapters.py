@@ -22,12 +22,12 @@ from services.members.entrypoints.deps import (
 from services.members.service_layer import chapters
 from services.members.service_layer.commands import AddMember, AssignRole, FoundChapter, Leave, Renew, RevokeToken
 from shared.http_auth import Caller
+from shared.http_errors import refusals
 
 router = APIRouter(tags=["chapters and members"])
 
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"description": "Conflicts with the current state; the message names it "
-                         "(e.g. \"category 'Accountant' is already held ...\")."}}
+CONFLICT = refusals(409, _409="Conflicts with the current state; the message names it "
+                                "(e.g. \"category 'Accountant' is already held ...\").")
 
 
 @router.post("/chapters", status_code=201, responses=CONFLICT)
