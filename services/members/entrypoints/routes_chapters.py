@@ -110,7 +110,8 @@ async def new_token(request: Request, chapter_id: str, member_id: str, principal
                      bodies.issued_token, idempotency_key)
 
 
-@router.post("/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation", status_code=201)
+@router.post("/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation", status_code=201,
+             responses=refusals(409, _409="The token was already revoked; the message says when."))
 async def revoke_token(request: Request, chapter_id: str, member_id: str, token_id: str, body: RevokeToken,
                        principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Revoke one token (the member themselves, or a leader): refused here at once, everywhere within seconds."""

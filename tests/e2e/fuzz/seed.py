@@ -99,7 +99,8 @@ def seed_world(urls: dict[str, str], admin_token: str, timeout: float = 60.0) ->
             "url": "http://127.0.0.1:9/refnet-fuzz", "event_types": ["*"]}), 201)["subscription_id"]
     with httpx.Client(base_url=urls["referrals"], timeout=30) as referrals:
         while True:  # the referrals service has the chapter and the referral (its projection follows Kafka)
-            ledger = referrals.get(f"/chapters/{world.chapter_id}/referrals", headers=pat, params={"from": "2024-01-01"})
+            ledger = referrals.get(f"/chapters/{world.chapter_id}/referrals", headers=pat,
+                                   params={"from": "2024-01-01"})
             if ledger.status_code == 200 and world.referral_id in ledger.text:
                 break
             assert time.monotonic() < deadline, f"the referrals service never saw the seeded referral: {ledger.text}"
