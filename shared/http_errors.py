@@ -3,9 +3,12 @@ validation does (`detail[].loc`), so clients (and the OpenAPI schema) see one fo
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 
 def invalid_field(location: str, field: str, message: str) -> HTTPException:
@@ -23,3 +26,50 @@ def refuse_unstorable_text(app: FastAPI) -> None:
 
     for error in (asyncpg.UntranslatableCharacterError, asyncpg.CharacterNotInRepertoireError):
         app.add_exception_handler(error, handler)
+
+
+class ErrorMessage(BaseModel):
+    """The body of a refusal that names no field: 400, 401, 403, 404, 409, 429."""
+
+    detail: str = Field(description="what was refused and why, in words")
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="where: the location (body, query, path, header), then the field")
+    msg: str
+    type: str
+
+
+class FieldErrors(BaseModel):
+    """The body of a 422 (and of a 413): FastAPI's validation-error shape, naming the field."""
+
+    detail: list[FieldError]
+
+
+_REFUSALS: dict[int, tuple[str, type[BaseModel]]] = {
+    400: ("The body could not be read as JSON (not UTF-8, say).", ErrorMessage),
+    401: ("Missing, invalid or revoked bearer token.", ErrorMessage),
+    403: ("The caller may not do this (e.g. leaders only, or not their own).", ErrorMessage),
+    404: ("Unknown id, or one of another chapter (not shown to this caller).", ErrorMessage),
+    409: ("Conflicts with the current state; the message names it.", ErrorMessage),
+    413: ("The body is larger than the limit (REFNET_MAX_BODY_BYTES, uploads REFNET_MAX_UPLOAD_BYTES).",
+          FieldErrors),
+    429: ("Over the caller's rate (per token, per address); retry after `Retry-After` seconds.", ErrorMessage),
+}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+
+
+def refusals(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for these refusals, with their bodies; `descriptions` (`_409="..."`) say more
+    about one of them than the general words do."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        description, model = _REFUSALS[code]
+        responses[code] = {"description": descriptions.get(f"_{code}", description), "model": model,
+                           **({"headers": RETRY_AFTER} if code == 429 else {})}
+    return responses
+
+
+EDGE_REFUSALS = refusals(400, 401, 403, 404, 413, 429)
+"""What any authenticated route can answer besides its own: an unreadable or oversized body, no or a bad
+token, over the rate, and the caller's access to the chapter or member it names (403, 404)."""

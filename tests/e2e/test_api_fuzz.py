@@ -1,5 +1,7 @@
-"""A fuzz run of every endpoint, generated from each service's OpenAPI description (schemathesis):
-no request, however odd, gets a 5xx or a response that breaks the documented schema."""
+"""A fuzz run of every endpoint, generated from each service's OpenAPI description (schemathesis), on real
+seeded data (a chapter, its president, two members, a referral: see tests/e2e/fuzz/seed.py), as the
+administrator, the chapter's president, a plain member and without a token: no request, however odd, gets a
+5xx, and every answer, 4xx included, is documented (its status code, media type and body schema)."""
 
 from __future__ import annotations
 
@@ -11,15 +13,15 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from infra.processes import free_port
 from shared.settings import Settings
 from tests.conftest import ROOT
+from tests.e2e.fuzz.runner import fuzz
+from tests.e2e.fuzz.seed import seed_world
+
+# Examples per operation, per caller: modest, so the whole file stays well under three minutes on two cores.
+EXAMPLES = {"admin": 12, "leader": 12, "member": 10, "anonymous": 4}
 
 
 @pytest.fixture
@@ -27,6 +29,13 @@ def running_services(settings: Settings) -> Iterator[dict[str, str]]:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "DATABASE_URL": settings.database_url, "REFNET_TOPIC_PREFIX": settings.topic_prefix,
            "REFNET_ADMIN_TOKEN": settings.admin_token, "REFNET_TOKEN_SECRET": settings.token_secret,
+           # The fuzz sends a few thousand requests from one address with a handful of tokens in a minute or
+           # two: far over the default rates, so raised here, or most answers would be 429 (documented, but
+           # not the code the fuzz is after). The limits themselves are tested in tests/unit and members' e2e.
+           "REFNET_RATE_WRITES_PER_TOKEN": "1000000", "REFNET_RATE_READS_PER_TOKEN": "1000000",
+           "REFNET_RATE_PER_ADDRESS": "1000000",
+           # the seeded webhook subscription's target: a closed local port (its deliveries fail, harmlessly)
+           "NOTIFICATIONS_WEBHOOK_ALLOW_HTTP": "true", "NOTIFICATIONS_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
            **{f"{s.upper()}_DATABASE_URL": settings.service_database_url(s)
               for s in ("members", "referrals", "notifications")}}
     urls: dict[str, str] = {}
@@ -53,32 +62,19 @@ def running_services(settings: Settings) -> Iterator[dict[str, str]]:
             proc.wait(30)
 
 
-def _fuzz(base_url: str, headers: dict[str, str], examples: int) -> list[str]:
-    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
-    failures: list[str] = []
-    operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-
-        @hypothesis_settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                             suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
-        def run(case: schemathesis.Case) -> None:
-            response = case.call(base_url=base_url, headers=headers, timeout=30)
-            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
-
-        try:
-            run()
-        except Exception as exc:
-            failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:600]}")
-    assert operations > 3, f"{base_url} documents almost nothing"
-    return failures
-
-
 @pytest.mark.parametrize("service", ["members", "referrals", "notifications"])
 def test_no_endpoint_answers_5xx_or_breaks_its_schema(running_services: dict[str, str], service: str,
                                                       settings: Settings) -> None:
-    failures = _fuzz(running_services[service], {"Authorization": f"Bearer {settings.admin_token}"}, examples=15)
-    failures += _fuzz(running_services[service], {}, examples=5)  # and without a token
-    assert not failures, "\n\n".join(failures)
+    failures: list[str] = []
+    summary = []
+    for who, examples in EXAMPLES.items():
+        # a world of its own per caller: what one caller's fuzz changes (a departure, a role, a revoked token,
+        # a deleted subscription) does not change what the next one finds
+        world = seed_world(running_services, settings.admin_token)
+        caller = world.callers()[who]
+        report = fuzz(running_services[service], caller, world.path_parameters(caller), examples)
+        assert report.operations > 3, f"{service} documents almost nothing"
+        failures += report.lines()
+        summary.append(f"{who}: {report.requests} requests, statuses {dict(sorted(report.statuses.items()))}")
+    print(f"\n{service}: " + "; ".join(summary))
+    assert not failures, f"{len(failures)} undocumented answer(s) from {service}:\n\n" + "\n\n".join(failures)

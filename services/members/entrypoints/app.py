@@ -24,7 +24,7 @@ from services.members.entrypoints import (
 from shared.clock import utc_now
 from shared.contracts.members import members_events
 from shared.http_edge import guard
-from shared.http_errors import refuse_unstorable_text
+from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
         return await service.health()
 
     for module in (routes_chapters, routes_referrals, routes_slips, routes_meetings, routes_imports):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     return app

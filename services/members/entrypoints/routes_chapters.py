@@ -22,12 +22,12 @@ from services.members.entrypoints.deps import (
 from services.members.service_layer import chapters
 from services.members.service_layer.commands import AddMember, AssignRole, FoundChapter, Leave, Renew, RevokeToken
 from shared.http_auth import Caller
+from shared.http_errors import refusals
 
 router = APIRouter(tags=["chapters and members"])
 
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"description": "Conflicts with the current state; the message names it "
-                         "(e.g. \"category 'Accountant' is already held ...\")."}}
+CONFLICT = refusals(409, _409="Conflicts with the current state; the message names it "
+                                "(e.g. \"category 'Accountant' is already held ...\").")
 
 
 @router.post("/chapters", status_code=201, responses=CONFLICT)
@@ -110,7 +110,8 @@ async def new_token(request: Request, chapter_id: str, member_id: str, principal
                      bodies.issued_token, idempotency_key)
 
 
-@router.post("/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation", status_code=201)
+@router.post("/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation", status_code=201,
+             responses=refusals(409, _409="The token was already revoked; the message says when."))
 async def revoke_token(request: Request, chapter_id: str, member_id: str, token_id: str, body: RevokeToken,
                        principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Revoke one token (the member themselves, or a leader): refused here at once, everywhere within seconds."""

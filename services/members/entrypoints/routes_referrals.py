@@ -22,6 +22,7 @@ from services.members.entrypoints.deps import (
 from services.members.service_layer import slips
 from services.members.service_layer.commands import ChangeStatus, GiveReferral
 from shared.http_auth import Caller
+from shared.http_errors import refusals
 
 router = APIRouter(tags=["referrals"])
 
@@ -36,8 +37,8 @@ async def give_referral(request: Request, chapter_id: str, body: GiveReferral, p
 
 
 @router.post("/chapters/{chapter_id}/referrals/{referral_id}/status", status_code=200,
-             responses={409: {"description": "Illegal step; the message names the current status."},
-                        403: {"description": "Only the receiver moves a referral."}})
+             responses=refusals(409, 403, _409="Illegal step; the message names the current status.",
+                                _403="Only the receiver moves a referral."))
 async def change_status(request: Request, chapter_id: str, referral_id: str, body: ChangeStatus,
                         principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """The receiver moves the referral: given → accepted → contacted → won / lost, or declined (with a

@@ -24,7 +24,7 @@ from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
 from shared.events import EventRegistry
 from shared.http_edge import guard
-from shared.http_errors import refuse_unstorable_text
+from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
         return report
 
     for routes in (routes_feed, routes_preferences, routes_chapters, routes_webhooks):
-        app.include_router(routes.router)
+        app.include_router(routes.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     return app

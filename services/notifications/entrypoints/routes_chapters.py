@@ -19,7 +19,8 @@ _DEFAULT = domain.ChapterSettings()
 class ChapterSettings(BaseModel):
     thank_you_enabled: bool = Field(_DEFAULT.thank_you_enabled,
                                     description="tell the thanked member about closed business")
-    absence_limit: int = Field(_DEFAULT.absence_limit, ge=0,
+    # bounded: six months hold at most 27 weekly meetings, and a number past the column's INTEGER was a 500
+    absence_limit: int = Field(_DEFAULT.absence_limit, ge=0, le=1000,
                                description="absences in six months before leaders are told")
     digest_enabled: bool = _DEFAULT.digest_enabled
 

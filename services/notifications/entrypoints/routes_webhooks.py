@@ -15,7 +15,7 @@ from services.notifications.entrypoints.deps import Work, lead, now
 from services.notifications.service_layer import webhooks as handlers
 from services.notifications.service_layer.webhooks import SubscriptionCommand
 from shared.http_auth import Caller
-from shared.http_errors import invalid_field
+from shared.http_errors import invalid_field, refusals
 
 router = APIRouter(tags=["webhooks"])
 
@@ -115,7 +115,8 @@ async def delete_webhook(request: Request, chapter_id: str, subscription_id: uui
     return Response(status_code=204)
 
 
-@router.post("/chapters/{chapter_id}/webhooks/{subscription_id}/redeliver", response_model=Redelivery)
+@router.post("/chapters/{chapter_id}/webhooks/{subscription_id}/redeliver", response_model=Redelivery,
+             responses=refusals(409, _409="The subscription was deleted; create a new one."))
 async def redeliver(request: Request, chapter_id: str, subscription_id: uuid.UUID, who: Caller, uow: Work
                     ) -> Redelivery:
     """Once the receiver is fixed: send its failed deliveries again, each with a fresh round of attempts and

@@ -50,7 +50,7 @@ from services.referrals.service_layer.reports.reader import ReportReader
 from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
 from shared.http_edge import guard
-from shared.http_errors import refuse_unstorable_text
+from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -86,8 +86,9 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     app.state.rendered = RenderedReports()
     app.state.config = config
     app.state.slots = StreamSlots(config.streams_per_member, config.streams_per_chapter)
-    for module in (routes_reports, routes_dashboard, routes_health):
-        app.include_router(module.router)
+    for module in (routes_reports, routes_dashboard):
+        app.include_router(module.router, responses=EDGE_REFUSALS)
+    app.include_router(routes_health.router)
     refuse_unstorable_text(app)
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     return app

@@ -105,6 +105,11 @@ async def test_thank_you_for_a_euro_chapter_and_turned_off(settings: Settings, m
         done = await client.put("/chapters/c1/settings", json=body,
                                 headers=auth(token(settings, "pat", "c1", "president")))
         assert done.status_code == 200
+        # a limit past what the column holds is the caller's mistake, named (it was a 500, found by the fuzz)
+        too_big = await client.put("/chapters/c1/settings", json={**body, "absence_limit": 2**31},
+                                   headers=auth(token(settings, "pat", "c1", "president")))
+        assert too_big.status_code == 422, too_big.text
+        assert too_big.json()["detail"][0]["loc"] == ["body", "absence_limit"]
         later = await members.record(closed("c1", "cb2", "bob", "ann", "10.00", "EUR"))
         await wait_applied(app, later)
         await settle(app, 0.5)
