@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 
-from shared.http_edge import RateLimit, Rates, guard
+from shared.http_edge import Edge, Rates, guard
 from shared.settings import Settings
 
 
@@ -101,8 +101,8 @@ async def test_every_answer_carries_the_security_headers() -> None:
 async def test_a_token_over_its_write_rate_gets_429_with_retry_after_and_others_are_unaffected() -> None:
     app, reached = app_counting_calls()
     now = [0.0]
-    limited = RateLimit(app, rates=Rates(writes_per_token=2, reads_per_token=5, per_address=1000, burst_seconds=2),
-                        clock=lambda: now[0])
+    limited = Edge(app, max_body=1000, max_upload=5000, clock=lambda: now[0],
+                   rates=Rates(writes_per_token=2, reads_per_token=5, per_address=1000, burst_seconds=2))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://test") as http:
         flood = [await http.post("/slips", content=b"{}", headers={"authorization": "Bearer good"})
                  for _ in range(6)]
@@ -118,7 +118,7 @@ async def test_a_token_over_its_write_rate_gets_429_with_retry_after_and_others_
 
 async def test_made_up_tokens_do_not_escape_the_per_address_limit() -> None:
     app, reached = app_counting_calls()
-    limited = RateLimit(app, rates=Rates(per_address=3, burst_seconds=1), clock=lambda: 0.0)
+    limited = Edge(app, max_body=1000, max_upload=5000, rates=Rates(per_address=3, burst_seconds=1), clock=lambda: 0.0)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://test") as http:
         answers = [await http.post("/slips", content=b"{}", headers={"authorization": f"Bearer guess-{n}"})
                    for n in range(5)]
