@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,8 +34,10 @@ pytestmark = pytest.mark.fault
 
 
 @pytest.fixture(scope="module")
-def own_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KafkaServer, PostgresServer]]:
-    home = tmp_path_factory.mktemp("fault")
+def own_servers() -> Iterator[tuple[KafkaServer, PostgresServer]]:
+    # Not under pytest's temporary directory: PostgreSQL runs as its own system user, and any other pytest
+    # session starting meanwhile resets that directory's root to mode 0700, locking pg_ctl out of it.
+    home = ROOT / ".refnet" / "test" / f"fault-{uuid.uuid4().hex[:8]}"
     kafka = KafkaServer(home / "kafka", port=free_port(29092))
     kafka.libs.parent.mkdir(parents=True, exist_ok=True)
     shared_libs = ROOT / ".refnet" / "test" / "kafka" / "libs"
@@ -48,6 +51,7 @@ def own_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Kafk
     finally:
         kafka.stop()
         postgres.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
+import uuid
 
 import asyncpg
 
@@ -20,9 +22,11 @@ def _refnet(*args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
-async def test_infra_up_starts_kafka_and_postgres_and_down_stops_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_infra_up_starts_kafka_and_postgres_and_down_stops_them() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
-    env["REFNET_STATE_DIR"] = str(tmp_path / "state")
+    # not under pytest's temporary directory, which another pytest session may lock PostgreSQL's user out of
+    state = ROOT / ".refnet" / "test" / f"cli-{uuid.uuid4().hex[:8]}"
+    env["REFNET_STATE_DIR"] = str(state)
     # the default ports may be taken (by `make up` or the test servers): the launcher picks free ones
     out = _refnet("infra", "up", env=env)
     try:
@@ -38,4 +42,5 @@ async def test_infra_up_starts_kafka_and_postgres_and_down_stops_them(tmp_path) 
         _refnet("infra", "down", env=env)
     status = _refnet("infra", "status", env=env)
     assert "kafka      stopped" in status and "postgres   stopped" in status
+    shutil.rmtree(state, ignore_errors=True)
     await asyncio.sleep(0)
