@@ -71,3 +71,12 @@ async def sign_in(client: httpx.AsyncClient, settings: Settings, member_id: str,
     assert exchanged.status_code == 200, exchanged.text
     session: dict[str, Any] = exchanged.json()
     return session
+
+
+async def admin_session(client: httpx.AsyncClient, admin_token: str, chapter_id: str, member_id: str) -> str:
+    """An access token of a session the administrator opened for the member (bootstrapping: the admin-only
+    `POST .../sessions`), for tests whose members service runs without a database they can read."""
+    opened = await client.post(f"/chapters/{chapter_id}/members/{member_id}/sessions", json={"device": "test"},
+                               headers={"Authorization": f"Bearer {admin_token}"})
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["access_token"])
