@@ -53,7 +53,9 @@ async def main() -> None:
                 added = (await client.post(f"{members}/chapters/{chapter_id}/members", headers=admin, json={
                     "name": f"Member {i}", "business": f"Business {i}", "category": f"Category {i}",
                     "email": f"m{i}@example.org"})).json()
-                tokens.append(added["token"])
+                opened = await client.post(  # the admin-only bootstrap session: no leader receives a token
+                    f"{members}/chapters/{chapter_id}/members/{added['member_id']}/sessions", headers=admin, json={})
+                tokens.append(opened.json()["access_token"])
                 ids.append(added["member_id"])
             sent: dict[int, float] = {}  # position → when its POST was sent
             latencies: list[float] = []

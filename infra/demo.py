@@ -4,6 +4,8 @@ Deterministic for a given seed (the same seed records the same history, and than
 second run records nothing twice). Personas make the reports worth looking at: a few members mostly
 give, a few mostly take, and one pair trades only with each other. Every slip carries the day it
 happened (`occurred_on`), so a year appears week by week on the dashboard.
+Members' tokens: the administrator (never a leader) may open a member's session for bootstrapping
+(`POST /chapters/{id}/members/{member}/sessions`); each is refreshed when its 15-minute token expires.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -41,10 +43,18 @@ ROLES = {0: "president", 1: "vice-president", 2: "secretary"}
 
 
 @dataclass
+class Session:
+    """A demo member's session: its access token, and the refresh token that renews it (once each)."""
+    access_token: str
+    refresh_token: str
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
 class DemoMember:
     member_id: str
     name: str
-    token: str
+    token: Session
     give_rate: float  # referrals given per week
     receive_weight: float  # how often others pick them
     partner: int | None = None  # the one member they (almost) only trade with
@@ -59,12 +69,16 @@ class Api:
         self.limit = asyncio.Semaphore(concurrency)
         self.requests = 0
 
-    async def post(self, path: str, token: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+    async def post(self, path: str, token: str | Session, body: dict[str, Any], key: str) -> dict[str, Any]:
         async with self.limit:
             for attempt in range(5):
+                bearer = token.access_token if isinstance(token, Session) else token
                 response = await self.client.post(
                     path, json=body,
-                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"demo-{self.seed}-{key}"})
+                    headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": f"demo-{self.seed}-{key}"})
+                if response.status_code == 401 and isinstance(token, Session) and attempt < 4:
+                    await self.refresh(token, bearer)
+                    continue
                 if response.status_code < 500 and response.status_code != 429:
                     break
                 await asyncio.sleep(0.2 * 2 ** attempt)
@@ -73,6 +87,23 @@ class Api:
                 raise RuntimeError(f"POST {path} → {response.status_code}: {response.text}")
             result: dict[str, Any] = response.json()
             return result
+
+
+    async def refresh(self, session: Session, expired: str) -> None:  # once, however many found it expired
+        async with session.lock:
+            if session.access_token != expired:
+                return
+            renewed = await self.client.post("/sign-in/refresh", json={"refresh_token": session.refresh_token})
+            if renewed.status_code != 200:
+                raise RuntimeError(f"refreshing a demo session → {renewed.status_code}: {renewed.text}")
+            session.access_token, session.refresh_token = (renewed.json()["access_token"],
+                                                           renewed.json()["refresh_token"])
+
+    async def open_session(self, admin_token: str, chapter_id: str, member_id: str) -> Session:
+        """A session the administrator opens for a demo member (admin-only; for bootstrapping and demos)."""
+        opened = await self.post(f"/chapters/{chapter_id}/members/{member_id}/sessions", admin_token,
+                                 {"device": "refnet demo"}, f"session-{member_id}")
+        return Session(opened["access_token"], opened["refresh_token"])
 
 
 def _personas(rng: random.Random) -> list[tuple[float, float, int | None]]:
@@ -114,11 +145,10 @@ class ChapterYear:
                 "email": f"{FIRST[i].lower()}.{LAST[i].lower()}@example.org", "phone": f"+44 117 496 0{i:03d}",
                 "joined_on": self.founded.isoformat(),
             }, f"member-{i}")
-            token = added["token"]
             if i in ROLES:
-                appointed = await self.api.post(f"/chapters/{self.chapter_id}/members/{added['member_id']}/role",
-                                                self.admin, {"role": ROLES[i]}, f"role-{i}")
-                token = appointed["token"]
+                await self.api.post(f"/chapters/{self.chapter_id}/members/{added['member_id']}/role",
+                                    self.admin, {"role": ROLES[i]}, f"role-{i}")
+            token = await self.api.open_session(self.admin, self.chapter_id, added["member_id"])
             give, receive, partner = personas[i]
             self.members.append(DemoMember(added["member_id"], name, token, give, receive, partner))
 
@@ -257,10 +287,13 @@ async def run_demo(*, members_url: str, referrals_url: str, seed: int, live: boo
                 await asyncio.gather(*year.week(w))
                 rate = api.requests / max(loop.time() - started, 1e-6)
                 progress.update(task, advance=1, rate=f"{api.requests} requests, {rate:.0f}/s")
-    leader, member = year.leader, year.members[10]
+        leader, member = year.leader, year.members[10]
+        fresh = {m.name: await api.open_session(admin_token, year.chapter_id, m.member_id) for m in (leader, member)}
     print(f"\nDemo chapter {year.chapter_id}: {len(year.members)} members, {weeks} weeks, "
           f"{api.requests} slips and steps recorded through the API.")
-    print(f"  dashboard:     {referrals_url}/chapters/{year.chapter_id}/dashboard#token={leader.token}")
-    print(f"  leader token ({leader.name}, vice-president):\n    {leader.token}")
-    print(f"  member token ({member.name}):\n    {member.token}")
+    print(f"  dashboard:     {referrals_url}/chapters/{year.chapter_id}/dashboard#token="
+          f"{fresh[leader.name].access_token}")
+    print("  access tokens (valid 15 minutes; members sign in with POST /sign-in, refresh with POST /sign-in/refresh):")
+    print(f"  leader token ({leader.name}, vice-president):\n    {fresh[leader.name].access_token}")
+    print(f"  member token ({member.name}):\n    {fresh[member.name].access_token}")
     return year

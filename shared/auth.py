@@ -1,15 +1,19 @@
-"""Bearer tokens every service verifies on its own, and their revocation.
+"""Access tokens every service verifies on its own, and their revocation.
 
-Tokens are HS256 JWTs signed with REFNET_TOKEN_SECRET and carry the member, chapter and role, so the
-referrals and notifications services verify them without calling the members service. Revocation
-travels as an event (`AccessRevoked`, published by the members service when a token is revoked or a
-member leaves or is dropped); every service projects it into its own `revocations` table and refuses
-such tokens from then on: within the second or so the event takes to arrive.
+Access tokens are short-lived (REFNET_ACCESS_TOKEN_MINUTES, 15) HS256 JWTs signed with REFNET_TOKEN_SECRET;
+they carry the member, chapter, role and the session (`sid`) they were issued for, so the referrals and
+notifications services verify them without calling the members service. Only the members service issues
+them, when a member signs in or refreshes a session (`services/members/service_layer/sign_in.py`); a token
+without a session (the long-lived tokens of earlier versions) is refused. Revocation travels as an event
+(`AccessRevoked`, published by the members service when a session ends, a refresh token is reused, or a
+member leaves or is dropped); every service projects it into its own `revocations` table and refuses such
+tokens from then on: within the second or so the event takes to arrive.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 import uuid
 from collections.abc import Sequence
@@ -32,6 +36,7 @@ class Principal:
     chapter_id: str | None
     role: Role
     token_id: str
+    session_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -62,11 +67,17 @@ def _keyring(keys: Keys) -> dict[str, str]:
     return {key_id(secret): secret for secret in ([keys] if isinstance(keys, str) else keys) if secret}
 
 
-def issue_token(keys: Keys, *, member_id: str, chapter_id: str, role: Role, ttl_days: int = 400) -> str:
+ACCESS_TOKEN_SECONDS = 15 * 60
+
+
+def issue_token(keys: Keys, *, member_id: str, chapter_id: str, role: Role, session_id: str | None = None,
+                ttl_seconds: int = ACCESS_TOKEN_SECONDS) -> str:
+    """An access token of `session_id` (the members service passes its session; without one a session id of
+    its own is made, as tests' stand-ins for a signed-in member do)."""
     secret = keys if isinstance(keys, str) else keys[0]
     now = int(time.time())
     claims = {"sub": member_id, "chapter": chapter_id, "role": role, "jti": uuid.uuid4().hex,
-              "iat": now, "exp": now + ttl_days * 86400, "iss": "refnet"}
+              "sid": session_id or f"s-{uuid.uuid4().hex}", "iat": now, "exp": now + ttl_seconds, "iss": "refnet"}
     return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key_id(secret)})
 
 
@@ -82,13 +93,28 @@ def decode_token(keys: Keys, token: str) -> Principal:
     for secret in candidates:
         try:
             claims = jwt.decode(token, secret, algorithms=["HS256"], issuer="refnet",
-                                options={"require": ["sub", "chapter", "role", "jti", "exp"]})
+                                options={"require": ["sub", "chapter", "role", "jti", "sid", "exp"]})
         except jwt.InvalidSignatureError as exc:
             error = exc
             continue
         return Principal(member_id=claims["sub"], chapter_id=claims["chapter"], role=claims["role"],
-                         token_id=claims["jti"])
+                         token_id=claims["jti"], session_id=claims["sid"])
     raise error
+
+
+_CSRF_LABEL = b"refnet csrf v1:"
+
+
+def csrf_token(keys: Keys, session_id: str) -> str:
+    """The double-submit CSRF token of a cookie session: bound to the session (so a cookie planted by a
+    neighbouring site cannot be paired with someone else's session), derived from the signing secret."""
+    secret = keys if isinstance(keys, str) else keys[0]
+    return hmac.new(_CSRF_LABEL + secret.encode(), session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_matches(keys: Keys, session_id: str, presented: str) -> bool:
+    return any(hmac.compare_digest(csrf_token(secret, session_id), presented)
+               for secret in ([keys] if isinstance(keys, str) else keys) if secret)
 
 
 class RevocationProjection:
@@ -106,6 +132,7 @@ class RevocationProjection:
 
 
 async def is_revoked(conn: asyncpg.Connection | asyncpg.Pool, principal: Principal) -> bool:
+    """Revoked itself, its session (sign-out, a reused refresh token) or its member (left the chapter)."""
     return bool(await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM revocations WHERE token_id = $1 OR member_id = $2)",
-        principal.token_id, principal.member_id))
+        "SELECT EXISTS (SELECT 1 FROM revocations WHERE token_id = ANY($1::text[]) OR member_id = $2)",
+        [t for t in (principal.token_id, principal.session_id) if t], principal.member_id))

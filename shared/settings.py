@@ -80,6 +80,15 @@ class Settings(BaseSettings):
         """The signing secret first, then the ones still accepted."""
         return [self.token_secret, *(s.strip() for s in self.previous_token_secrets.split(",") if s.strip())]
 
+    # Sign-in (issued by the members service, verified everywhere): access tokens are short-lived, a session's
+    # rotating refresh token lasts `refresh_token_days` from its last use, an e-mailed sign-in code 15 minutes.
+    access_token_minutes: float = Field(default=15.0, gt=0, alias="REFNET_ACCESS_TOKEN_MINUTES")
+    refresh_token_days: float = Field(default=60.0, gt=0, alias="REFNET_REFRESH_TOKEN_DAYS")
+    sign_in_code_minutes: float = Field(default=15.0, gt=0, alias="REFNET_SIGN_IN_CODE_MINUTES")
+    welcome_code_hours: float = Field(default=72.0, gt=0, alias="REFNET_WELCOME_CODE_HOURS")
+    # Where members open sign-in links: <url>/app/sign-in#code=...
+    members_public_url: str = Field(default="http://127.0.0.1:8001", alias="REFNET_MEMBERS_PUBLIC_URL")
+
     # Checked before a body is parsed or a token verified: a JSON body, and a file upload (multipart).
     max_body_bytes: int = Field(default=1024 * 1024, gt=0, alias="REFNET_MAX_BODY_BYTES")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, alias="REFNET_MAX_UPLOAD_BYTES")

@@ -35,9 +35,8 @@ DEFAULT_TTL_DAYS = 7.0
 SWEEP_EVERY_SECONDS = 60.0
 """At most one sweep of expired keys per process in this many seconds (after a write commits)."""
 SWEEP_BATCH = 500
-SECRET_FIELDS = ("token",)
-WITHHELD = ("a token is shown only in the first response; issue another with "
-            "POST /chapters/{chapter_id}/members/{member_id}/tokens (and revoke token_id if it was lost)")
+SECRET_FIELDS = ("token", "access_token", "refresh_token")
+WITHHELD = "a token is shown only in the first response; sign in again (POST /sign-in) if it was lost"
 log = logging.getLogger(__name__)
 
 

@@ -13,6 +13,7 @@ from services.members.adapters import prospect_keys
 from services.members.adapters.history_cache import CHAPTER_HISTORIES, CHAPTER_STATES
 from services.members.adapters.keyring import keyring_of
 from services.members.adapters.projections import project
+from services.members.adapters.sessions import Sessions
 from services.members.domain.aggregate import Aggregate
 from services.members.domain.chapter import Chapter
 from services.members.domain.closed_business import ClosedBusiness
@@ -21,7 +22,7 @@ from services.members.domain.referral import Referral
 from services.members.service_layer.unit_of_work import Token, UnitOfWork
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
-from shared.contracts.access import AccessRevoked
+from shared.contracts.access import AccessRevoked, SignInLinkRequested
 from shared.contracts.members import AttendanceRecorded, SealedData, members_events
 from shared.event_store import EventStore, NewEvent
 from shared.events import DomainEvent
@@ -64,6 +65,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.prospect_keys = DataKeys(conn, store.pool, "prospect_keys")
         self.visitor_keys = DataKeys(conn, store.pool, "visitor_keys")
         self.tokens = Tokens(conn)
+        self.sessions = Sessions(conn)
 
     async def history(self, stream_id: str) -> list[DomainEvent]:
         return [members_events.decode(e.type, e.data)
@@ -141,7 +143,7 @@ class Access:
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         self.uow = uow
 
-    async def add(self, chapter_id: str, events: Sequence[AccessRevoked]) -> None:
+    async def add(self, chapter_id: str, events: Sequence[AccessRevoked | SignInLinkRequested]) -> None:
         await self.uow.append(f"access-{chapter_id}", None, events)
 
 

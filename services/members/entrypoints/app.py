@@ -19,6 +19,7 @@ from services.members.entrypoints import (
     routes_imports,
     routes_meetings,
     routes_referrals,
+    routes_sign_in,
     routes_slips,
 )
 from shared.clock import utc_now
@@ -35,12 +36,15 @@ Chapters, memberships and every slip a member records (referrals, closed busines
 visitors, attendance). Each accepted request becomes events in this service's event store, published to
 Kafka keyed by chapter id.
 
-* **Auth**: `Authorization: Bearer <token>`. The administrator's token founds chapters and appoints
-  leaders; adding a member returns that member's token.
+* **Auth**: `Authorization: Bearer <token>` (or, in browsers, the `refnet_access` cookie; cookie writes
+  repeat the `refnet_csrf` cookie in `X-CSRF-Token`). Members sign in by e-mail: `POST /sign-in` sends a
+  link with a one-time code, `POST /sign-in/exchange` turns it into an access token (15 minutes) and a
+  refresh token (60 days, used once, `POST /sign-in/refresh`). The administrator's token founds chapters,
+  appoints leaders and may open a member's session for bootstrapping. Nobody else is handed a member's token:
+  adding a member e-mails them a welcome link.
 * **Idempotency-Key** on every POST: a retry (even a concurrent one) returns the first response and records
   nothing twice. The key is bound to its request (method, path, body): reused for another request it is
-  422 naming the header. A bearer token is shown only in the first response (a replay has `token: null`
-  and `token_withheld`). Keys expire after 7 days (`MEMBERS_IDEMPOTENCY_TTL_DAYS`).
+  422 naming the header. Keys expire after 7 days (`MEMBERS_IDEMPOTENCY_TTL_DAYS`).
 * **Paging**: list routes take `limit` (1..10000, default 1000) and `offset` (0..10000000); the answer
   carries `X-Total-Count` and, when more rows follow, a `Link: <...>; rel="next"` header.
 * Every successful write returns `position`, the event-store position of its last event (the referrals
@@ -87,7 +91,7 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
         """Database reachable, last event-store position and how far the Kafka relay has published."""
         return await service.health()
 
-    for module in (routes_chapters, routes_referrals, routes_slips, routes_meetings, routes_imports):
+    for module in (routes_sign_in, routes_chapters, routes_referrals, routes_slips, routes_meetings, routes_imports):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from services.members.domain.chapter import Member
-from services.members.service_layer.chapters import IssuedToken, MemberWithToken
 from services.members.service_layer.slips import OneToOneReported
 from shared.contracts import members as contract
 
@@ -24,14 +23,6 @@ def member(m: Member) -> Body:
     return {"member_id": m.member_id, "name": m.name, "business": m.business, "category": m.category,
             "email": m.email, "role": m.role, "joined_on": m.joined_on, "renewed_until": m.renewed_until,
             "left_on": m.left_on, "active": m.active}
-
-
-def member_with_token(r: MemberWithToken) -> Body:
-    return {**member(r.member), "token": r.token.token, "token_id": r.token.token_id}
-
-
-def issued_token(t: IssuedToken) -> Body:
-    return {"member_id": t.member_id, "token": t.token, "token_id": t.token_id}
 
 
 def token_revoked(member_id: str, token_id: str) -> Body:

@@ -1,4 +1,4 @@
-"""Chapters, their members, roles and tokens."""
+"""Chapters, their members, roles, and revoking a session."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from services.members.entrypoints.deps import (
 )
 from services.members.service_layer import chapters
 from services.members.service_layer.commands import AddMember, AssignRole, FoundChapter, Leave, Renew, RevokeToken
+from services.members.service_layer.sign_in import SignInPolicy
 from shared.http_auth import Caller
 from shared.http_errors import refusals
 
@@ -48,9 +49,11 @@ async def get_chapter(request: Request, chapter_id: str, principal: Caller) -> d
 async def add_member(request: Request, chapter_id: str, body: AddMember, principal: Caller,
                      idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Add a member (leaders). One active member per category: a taken category is 409 naming it.
-    The response carries the new member's bearer `token` (hand it to them)."""
-    return await run(request, principal, lambda uow: chapters.add_member(body, uow, chapter_id=chapter_id),
-                     bodies.member_with_token, idempotency_key)
+    The new member is e-mailed a welcome sign-in link; the answer carries no token."""
+    welcome = SignInPolicy.of(service(request).settings)
+    return await run(request, principal,
+                     lambda uow: chapters.add_member(body, uow, chapter_id=chapter_id, welcome=welcome),
+                     bodies.member, idempotency_key)
 
 
 @router.get("/chapters/{chapter_id}/members")
@@ -95,26 +98,18 @@ async def leave(request: Request, chapter_id: str, member_id: str, body: Leave, 
 async def assign_role(request: Request, chapter_id: str, member_id: str, body: AssignRole, principal: Caller,
                       idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Appoint a leader or return them to 'member' (administrator only). A leadership role has one holder.
-    The member's old tokens are revoked; the response carries a new `token` with the new role."""
+    The sessions of whoever's role changed end (their tokens carry the old role): they sign in again."""
     return await run(request, principal,
                      lambda uow: chapters.assign_role(body, uow, chapter_id=chapter_id, member_id=member_id),
-                     bodies.member_with_token, idempotency_key)
-
-
-@router.post("/chapters/{chapter_id}/members/{member_id}/tokens", status_code=201)
-async def new_token(request: Request, chapter_id: str, member_id: str, principal: Caller,
-                    idempotency_key: IdempotencyHeader = None) -> JSONResponse:
-    """Issue another token for a member (the member themselves, or a leader)."""
-    return await run(request, principal,
-                     lambda uow: chapters.new_token(uow, chapter_id=chapter_id, member_id=member_id),
-                     bodies.issued_token, idempotency_key)
+                     bodies.member, idempotency_key)
 
 
 @router.post("/chapters/{chapter_id}/members/{member_id}/tokens/{token_id}/revocation", status_code=201,
              responses=refusals(409, _409="The token was already revoked; the message says when."))
 async def revoke_token(request: Request, chapter_id: str, member_id: str, token_id: str, body: RevokeToken,
                        principal: Caller, idempotency_key: IdempotencyHeader = None) -> JSONResponse:
-    """Revoke one token (the member themselves, or a leader): refused here at once, everywhere within seconds."""
+    """Revoke one session by its id (the member themselves, or a leader): its tokens are refused here at
+    once, everywhere within seconds."""
     return await run(request, principal,
                      lambda uow: chapters.revoke_token(body, uow, chapter_id=chapter_id, member_id=member_id,
                                                         token_id=token_id),

@@ -1,45 +1,24 @@
-"""Use cases of the chapter and its roster: found, add members, roles, renew, leave or drop, tokens."""
+"""Use cases of the chapter and its roster: found, add members, roles, renew, leave or drop, revocation.
+
+No answer here carries a member's token: a new member is sent a welcome sign-in link (`sign_in.py`)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from services.members.domain.chapter import Chapter, Member
 from services.members.domain.errors import Conflict, Forbidden, InvalidField, NotFound
 from services.members.service_layer.commands import AddMember, AssignRole, FoundChapter, Leave, Renew, RevokeToken
+from services.members.service_layer.sign_in import SignInPolicy, end_sessions, send_link
 from services.members.service_layer.unit_of_work import UnitOfWork
-from shared.auth import decode_token, issue_token
 from shared.contracts.access import AccessRevoked
 from shared.contracts.members import ChapterFounded
 
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    member_id: str
-    token: str
-    token_id: str
-
-
-@dataclass(frozen=True)
-class MemberWithToken:
-    """A member who was just added or given a role, with the bearer token to hand them."""
-
-    member: Member
-    token: IssuedToken
-
-
-async def _issue(uow: UnitOfWork, chapter_id: str, member: Member) -> IssuedToken:
-    token = issue_token(uow.token_secret, member_id=member.member_id, chapter_id=chapter_id, role=member.role)
-    token_id = decode_token(uow.token_secret, token).token_id
-    await uow.tokens.add(token_id, chapter_id, member.member_id, member.role)
-    return IssuedToken(member.member_id, token, token_id)
 
 
 async def found_chapter(cmd: FoundChapter, uow: UnitOfWork) -> ChapterFounded:
@@ -55,7 +34,9 @@ async def found_chapter(cmd: FoundChapter, uow: UnitOfWork) -> ChapterFounded:
     return event
 
 
-async def add_member(cmd: AddMember, uow: UnitOfWork, *, chapter_id: str) -> MemberWithToken:
+async def add_member(cmd: AddMember, uow: UnitOfWork, *, chapter_id: str,
+                     welcome: SignInPolicy | None = None) -> Member:
+    """Add a member; with `welcome`, they are e-mailed a sign-in link (an import of history sends none)."""
     chapter = await uow.chapter(chapter_id)
     uow.require_leader(chapter)
     today = uow.today(chapter)
@@ -69,8 +50,9 @@ async def add_member(cmd: AddMember, uow: UnitOfWork, *, chapter_id: str) -> Mem
             raise InvalidField("visitor_id", f"no visitor {cmd.visitor_id} in this chapter")
         await uow.visitors.add(visitor, [visitor.become_member(member_id, joined_on, today)])
     await uow.chapters.add(chapter, [joined])
-    member = chapter.members[member_id]
-    return MemberWithToken(member, await _issue(uow, chapter_id, member))
+    if welcome is not None:
+        await send_link(uow, welcome, chapter_id=chapter_id, member_id=member_id, purpose="welcome")
+    return chapter.members[member_id]
 
 
 async def renew(cmd: Renew, uow: UnitOfWork, *, chapter_id: str, member_id: str) -> Member:
@@ -98,9 +80,9 @@ async def leave(cmd: Leave, uow: UnitOfWork, *, chapter_id: str, member_id: str)
     return chapter.members[member_id]
 
 
-async def assign_role(cmd: AssignRole, uow: UnitOfWork, *, chapter_id: str, member_id: str) -> MemberWithToken:
-    """Only the administrator appoints leaders. The member's old tokens (carrying the old role) are
-    revoked and a new one is returned."""
+async def assign_role(cmd: AssignRole, uow: UnitOfWork, *, chapter_id: str, member_id: str) -> Member:
+    """Only the administrator appoints leaders. The sessions of everyone whose role changed (their access
+    tokens carry the old role) are ended: they sign in again. No token is answered."""
     if not uow.principal.is_admin:
         raise Forbidden("only the administrator appoints leaders")
     chapter = await uow.chapter(chapter_id)
@@ -110,26 +92,13 @@ async def assign_role(cmd: AssignRole, uow: UnitOfWork, *, chapter_id: str, memb
         raise Conflict(f"member {member_id} already has the role '{cmd.role}'")
     await uow.chapters.add(chapter, events)
     stale = await uow.tokens.unrevoked([e.member_id for e in events])
-    await uow.access.add(chapter_id, [AccessRevoked(chapter_id=chapter_id, member_id=None, token_id=t.token_id,
-                                                    reason="role changed") for t in stale])
-    member = chapter.members[member_id]
-    return MemberWithToken(member, await _issue(uow, chapter_id, member))
-
-
-async def new_token(uow: UnitOfWork, *, chapter_id: str, member_id: str) -> IssuedToken:
-    """A fresh token for an active member (leaders for anyone in the chapter, a member for themselves)."""
-    chapter = await uow.chapter(chapter_id)
-    member = chapter.member(member_id)
-    if uow.principal.member_id != member_id:
-        uow.require_leader(chapter)
-    if not member.active:
-        raise Conflict(f"member {member_id} left the chapter on {member.left_on}")
-    return await _issue(uow, chapter_id, member)
+    await end_sessions(uow, chapter_id, [t.token_id for t in stale], "role changed")
+    return chapter.members[member_id]
 
 
 async def revoke_token(cmd: RevokeToken, uow: UnitOfWork, *, chapter_id: str, member_id: str,
                        token_id: str) -> str:
-    """The revoked token's id."""
+    """The revoked token's (a session's) id."""
     chapter = await uow.chapter(chapter_id)
     chapter.member(member_id)
     if uow.principal.member_id != member_id:

@@ -184,3 +184,29 @@ class RecordAttendance(BaseModel):
     model_config = _examples({"marks": [{"member_id": "m-4f2a", "mark": "P"}, {"member_id": "m-9b1c", "mark": "A"},
                                         {"member_id": "m-1d3e", "mark": "S", "substitute_name": "Ann Other"}]})
     marks: list[Mark] = Field(min_length=1)
+
+
+class RequestSignIn(BaseModel):
+    model_config = _examples({"email": "priya@shahco.example"})
+    email: Email
+
+
+Device = Field(default=None, max_length=200, description="What the member calls this device (shown in their sessions).")
+
+
+class ExchangeCode(BaseModel):
+    model_config = _examples({"code": "the code from the link's #code=", "device": "Priya's phone", "cookies": True})
+    code: str = Field(min_length=1, max_length=200)
+    device: str | None = Device
+    cookies: bool = Field(default=False, description="Browsers: set the tokens as HttpOnly cookies.")
+
+
+class RefreshSession(BaseModel):
+    model_config = _examples({"refresh_token": "the refresh token of the last answer"}, {})
+    refresh_token: str | None = Field(default=None, min_length=1, max_length=200,
+                                      description="API clients; browsers send the refresh cookie instead.")
+
+
+class OpenSession(BaseModel):
+    model_config = _examples({"device": "command line"})
+    device: str | None = Device

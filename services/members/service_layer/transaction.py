@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -60,3 +60,14 @@ async def execute(pool: asyncpg.Pool, principal: Principal, work: Work, *, idemp
             await idempotency.sweep(pool)
         return answer
     raise AssertionError("unreachable")
+
+
+R = TypeVar("R")
+
+
+async def in_transaction(pool: asyncpg.Pool, principal: Principal, work: Callable[[PostgresUnitOfWork], Awaitable[R]],
+                         *, clock: Clock = utc_now, token_secret: str = "") -> R:
+    """Run `work` in one transaction and return its result as it is (sign-in: answers that are never stored,
+    decisions that must commit even when the caller is refused, such as revoking a session)."""
+    async with pool.acquire() as conn, conn.transaction():
+        return await work(PostgresUnitOfWork(conn, EventStore(pool), principal, clock, token_secret))

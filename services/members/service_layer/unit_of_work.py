@@ -18,7 +18,7 @@ from services.members.domain.meetings import RecordedSlip, Visitor
 from services.members.domain.referral import Referral
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
-from shared.contracts.access import AccessRevoked
+from shared.contracts.access import AccessRevoked, SignInLinkRequested
 from shared.contracts.members import AttendanceRecorded, SealedData
 from shared.events import DomainEvent
 
@@ -48,7 +48,7 @@ class AttendanceLog(Protocol):
 
 
 class AccessLog(Protocol):
-    async def add(self, chapter_id: str, events: Sequence[AccessRevoked]) -> None: ...
+    async def add(self, chapter_id: str, events: Sequence[AccessRevoked | SignInLinkRequested]) -> None: ...
 
 
 class DataKeys(Protocol):
@@ -76,6 +76,57 @@ class Tokens(Protocol):
     async def find(self, chapter_id: str, member_id: str, token_id: str) -> Token | None: ...
 
 
+@dataclass(frozen=True)
+class SessionRow:
+    session_id: str
+    chapter_id: str
+    member_id: str
+    device: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RefreshRow:
+    session: SessionRow
+    expires_at: datetime
+    rotated_at: datetime | None
+
+
+class Sessions(Protocol):
+    """Sign-in codes, sessions and refresh tokens (codes and refresh tokens by their hash only)."""
+
+    async def members_by_email(self, email: str) -> list[tuple[str, str]]:
+        """(chapter_id, member_id) of the active members with this address, whatever its case."""
+        ...
+
+    async def open_codes(self, member_id: str, now: datetime) -> int: ...
+
+    async def add_code(self, code_hash: bytes, chapter_id: str, member_id: str, purpose: str,
+                       expires_at: datetime) -> None: ...
+
+    async def use_code(self, code_hash: bytes, now: datetime) -> tuple[str, str] | None:
+        """Mark an unused, unexpired code used (once, even when two race): its (chapter_id, member_id)."""
+        ...
+
+    async def active_role(self, chapter_id: str, member_id: str) -> str | None: ...
+
+    async def open(self, session_id: str, chapter_id: str, member_id: str, role: str, device: str | None,
+                   now: datetime, expires_at: datetime) -> None: ...
+
+    async def add_refresh(self, token_hash: bytes, session_id: str, expires_at: datetime) -> None: ...
+
+    async def refresh_token(self, token_hash: bytes) -> RefreshRow | None:
+        """The refresh token and its session, locked until the transaction ends."""
+        ...
+
+    async def rotate(self, token_hash: bytes, session_id: str, now: datetime, expires_at: datetime) -> None: ...
+
+    async def open_sessions(self, member_id: str, now: datetime) -> list[SessionRow]: ...
+
+
 class UnitOfWork:
     chapters: Repository[Chapter]
     referrals: Repository[Referral]
@@ -88,6 +139,7 @@ class UnitOfWork:
     prospect_keys: DataKeys
     visitor_keys: DataKeys
     tokens: Tokens
+    sessions: Sessions
 
     def __init__(self, principal: Principal, clock: Clock = utc_now, token_secret: str = "") -> None:
         self.principal = principal

@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.e2e.fuzz.seed import Caller
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-# Run last: with the seeded ids they can end the caller's own membership or role (and so their token).
-ENDS_THE_CALLER = re.compile(r"/(departure|role|revocation)$")
+# Run last: with the seeded ids they can end the caller's own membership, role or sessions (and so their token).
+ENDS_THE_CALLER = re.compile(r"/(departure|role|revocation|sign-out|sessions|sessions/\{session_id\})$")
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Real data for the fuzz, made through the public API: a chapter with a president (Pat) and two members,
-Ann and Bob, a referral from Ann to Bob, a spare token of Bob's and a webhook subscription, waited for until
-the referrals and notifications services have them too.
+Ann and Bob, each with a session the administrator opened for them (the admin-only bootstrap: the fuzz's
+services run as processes whose database it does not read), a referral from Ann to Bob, a spare session of
+Bob's and a webhook subscription, waited for until the referrals and notifications services have them too.
 
 The fuzz puts these ids in the path (`chapter_id`, `member_id`, `referral_id`, ...), so its requests reach
 the code behind the 404s: the permission checks, the state machines, the reports of a chapter that exists."""
@@ -53,7 +54,8 @@ class World:
         """Real ids for every path parameter the services know: the caller's own member id when they are a
         member (their feed, their scorecard, their departure), else Bob's."""
         return {"chapter_id": self.chapter_id, "member_id": caller.member_id or self.ids["Bob"],
-                "referral_id": self.referral_id, "token_id": self.spare_token_id, "region": self.region,
+                "referral_id": self.referral_id, "token_id": self.spare_token_id,
+                "session_id": self.spare_token_id, "region": self.region,
                 "meeting_date": self.meeting_date, "subscription_id": self.subscription_id}
 
 
@@ -62,6 +64,11 @@ def _ok(response: httpx.Response, *expected: int) -> dict[str, Any]:
         f"seeding: {response.request.method} {response.request.url.path} -> {response.status_code} {response.text}"
     body: dict[str, Any] = response.json()
     return body
+
+
+def _session(members: httpx.Client, admin: dict[str, str], chapter_id: str, member_id: str) -> dict[str, Any]:
+    return _ok(members.post(f"/chapters/{chapter_id}/members/{member_id}/sessions", headers=admin,
+                            json={"device": "fuzz"}), 201)
 
 
 def seed_world(urls: dict[str, str], admin_token: str, timeout: float = 60.0) -> World:
@@ -77,10 +84,12 @@ def seed_world(urls: dict[str, str], admin_token: str, timeout: float = 60.0) ->
             added = _ok(members.post(f"/chapters/{world.chapter_id}/members", headers=admin, json={
                 "name": name, "business": f"{name} Ltd", "category": category,
                 "email": f"{name.lower()}@example.com", "joined_on": "2024-02-07"}))
-            world.ids[name], world.tokens[name] = added["member_id"], added["token"]
-        appointed = _ok(members.post(f"/chapters/{world.chapter_id}/members/{world.ids['Pat']}/role",
-                                     headers=admin, json={"role": "president"}))
-        world.tokens["Pat"] = appointed["token"]
+            assert "token" not in added
+            world.ids[name] = added["member_id"]
+        _ok(members.post(f"/chapters/{world.chapter_id}/members/{world.ids['Pat']}/role", headers=admin,
+                         json={"role": "president"}))
+        for name in world.ids:
+            world.tokens[name] = _session(members, admin, world.chapter_id, world.ids[name])["access_token"]
         given = _ok(members.post(f"/chapters/{world.chapter_id}/referrals",
                                  headers={"Authorization": f"Bearer {world.tokens['Ann']}"}, json={
             "receiver_id": world.ids["Bob"], "referral_type": "outside", "temperature": 4,
@@ -88,9 +97,8 @@ def seed_world(urls: dict[str, str], admin_token: str, timeout: float = 60.0) ->
                          "company": "Bloggs Bakery", "notes": "expects a call on Monday"},
             "occurred_on": (date.today() - timedelta(days=7)).isoformat()}))  # in the reports' default window
         world.referral_id = given["referral_id"]
-        # a token of Bob's that is not the one the fuzz calls with: revoking it leaves the caller working
-        world.spare_token_id = _ok(members.post(f"/chapters/{world.chapter_id}/members/{world.ids['Bob']}/tokens",
-                                                headers=admin))["token_id"]
+        # a session of Bob's that is not the one the fuzz calls with: ending it leaves the caller working
+        world.spare_token_id = _session(members, admin, world.chapter_id, world.ids["Bob"])["session_id"]
     pat = {"Authorization": f"Bearer {world.tokens['Pat']}"}
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=urls["notifications"], timeout=30) as notifications:

@@ -16,6 +16,7 @@ import pytest
 from shared.settings import Settings
 from tests.e2e.imports.history import FOUNDED, History, generate
 from tests.e2e.members.conftest import ADMIN, bearer, found
+from tests.e2e.sign_in import admin_session
 from tests.integration.foundation.things import body_of, headers_of, read_topic
 
 
@@ -34,7 +35,8 @@ async def leader(client: httpx.AsyncClient) -> tuple[str, dict[str, str]]:
     appointed = await client.post(f"/chapters/{chapter_id}/members/{pat.json()['member_id']}/role",
                                   headers=bearer(ADMIN), json={"role": "president"})
     assert appointed.status_code == 201, appointed.text
-    return chapter_id, bearer(appointed.json()["token"])
+    assert "token" not in appointed.json()
+    return chapter_id, bearer(await admin_session(client, ADMIN, chapter_id, pat.json()["member_id"]))
 
 
 async def run_import(client: httpx.AsyncClient, chapter_id: str, auth: dict[str, str], *,
@@ -190,7 +192,8 @@ async def test_only_leaders_import_and_a_bad_file_is_refused_whole(client: httpx
         "joined_on": "2021-01-06"})
     csv_file = ("slips.csv", b"Date,Type,From,To\n2024-01-03,CEU,Mo Member,\n")
     refused = await client.post(f"/chapters/{chapter_id}/imports", files={"file": csv_file},
-                                headers=bearer(member.json()["token"]))
+                                headers=bearer(await admin_session(client, ADMIN, chapter_id,
+                                                                   member.json()["member_id"])))
     assert refused.status_code == 403
     missing = await client.post(f"/chapters/{chapter_id}/imports", headers=auth,
                                 files={"file": ("slips.csv", b"When,Who\n2024-01-03,Mo\n")})

@@ -15,6 +15,7 @@ from services.members.config import MembersConfig, new_kek
 from services.members.entrypoints.app import create_app
 from shared.settings import Settings
 from tests.conftest import ADMIN_TOKEN
+from tests.e2e.sign_in import sign_in
 
 ADMIN = ADMIN_TOKEN  # the test session's own, as every deployment's must be
 DATA_KEKS = new_kek("test-1")
@@ -47,6 +48,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 class ChapterWorld:
     client: httpx.AsyncClient
     chapter_id: str
+    settings: Settings
     tokens: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
 
@@ -67,9 +69,19 @@ class ChapterWorld:
                                                      "category": category, "email": f"{name.lower()}@example.com",
                                                      "joined_on": joined_on})
         if response.status_code == 201:
-            self.tokens[name] = response.json()["token"]
+            assert "token" not in response.json()  # nobody but the member is handed their token
             self.ids[name] = response.json()["member_id"]
+            self.tokens[name] = (await sign_in(self.client, self.settings, self.ids[name]))["access_token"]
         return response
+
+    def email(self, name: str) -> str:
+        return f"{name.lower()}@example.com"
+
+    async def sign_in(self, name: str) -> str:
+        """`name` signs in again by e-mail (e.g. after a new role ended their sessions): their new token."""
+        self.tokens[name] = (await sign_in(self.client, self.settings, self.ids[name], self.email(name)))[
+            "access_token"]
+        return self.tokens[name]
 
 
 async def found(client: httpx.AsyncClient, name: str = "Riverside Connectors",
@@ -82,14 +94,15 @@ async def found(client: httpx.AsyncClient, name: str = "Riverside Connectors",
 
 
 @pytest.fixture
-async def world(client: httpx.AsyncClient) -> ChapterWorld:
-    """A chapter with a president (Pat) and three members: Ann (accountant), Bob (florist), Cy (plumber)."""
-    w = ChapterWorld(client, await found(client))
+async def world(client: httpx.AsyncClient, settings: Settings) -> ChapterWorld:
+    """A chapter with a president (Pat) and three members: Ann (accountant), Bob (florist), Cy (plumber),
+    each signed in (by the link they were sent)."""
+    w = ChapterWorld(client, await found(client), settings)
     for name, category in (("Pat", "Lawyer"), ("Ann", "Accountant"), ("Bob", "Florist"), ("Cy", "Plumber")):
         assert (await w.add("admin", name, category)).status_code == 201
     appointed = await w.post("admin", f"/members/{w.ids['Pat']}/role", {"role": "president"})
     assert appointed.status_code == 201, appointed.text
-    w.tokens["Pat"] = appointed.json()["token"]
+    await w.sign_in("Pat")  # the new role ended Pat's sessions
     return w
 
 

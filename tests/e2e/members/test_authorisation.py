@@ -16,10 +16,11 @@ async def last_position(world: ChapterWorld) -> int:
 @pytest.fixture
 async def other(world: ChapterWorld) -> ChapterWorld:
     """A second chapter with its own president (Oz) and member (Ola)."""
-    o = ChapterWorld(world.client, await found(world.client, "Other Chapter"))
+    o = ChapterWorld(world.client, await found(world.client, "Other Chapter"), world.settings)
     assert (await o.add("admin", "Oz", "Dentist")).status_code == 201
     assert (await o.add("admin", "Ola", "Baker")).status_code == 201
-    o.tokens["Oz"] = (await o.post("admin", f"/members/{o.ids['Oz']}/role", {"role": "president"})).json()["token"]
+    assert (await o.post("admin", f"/members/{o.ids['Oz']}/role", {"role": "president"})).status_code == 201
+    await o.sign_in("Oz")
     return o
 
 

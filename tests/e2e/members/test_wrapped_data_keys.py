@@ -36,8 +36,8 @@ async def running(settings: Settings, keks: str = DATA_KEKS) -> AsyncIterator[tu
         yield app, client
 
 
-async def chapter_with_a_referral(client: httpx.AsyncClient) -> tuple[ChapterWorld, str]:
-    world = ChapterWorld(client, await found(client))
+async def chapter_with_a_referral(client: httpx.AsyncClient, settings: Settings) -> tuple[ChapterWorld, str]:
+    world = ChapterWorld(client, await found(client), settings)
     for name, category in (("Ann", "Accountant"), ("Bob", "Florist")):
         assert (await world.add("admin", name, category)).status_code == 201
     given = await world.post("Ann", "/referrals", referral(world.ids["Bob"]))
@@ -86,7 +86,7 @@ async def event_count(settings: Settings) -> int:
 
 async def test_a_backup_taken_before_erasure_opens_nothing_without_the_kek(settings: Settings) -> None:
     async with running(settings) as (app, client):
-        world, referral_id = await chapter_with_a_referral(client)
+        world, referral_id = await chapter_with_a_referral(client, settings)
         sealed, stored = await sealed_and_key(app.state.service.pool, referral_id)
         assert stored is not None and stored["kek_id"] == "test-1"
         assert not opens(bytes(stored["key"]), sealed), "the stored bytes are no data key"
@@ -127,7 +127,7 @@ async def test_plaintext_keys_from_before_are_wrapped_at_start_and_a_new_kek_rew
         settings: Settings) -> None:
     old = parse_keks(DATA_KEKS)
     async with running(settings) as (app, client):
-        world, referral_id = await chapter_with_a_referral(client)
+        world, referral_id = await chapter_with_a_referral(client, settings)
         pool: asyncpg.Pool = app.state.service.pool
         sealed, stored = await sealed_and_key(pool, referral_id)
         assert stored is not None

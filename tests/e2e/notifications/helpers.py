@@ -164,6 +164,8 @@ def auth(token: str) -> dict[str, str]:
 
 
 def token(settings: Settings, member_id: str, chapter_id: str, role: Any = "member") -> str:
+    """Test stand-in for a signed-in member's access token (no members service runs in these tests): minted
+    with the session's signing secret, as only the members service does when someone signs in."""
     return issue_token(settings.token_secret, member_id=member_id, chapter_id=chapter_id, role=role)
 
 

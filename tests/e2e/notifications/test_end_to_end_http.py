@@ -19,7 +19,7 @@ async def test_referral_over_http_reaches_inbox_and_webhook(settings: Settings, 
     async with members.router.lifespan_context(members), \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=members), base_url="http://members") as m_client, \
             running_app(settings, clock, config(port)) as (_app, n_client):
-        world = ChapterWorld(m_client, await found(m_client))
+        world = ChapterWorld(m_client, await found(m_client), settings)
         for name, category in (("Ann", "Accountant"), ("Bob", "Florist")):
             assert (await world.add("admin", name, category)).status_code == 201
         hook = await n_client.post(f"/chapters/{world.chapter_id}/webhooks", headers=bearer(ADMIN), json={

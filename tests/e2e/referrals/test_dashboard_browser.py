@@ -29,6 +29,7 @@ from tests.e2e.referrals.helpers import (
     step,
     token,
 )
+from tests.e2e.sign_in import sign_in
 
 CHROMIUM = "/usr/bin/chromium"
 SHOT = Path(__file__).resolve().parents[3] / "docs" / "img" / "dashboard.png"
@@ -108,11 +109,12 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
                 "name": name, "business": f"{name} Ltd", "category": category,
                 "email": f"{name.lower()}@example.com", "joined_on": (today - timedelta(days=300)).isoformat()})
             assert added.status_code == 201, added.text
-            ids[name], tokens[name] = added.json()["member_id"], added.json()["token"]
+            ids[name] = added.json()["member_id"]
+            tokens[name] = (await sign_in(api, settings, ids[name]))["access_token"]  # by their welcome link
         appointed = await api.post(f"/chapters/{cid}/members/{ids['Pat']}/role", headers=admin,
                                    json={"role": "president"})
         assert appointed.status_code == 201, appointed.text
-        leader = appointed.json()["token"]
+        leader = (await sign_in(api, settings, ids["Pat"], "pat@example.com"))["access_token"]
 
         async def give(giver: str, receiver: str, temperature: int = 4) -> dict[str, Any]:
             given = await api.post(f"/chapters/{cid}/referrals", headers={"Authorization": f"Bearer {tokens[giver]}"},

@@ -23,6 +23,7 @@ from tests.e2e.referrals.helpers import (
     token,
     wait_applied,
 )
+from tests.e2e.sign_in import sign_in
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 
@@ -54,7 +55,8 @@ async def test_a_formula_typed_as_a_name_is_shown_not_run_in_csv_exports(setting
                 "name": name, "business": business, "category": category, "email": f"m{n}@example.com",
                 "joined_on": (today - timedelta(days=300)).isoformat()})
             assert added.status_code == 201, added.text
-            people[name] = added.json()
+            people[name] = {**added.json(),
+                            "token": (await sign_in(api, settings, added.json()["member_id"]))["access_token"]}
         given = await api.post(f"/chapters/{cid}/referrals", headers=auth(people["Ann"]["token"]), json={
             "receiver_id": people[FORMULA]["member_id"], "referral_type": "outside", "temperature": 4,
             "prospect": {"name": "Jo Bloggs"}})

@@ -13,6 +13,7 @@ from services.referrals.adapters import schema as schema_module
 from services.referrals.adapters.schema import DATA_TABLES, current_schema
 from shared.settings import Settings
 from tests.e2e.referrals.helpers import auth, running_app, wait_applied
+from tests.e2e.sign_in import sign_in
 
 SECRETS = ("Sam Lee", "Lee Plumbing")
 
@@ -40,7 +41,7 @@ async def test_the_reports_count_visitors_whose_names_the_referrals_service_neve
         added = await api.post(f"/chapters/{cid}/members", headers=admin, json={
             "name": "Ann", "business": "Ann Ltd", "category": "Accountant", "email": "ann@example.com",
             "joined_on": (today - timedelta(days=300)).isoformat()})
-        ann = added.json()
+        ann = {**added.json(), "token": (await sign_in(api, settings, added.json()["member_id"]))["access_token"]}
         invited = await api.post(f"/chapters/{cid}/visitors", headers=auth(ann["token"]),
                                  json={"visitor_name": "Sam Lee", "business": "Lee Plumbing"})
         assert invited.status_code == 201, invited.text

@@ -25,23 +25,30 @@ def test_rotation_keeps_tokens_of_the_previous_key_until_it_is_retired() -> None
 
 
 def test_a_token_claiming_a_known_key_id_but_signed_with_another_secret_is_refused() -> None:
-    forged = jwt.encode({"sub": "m-1", "chapter": "c-1", "role": "president", "jti": "x", "exp": 2**40,
+    forged = jwt.encode({"sub": "m-1", "chapter": "c-1", "role": "president", "jti": "x", "sid": "s", "exp": 2**40,
                          "iss": "refnet"}, "attacker-secret-" + "c" * 32, algorithm="HS256",
                         headers={"kid": key_id(NEW)})
     with pytest.raises(jwt.InvalidSignatureError):
         decode_token([NEW, OLD], forged)
 
 
-def test_a_token_from_before_key_ids_is_verified_against_every_accepted_key() -> None:
+def test_a_long_lived_token_from_before_sign_in_is_refused_although_its_signature_is_good() -> None:
+    """Tokens of earlier versions lasted 400 days and named no session (no sign-out could reach them)."""
     legacy = jwt.encode({"sub": "m-2", "chapter": "c-1", "role": "member", "jti": "y", "exp": 2**40,
-                         "iss": "refnet"}, OLD, algorithm="HS256")
-    assert decode_token([NEW, OLD], legacy).member_id == "m-2"
-    with pytest.raises(jwt.PyJWTError):
-        decode_token([NEW], legacy)
+                         "iss": "refnet"}, OLD, algorithm="HS256", headers={"kid": key_id(OLD)})
+    with pytest.raises(jwt.MissingRequiredClaimError, match="sid"):
+        decode_token([NEW, OLD], legacy)
+
+
+def test_an_access_token_is_short_lived_and_names_its_session() -> None:
+    token = issue_token(NEW, member_id="m-1", chapter_id="c-1", role="member", session_id="s-1")
+    claims = jwt.decode(token, NEW, algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] == 15 * 60
+    assert decode_token(NEW, token).session_id == "s-1"
 
 
 def test_an_unsigned_token_is_refused() -> None:
-    unsigned = jwt.encode({"sub": "m-1", "chapter": "c-1", "role": "president", "jti": "z", "exp": 2**40,
+    unsigned = jwt.encode({"sub": "m-1", "chapter": "c-1", "role": "president", "jti": "z", "sid": "s", "exp": 2**40,
                            "iss": "refnet"}, None, algorithm="none", headers={"kid": key_id(NEW)})
     with pytest.raises(jwt.PyJWTError):
         decode_token([NEW], unsigned)

@@ -13,7 +13,7 @@ from services.members.domain.meetings import RecordedSlip, Visitor
 from services.members.domain.referral import Referral
 from services.members.service_layer.unit_of_work import Token, UnitOfWork
 from shared.auth import Principal
-from shared.contracts.access import AccessRevoked
+from shared.contracts.access import AccessRevoked, SignInLinkRequested
 from shared.contracts.members import AttendanceRecorded, SealedData
 from shared.event_store import ConcurrencyError
 from shared.events import DomainEvent
@@ -53,9 +53,11 @@ class FakeAttendance:
 class FakeAccess:
     def __init__(self) -> None:
         self.revoked: list[AccessRevoked] = []
+        self.links: list[SignInLinkRequested] = []
 
-    async def add(self, chapter_id: str, events: Sequence[AccessRevoked]) -> None:
-        self.revoked.extend(events)
+    async def add(self, chapter_id: str, events: Sequence[AccessRevoked | SignInLinkRequested]) -> None:
+        self.revoked.extend(e for e in events if isinstance(e, AccessRevoked))
+        self.links.extend(e for e in events if isinstance(e, SignInLinkRequested))
 
 
 class FakeKeys:

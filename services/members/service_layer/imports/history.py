@@ -182,8 +182,8 @@ async def _add_member(ctx: ImportContext, cmd: AddMember, result: RowResult,
                 raise DomainError(f"category '{cmd.category}' is already held by an active member") from None
             raise
         result.status = "recorded"
-        result.recorded = {"member_id": added.member.member_id, "name": added.member.name,
-                           "joined_on": str(added.member.joined_on)}
+        result.recorded = {"member_id": added.member_id, "name": added.name,
+                           "joined_on": str(added.joined_on)}
 
 
 async def _import_slips(ctx: ImportContext, sheet: Sheet, report: ImportReport,
