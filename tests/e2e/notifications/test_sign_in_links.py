@@ -1,7 +1,7 @@
 """Sign-in links through the real flow (members events on Kafka, a real SMTP server): the e-mail carries the
 exact link, in the chapter's language and time zone; the link is in that e-mail and nowhere else (feed,
 webhooks, delivery records, logs); an expired link, one sealed with a foreign secret, or one for a member
-who left, is not sent."""
+who left, is not sent; one asked for is sent whatever the member unsubscribed from."""
 
 from __future__ import annotations
 
@@ -188,3 +188,18 @@ async def _none_kept(app: Any) -> bool:
 async def _parked(app: Any, member_id: str) -> bool:
     row = await delivery(app, member_id, k.SIGN_IN_LINK)
     return row is not None and row["last_error"] == "recipient not known yet"
+
+
+async def test_a_member_unsubscribed_from_everything_still_gets_the_link_they_asked_for(
+        settings: Settings, members: EventSource, clock: Clock, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    async with running_app(settings, clock, config(port)) as (app, client):
+        ids = await members.record(chapter("c1"), joined("c1", "ann", "Ann"))
+        await wait_applied(app, ids)
+        off = await client.put("/members/ann/preferences", headers=auth(token(settings, "ann", "c1")),
+                               json={"email": False})
+        assert off.status_code == 200, off.text
+        event, url = link_requested(settings, "c1", "ann")
+        await members.record(event)
+        await wait_until(lambda: inbox.to(ANN, k.SIGN_IN_LINK), what="Ann's sign-in link")
+        assert url in text_of(inbox.to(ANN, k.SIGN_IN_LINK)[0])
