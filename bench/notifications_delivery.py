@@ -37,6 +37,7 @@ from tests.e2e.notifications.helpers import (
     wait_until,
     webhook_receiver,
 )
+from tests.e2e.notifications.sign_in import welcome_links
 
 
 def pct(values: list[float], q: float) -> float:
@@ -72,7 +73,9 @@ async def run(burst: int) -> dict[str, Any]:
             async with EventSource(settings, "members", members_events) as members, \
                     running_app(settings, Clock(), cfg) as (_app, client):
                 people = [joined("c1", f"m{i}", f"Member{i}") for i in range(members_count)]
-                await members.record(chapter("c1"), *people)
+                # the welcome e-mail goes with the sign-in link recorded with each membership
+                await members.record(chapter("c1"), *people,
+                                     *welcome_links(settings, "c1", *(p.member_id for p in people)))
                 await wait_until(lambda: len(inbox.messages) == members_count, 120, "welcome e-mails")
                 admin = {"Authorization": f"Bearer {settings.admin_token}"}
                 subscription = {"url": receiver_.url("/hook"), "event_types": ["org.refnet.members.referral-given"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -88,13 +89,17 @@ async def lock_preferences(conn: asyncpg.Connection, member_id: str) -> None:
 # --- the delivery log -----------------------------------------------------------------------------
 
 async def notify_member(conn: asyncpg.Connection, *, trigger_id: str, member_id: str, kind: str, chapter_id: str,
-                        data: dict[str, Any], now: datetime, occurred_at: datetime | None = None) -> int:
-    """Log one notification for a member on each channel their preferences allow. Returns rows created:
-    a trigger already logged for this member and channel creates nothing (the idempotency record).
+                        data: dict[str, Any], now: datetime, occurred_at: datetime | None = None,
+                        only: Sequence[str] | None = None, always: Sequence[str] = ()) -> int:
+    """Log one notification for a member on each channel their preferences allow (of `only`, when given), or
+    on the channels `always` whatever their preferences. Returns rows created: a trigger already logged for
+    this member and channel creates nothing (the idempotency record).
     `occurred_at` is when the thing told about happened (the event's time); the feed is in that order,
     because events of different topics reach us in no particular order."""
     created = 0
-    for channel in (await preferences(conn, member_id)).channels_for(kind):
+    channels = list(always) or [c for c in (await preferences(conn, member_id)).channels_for(kind)
+                                if only is None or c in only]
+    for channel in channels:
         status = "sent" if channel == "feed" else "pending"  # the feed row is the delivery
         created += await _insert(conn, trigger_id, member_id, channel, kind, chapter_id, data, status, now,
                                  occurred_at or now)

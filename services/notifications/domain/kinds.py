@@ -19,6 +19,9 @@ TRAFFIC_LIGHT_CHANGED = "traffic-light-changed"
 ABSENCES_OVER_LIMIT = "absences-over-limit"
 WEEKLY_DIGEST = "weekly-digest"
 WEBHOOK_DISABLED = "webhook-disabled"
+# The sign-in link a member asked for: e-mail only, whatever their preferences (they asked for it; an
+# unsubscribed member must still be able to sign in), never in the feed. Not a kind members choose channels for.
+SIGN_IN_LINK = "sign-in-link"
 
 KINDS: tuple[str, ...] = (
     REFERRAL_RECEIVED, REFERRAL_REMINDER, REFERRAL_NUDGE, REFERRAL_ACCEPTED, REFERRAL_WON, REFERRAL_LOST,

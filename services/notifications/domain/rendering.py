@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.notifications.domain import kinds as k
 from services.notifications.domain.messages import translator
@@ -29,17 +31,22 @@ class Context:
     unsubscribe_url: str | None = None
     unsubscribe_all_url: str | None = None
     language: str = "en"
+    timezone: str = "UTC"
+    # opened by the dispatcher just before sending, for the e-mail only: never stored, never in the feed
+    sign_in_url: str | None = None
 
     @classmethod
     def in_chapter(cls, recipient_name: str, chapter: Mapping[str, Any] | None, names: dict[str, str],
-                   unsubscribe_url: str | None = None, unsubscribe_all_url: str | None = None) -> Context:
-        """A chapter not known yet (its founding travels on another topic) reads as "your chapter", in GBP
-        and English."""
+                   unsubscribe_url: str | None = None, unsubscribe_all_url: str | None = None,
+                   sign_in_url: str | None = None) -> Context:
+        """A chapter not known yet (its founding travels on another topic) reads as "your chapter", in GBP,
+        English and UTC."""
         return cls(recipient_name=recipient_name, names=names,
                    chapter_name=chapter["chapter_name"] if chapter else "your chapter",
                    currency=chapter["currency"] if chapter else "GBP",
                    language=chapter["language"] if chapter else "en",
-                   unsubscribe_url=unsubscribe_url, unsubscribe_all_url=unsubscribe_all_url)
+                   timezone=chapter["timezone"] if chapter else "UTC",
+                   unsubscribe_url=unsubscribe_url, unsubscribe_all_url=unsubscribe_all_url, sign_in_url=sign_in_url)
 
     def name(self, member_id: str | None) -> str:
         if member_id is None:
@@ -80,8 +87,15 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
                    amount=amount),
                  t("thanks.credit")])
     if kind == k.WELCOME:
-        return (t("welcome.subject", chapter=ctx.chapter_name),
-                [t("welcome.body", chapter=ctx.chapter_name, name=ctx.recipient_name), t("welcome.more")])
+        lines = [t("welcome.body", chapter=ctx.chapter_name, name=ctx.recipient_name)]
+        if ctx.sign_in_url:
+            lines += [t("welcome.sign_in"), ctx.sign_in_url,
+                      t("signin.valid", until=local_time(data["expires_at"], ctx.timezone))]
+        return t("welcome.subject", chapter=ctx.chapter_name), [*lines, t("welcome.more")]
+    if kind == k.SIGN_IN_LINK:
+        return (t("signin.subject"),
+                [t("signin.body", chapter=ctx.chapter_name), *([ctx.sign_in_url] if ctx.sign_in_url else []),
+                 t("signin.valid", until=local_time(data["expires_at"], ctx.timezone)), t("signin.ignore")])
     if kind == k.TRAFFIC_LIGHT_CHANGED:
         member = n(data["member_id"])
         to, from_ = t(f"colour.{data['to_colour']}"), t(f"colour.{data['from_colour']}")
@@ -111,6 +125,17 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
     raise ValueError(f"unknown notification kind {kind!r}")
 
 
+def local_time(moment: str, timezone: str) -> str:
+    """An instant as the chapter reads it: its local date and time, and the time zone's name."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ValueError, KeyError):  # a zone this system does not know: UTC, said so
+        zone, timezone = ZoneInfo("UTC"), "UTC"
+    when = datetime.fromisoformat(moment)
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return f"{when.astimezone(zone):%Y-%m-%d %H:%M} ({timezone})"
+
+
 def summary(kind: str, data: dict[str, Any], ctx: Context) -> tuple[str, str]:
     """Title and plain body, as the in-app feed shows them."""
     title, lines = _lines(ctx, kind, data)
@@ -130,7 +155,8 @@ def render(kind: str, data: dict[str, Any], ctx: Context) -> Rendered:
         links.append(f'<a href="{html.escape(ctx.unsubscribe_all_url)}">{html.escape(t("stop_all"))}</a>')
     hello = t("hello", name=ctx.recipient_name)
     text = "\n".join([hello, "", *lines, *footer]) + "\n"
-    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    body = "".join(f'<p><a href="{html.escape(line)}">{html.escape(line)}</a></p>' if line == ctx.sign_in_url
+                   else f"<p>{html.escape(line)}</p>" for line in lines)
     foot = f'<p style="font-size:small">{" · ".join(links)}</p>' if links else ""
     page = (f'<!doctype html><html lang="{html.escape(ctx.language)}"><body><p>{html.escape(hello)}</p>'
             f"{body}{foot}</body></html>")

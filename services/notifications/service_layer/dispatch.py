@@ -13,8 +13,8 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -33,6 +33,7 @@ from services.notifications.domain.email_message import UnbuildableMessage, comp
 from services.notifications.domain.rendering import Context, render
 from services.notifications.domain.schedule import backoff
 from services.notifications.domain.unsubscribe import make_token
+from services.notifications.service_layer import sign_in_links
 from shared.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class Dispatcher:
     config: NotificationSettings
     token_secret: str
     wall_clock: Callable[[], float] = time.time
+    link_keys: Sequence[str] = ()  # the token keys: sign-in links are sealed with them (shared.sign_in_links)
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _inflight: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
@@ -99,8 +101,10 @@ class Dispatcher:
                 await self._email(row)
             else:
                 await self._webhook(row)
+            if sign_in_links.carries_link(row):
+                await sign_in_links.forget_when_done(self.pool, row)
         except Exception as exc:  # a bug or a dead database: the lease brings the row back later
-            # where, not what: an exception's text may quote a member's name or address
+            # where, not what: an exception's text may quote a member's name or address (or a sign-in link)
             log.error("delivery %s: %s; tried again after the lease", row["delivery_id"], where(exc))
 
     # --- e-mail ------------------------------------------------------------------------------------
@@ -124,11 +128,20 @@ class Dispatcher:
             # would be the wrong e-mail, so it waits (woken when the chapter arrives, see reactions)
             await self._wait(row, db.WAITING_FOR_CHAPTER, row["chapter_id"])
             return
-        if "email" not in (await db.preferences(self.pool, member["member_id"])).channels_for(row["kind"]):
+        if row["kind"] != k.SIGN_IN_LINK and "email" not in (  # a sign-in link is asked for: always sent
+                await db.preferences(self.pool, member["member_id"])).channels_for(row["kind"]):
             await db.mark_skipped(self.pool, row["delivery_id"], "unsubscribed")
             return
+        link: str | None = None
+        if sign_in_links.carries_link(row):  # opened now, for this e-mail only
+            opened = await sign_in_links.opened(self.pool, row, self.link_keys, now)
+            if isinstance(opened, sign_in_links.NotSent):
+                mark = db.mark_skipped if opened.skipped else db.mark_failed
+                await mark(self.pool, row["delivery_id"], opened.reason)
+                return
+            link = opened
         try:
-            message = await self.message(row, member)
+            message = await self.message(row, member, link)
         except UnbuildableMessage as exc:  # no attempt would build it: failed now, not retried
             await db.mark_failed(self.pool, row["delivery_id"], f"cannot build the e-mail: {exc}")
             return
@@ -147,7 +160,8 @@ class Dispatcher:
             await db.retry_later(self.pool, row["delivery_id"], now, f"{reason.split()[0]} arrived",
                                  count_attempt=False)
 
-    async def message(self, row: asyncpg.Record, member: asyncpg.Record) -> EmailMessage:
+    async def message(self, row: asyncpg.Record, member: asyncpg.Record, sign_in_url: str | None = None
+                      ) -> EmailMessage:
         """Raises UnbuildableMessage when the member's address cannot be an e-mail's one recipient."""
         to = recipient(member["name"], member["email"])
         chapter = await db.chapter(self.pool, row["chapter_id"])
@@ -156,16 +170,19 @@ class Dispatcher:
         all_token = make_token(self.token_secret, member["member_id"], "all")
         ctx = Context.in_chapter(member["name"], chapter, await db.names(self.pool, row["chapter_id"]),
                                  unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
-                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}")
-        rendered = render(row["kind"], json.loads(row["data"]), ctx)
-        return compose(self.config.mail_from, to, rendered, {
+                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}", sign_in_url=sign_in_url)
+        headers = {
             # stable per delivery: a resend after a crash mid-send can be recognised by the mail system
             "Message-ID": make_msgid(idstring=row["delivery_id"].hex, domain="refnet.local"),
             "X-Refnet-Delivery": str(row["delivery_id"]),
             "X-Refnet-Kind": row["kind"],
             "List-Unsubscribe": f"<{base}/unsubscribe?token={all_token}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        })
+        }
+        if row["kind"] == k.SIGN_IN_LINK:  # asked for, not subscribed to: nothing to unsubscribe from
+            ctx = replace(ctx, unsubscribe_url=None, unsubscribe_all_url=None)
+            del headers["List-Unsubscribe"], headers["List-Unsubscribe-Post"]
+        return compose(self.config.mail_from, to, render(row["kind"], json.loads(row["data"]), ctx), headers)
 
     # --- webhooks ----------------------------------------------------------------------------------
 

@@ -16,9 +16,11 @@ from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain.schedule import next_digest
+from services.notifications.service_layer import sign_in_links
 from shared.clock import Clock
 from shared.consumer import TRANSIENT, Delivered
 from shared.contracts import members as m
+from shared.contracts.access import SignInLinkRequested
 from shared.contracts.referrals import TrafficLightChanged
 
 
@@ -81,9 +83,11 @@ class NotificationReactions:
                 event.member_id, event.chapter_id, event.member_name, event.email, role or event.role)
             # e-mails that arrived before this member did (another topic) can go now
             await db.release_waiting(conn, recipient=event.member_id, now=now)
+            # the welcome in the feed; the welcome e-mail carries a sign-in link, so it goes on the
+            # SignInLinkRequested(purpose="welcome") the members service records with the membership
             await db.notify_member(conn, trigger_id=trigger, member_id=event.member_id, kind=k.WELCOME,
                                    chapter_id=event.chapter_id, data={"member_id": event.member_id}, now=now,
-                                   occurred_at=at)
+                                   occurred_at=at, only=("feed",))
         elif isinstance(event, m.MemberLeft):
             await conn.execute("UPDATE n_members SET active = false WHERE member_id = $1", event.member_id)
         elif isinstance(event, m.RoleAssigned):
@@ -120,6 +124,8 @@ class NotificationReactions:
                                            "reported_by": event.reported_by, "amount": str(event.amount),
                                            "currency": event.currency, "business_kind": event.business_kind,
                                            "referral_id": event.referral_id})
+        elif isinstance(event, SignInLinkRequested):
+            await sign_in_links.record(conn, event, trigger_id=trigger, now=now, occurred_at=at)
         elif isinstance(event, TrafficLightChanged):
             await conn.execute("INSERT INTO n_traffic_lights VALUES ($1, $2, $3) ON CONFLICT (member_id) DO UPDATE"
                                " SET colour = excluded.colour, score = excluded.score",
@@ -178,9 +184,13 @@ class NotificationReactions:
             await db.cancel_timer(conn, f"nudge:{event.referral_id}", now)
 
 
+_SEALED = frozenset({"prospect", "link"})
+
+
 def webhook_payload(event_type: str, event_id: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
-    """The Standard Webhooks payload shape (type, timestamp, data). Sealed prospect details stay home."""
-    data = {key: value for key, value in data.items() if key != "prospect"}
+    """The Standard Webhooks payload shape (type, timestamp, data). Sealed data stays home: a referral's
+    prospect details, a sign-in link (subscribers learn that one was sent, never the link, even sealed)."""
+    data = {key: value for key, value in data.items() if key not in _SEALED}
     return {"type": event_type, "timestamp": at.isoformat(), "event_id": event_id, "data": data}
 
 

@@ -25,6 +25,7 @@ from tests.e2e.notifications.helpers import (
     wait_applied,
     wait_until,
 )
+from tests.e2e.notifications.sign_in import welcome_links
 
 BOB_NAME = "Bob <attacker@evil.example>, Bob"
 EVE_NAME = "Eve\r\nBcc: attacker@evil.example"
@@ -48,7 +49,7 @@ async def test_a_name_or_address_cannot_add_recipients_or_headers(
     eve = joined("c1", "eve", EVE_NAME).model_copy(update={"email": "eve@example.org"})
     mal = joined("c1", "mal", "Mal").model_copy(update={"email": MAL_ADDRESS})
     async with running_app(settings, clock, config(port)) as (app, _):
-        ids = await members.record(chapter("c1"), bob, eve, mal)
+        ids = await members.record(chapter("c1"), bob, eve, mal, *welcome_links(settings, "c1", "bob", "eve", "mal"))
         await wait_applied(app, ids)
         await wait_until(lambda: len(inbox.messages) == 2, what="Bob's and Eve's welcome e-mails")
 
@@ -97,7 +98,8 @@ async def test_every_e_mail_delivery_has_a_bounded_number_of_attempts(
     mailer = RefusingMailer()
     cfg = config(port, email_max_attempts=3, retry_base_seconds=60, retry_cap_seconds=600)
     async with running_app(settings, clock, cfg, smtp=mailer) as (app, _):
-        ids = await members.record(chapter("c1"), joined("c1", "ann", "Ann"), joined("c1", "bob", "Bob"))
+        ids = await members.record(chapter("c1"), joined("c1", "ann", "Ann"), joined("c1", "bob", "Bob"),
+                                   *welcome_links(settings, "c1", "ann", "bob"))
         await wait_applied(app, ids)
 
         async def on_record(member_id: str, attempts: int) -> bool:

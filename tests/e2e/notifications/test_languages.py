@@ -27,6 +27,7 @@ from tests.e2e.notifications.helpers import (
     wait_applied,
     wait_until,
 )
+from tests.e2e.notifications.sign_in import welcome_links
 
 
 @pytest.mark.parametrize("language", sorted(CATALOGUES))
@@ -60,7 +61,7 @@ async def test_a_german_and_a_french_chapter_get_their_language(settings: Settin
             joined("de1", "ben", "Ben"), given("de1", "r1", "anna", "ben", on=date(2025, 3, 5)),
             chapter("fr1", tz="Europe/Paris", currency="EUR", language="fr"), joined("fr1", "chloe", "Chloe"),
             joined("fr1", "dan", "Dan"), closed("fr1", "cb1", "dan", "chloe", "1234.5", "EUR"),
-            chapter("en1"), joined("en1", "eve", "Eve"))
+            chapter("en1"), joined("en1", "eve", "Eve"), *welcome_links(settings, "en1", "eve"))
         await wait_until(lambda: inbox.to("ben@example.org", "referral-received")
                          and inbox.to("chloe@example.org", "closed-business-thanks")
                          and inbox.to("eve@example.org", "welcome"), what="three chapters' e-mails")
@@ -80,7 +81,7 @@ async def test_a_welcome_that_arrives_before_its_chapter_waits_for_the_chapters_
     inbox, port = smtp
     async with running_app(settings, clock, config(port)) as (app, _):
         # members' topics are consumed independently: here the membership is seen before the chapter
-        ids = await members.record(joined("nl1", "joost", "Joost"))
+        ids = await members.record(joined("nl1", "joost", "Joost"), *welcome_links(settings, "nl1", "joost"))
         await wait_applied(app, ids)
         await wait_until(lambda: _waiting_for_chapter(app), what="the welcome to wait for its chapter")
         assert inbox.to("joost@example.org") == []

@@ -29,6 +29,7 @@ from tests.e2e.notifications.helpers import (
     wait_applied,
     wait_until,
 )
+from tests.e2e.notifications.sign_in import welcome_links
 
 ANN, BOB, PAT = "ann@example.org", "bob@example.org", "pat@example.org"
 
@@ -53,7 +54,8 @@ async def test_preferences_and_unsubscribe_links(settings: Settings, members: Ev
 
         ids = await members.record(chapter("c1"), joined("c1", "pat", "Pat", role="president"),
                                    joined("c1", "ann", "Ann"), joined("c1", "bob", "Bob"),
-                                   given("c1", "r1", "ann", "bob"), given("c1", "r2", "bob", "pat"))
+                                   given("c1", "r1", "ann", "bob"), given("c1", "r2", "bob", "pat"),
+                                   *welcome_links(settings, "c1", "pat", "ann", "bob"))
         await wait_applied(app, ids)
         await wait_until(lambda: len(inbox.messages) == 4, what="welcomes and Pat's referral e-mail")
         # Bob chose the feed only for new referrals: no e-mail, but it is in his feed
@@ -97,7 +99,7 @@ async def test_leaders_hear_of_absences_over_the_limit_and_traffic_light_changes
                                    joined("c1", "sam", "Sam", role="secretary"), joined("c1", "ann", "Ann"),
                                    absent("c1", "ann", date(2024, 6, 5)),  # outside the six months
                                    absent("c1", "ann", date(2025, 1, 8)), absent("c1", "ann", date(2025, 2, 5)),
-                                   absent("c1", "ann", date(2025, 3, 5)))
+                                   absent("c1", "ann", date(2025, 3, 5)), *welcome_links(settings, "c1", "ann"))
         await wait_applied(app, ids)
         await settle(app, 0.3)
         assert inbox.to(PAT, "absences-over-limit") == [], "three absences in six months are within the limit"

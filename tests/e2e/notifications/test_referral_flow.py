@@ -25,6 +25,7 @@ from tests.e2e.notifications.helpers import (
     wait_applied,
     wait_until,
 )
+from tests.e2e.notifications.sign_in import welcome_links
 
 ANN, BOB, PAT = "ann@example.org", "bob@example.org", "pat@example.org"
 
@@ -34,7 +35,7 @@ async def test_referral_life_tells_each_person_once(settings: Settings, members:
     inbox, port = smtp
     async with running_app(settings, clock, config(port)) as (app, client):
         await members.record(chapter("c1"), joined("c1", "pat", "Pat", role="president"), joined("c1", "ann", "Ann"),
-                             joined("c1", "bob", "Bob"))
+                             joined("c1", "bob", "Bob"), *welcome_links(settings, "c1", "pat", "ann", "bob"))
         await wait_until(lambda: len(inbox.messages) == 3, what="three welcome e-mails")
         welcome = inbox.to(ANN, "welcome")[0]
         assert welcome["Subject"] == "Welcome to Chapter c1"
@@ -93,7 +94,8 @@ async def test_thank_you_for_a_euro_chapter_and_turned_off(settings: Settings, m
     async with running_app(settings, clock, config(port)) as (app, client):
         ids = await members.record(chapter("c1", tz="Europe/Berlin", currency="EUR"),
                                    joined("c1", "pat", "Pat", role="president"), joined("c1", "ann", "Ann"),
-                                   joined("c1", "bob", "Bob"), closed("c1", "cb1", "bob", "ann", "98765.4", "EUR"))
+                                   joined("c1", "bob", "Bob"), closed("c1", "cb1", "bob", "ann", "98765.4", "EUR"),
+                                   *welcome_links(settings, "c1", "ann"))
         await wait_until(lambda: inbox.to(ANN, "closed-business-thanks"), what="thank-you")
         assert "98.765,40 €" in inbox.to(ANN, "closed-business-thanks")[0]["Subject"]
 

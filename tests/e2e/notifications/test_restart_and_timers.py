@@ -25,6 +25,7 @@ from tests.e2e.notifications.helpers import (
     wait_applied,
     wait_until,
 )
+from tests.e2e.notifications.sign_in import welcome_links
 
 ANN, BOB = "ann@example.org", "bob@example.org"
 
@@ -47,7 +48,7 @@ async def test_hung_smtp_blocks_nothing_and_a_restart_mid_send_sends_each_once(
     hanging = HangingMailer()
     async with running_app(settings, clock, cfg, smtp=hanging) as (app, client):
         first = await members.record(chapter("c1"), joined("c1", "ann", "Ann"), joined("c1", "bob", "Bob"),
-                                     given("c1", "r1", "ann", "bob"))
+                                     given("c1", "r1", "ann", "bob"), *welcome_links(settings, "c1", "ann", "bob"))
         await wait_until(lambda: hanging.attempts == 3, what="three sends hanging")
         # the consumer keeps going and the feed keeps filling while the SMTP server hangs
         more = await members.record(given("c1", "r2", "bob", "ann"))
@@ -62,7 +63,7 @@ async def test_hung_smtp_blocks_nothing_and_a_restart_mid_send_sends_each_once(
         await wait_until(lambda: len(inbox.messages) == 4, what="the four e-mails after the restart")
         await settle(app, 1.5)
         pool: asyncpg.Pool = app.state.service.pool
-        assert await pool.fetchval("SELECT count(*) FROM applied_events WHERE consumer = 'notifications'") == 5
+        assert await pool.fetchval("SELECT count(*) FROM applied_events WHERE consumer = 'notifications'") == 7
     assert inbox.kinds(ANN) == ["referral-received", "welcome"]
     assert inbox.kinds(BOB) == ["referral-received", "welcome"]
 

@@ -11,13 +11,15 @@ CHAPTER: dict[str, Text] = {
         de="Willkommen bei {chapter}",
         fr="Bienvenue dans {chapter}",
         nl="Welkom bij {chapter}",
-        es="Bienvenido a {chapter}"),
+        es="Bienvenido a {chapter}",
+        pl="Witamy w {chapter}"),
     "welcome.body": Text(
         en="Welcome to {chapter}, {name}!",
         de="Willkommen bei {chapter}, {name}!",
         fr="Bienvenue dans {chapter}, {name} !",
         nl="Welkom bij {chapter}, {name}!",
-        es="¡Bienvenido a {chapter}, {name}!"),
+        es="¡Bienvenido a {chapter}, {name}!",
+        pl="Witamy w {chapter}, {name}!"),
     "welcome.more": Text(
         en=("You will hear here when a member gives you a referral, when your referrals move on, and before each "
             "meeting a digest of your week."),
@@ -28,7 +30,9 @@ CHAPTER: dict[str, Text] = {
         nl=("Hier hoort u wanneer iemand u een referral geeft, wanneer uw referrals verder komen, en voor elke "
             "bijeenkomst krijgt u een overzicht van uw week."),
         es=("Aquí sabrá cuándo un miembro le da una referencia, cuándo avanzan sus referencias y, antes de cada "
-            "reunión, recibirá un resumen de su semana.")),
+            "reunión, recibirá un resumen de su semana."),
+        pl=("Tutaj dowiedzą się Państwo, gdy ktoś przekaże Państwu rekomendację, gdy Państwa rekomendacje pójdą "
+            "naprzód, a przed każdym spotkaniem otrzymają Państwo podsumowanie tygodnia.")),
     "light.subject": Text(
         en="{member}'s traffic light is now {to}",
         de="Die Ampel von {member} steht jetzt auf {to}",

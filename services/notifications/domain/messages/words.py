@@ -5,20 +5,23 @@ from __future__ import annotations
 from services.notifications.domain.messages.text import Text
 
 WORDS: dict[str, Text] = {
-    "hello": Text(en="Hello {name},", de="Hallo {name},", fr="Bonjour {name},", nl="Hallo {name},", es="Hola, {name}:"),
+    "hello": Text(en="Hello {name},", de="Hallo {name},", fr="Bonjour {name},", nl="Hallo {name},", es="Hola, {name}:",
+                  pl="Dzień dobry, {name},"),
     "someone": Text(en="someone", de="jemand", fr="quelqu'un", nl="iemand", es="alguien"),
     "stop": Text(
         en="Stop e-mails like this one",
         de="Keine E-Mails dieser Art mehr",
         fr="Ne plus recevoir ce type d'e-mail",
         nl="Geen e-mails meer van dit soort",
-        es="No recibir más correos como este"),
+        es="No recibir más correos como este",
+        pl="Nie wysyłaj mi więcej takich wiadomości"),
     "stop_all": Text(
         en="Unsubscribe from all refnet e-mails",
         de="Alle refnet-E-Mails abbestellen",
         fr="Se désabonner de tous les e-mails refnet",
         nl="Afmelden voor alle e-mails van refnet",
-        es="Darse de baja de todos los correos de refnet"),
+        es="Darse de baja de todos los correos de refnet",
+        pl="Wypisz mnie ze wszystkich wiadomości refnet"),
     "referral": Text(
         en="Referral: {ref}",
         de="Empfehlung: {ref}",
