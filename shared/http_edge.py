@@ -46,6 +46,12 @@ class Rates:
     reads_per_token: float = 200.0
     per_address: float = 1000.0
     burst_seconds: float = 3.0
+    sign_in_per_minute: float = 10.0
+    """Asking for a sign-in link (`POST /sign-in`) sends an e-mail: per address, a burst of
+    `SIGN_IN_BURST`, then this many a minute."""
+
+
+SIGN_IN_BURST = 5
 
 
 class Buckets:
@@ -123,6 +129,10 @@ class Edge:
         rates, client = self.rates, scope.get("client")
         wait = self.buckets.take(("address", client[0] if client else "unknown"), rates.per_address,
                                  rates.burst_seconds)
+        if scope["path"] == "/sign-in" and scope["method"] == "POST":
+            per_second = rates.sign_in_per_minute / 60
+            wait = max(wait, self.buckets.take(("sign-in", client[0] if client else "unknown"), per_second,
+                                               SIGN_IN_BURST / per_second))
         if authorization:
             writing = scope["method"] not in READING
             key = (writing, authorization)  # the token itself: kept only in this process's memory, as in requests
@@ -166,4 +176,4 @@ def guard(app: FastAPI, settings: Settings) -> None:
     """Install the edge on a service's app, outermost."""
     app.add_middleware(Edge, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
                        rates=Rates(settings.rate_writes_per_token, settings.rate_reads_per_token,
-                                   settings.rate_per_address))
+                                   settings.rate_per_address, sign_in_per_minute=settings.rate_sign_in_per_minute))

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     rate_writes_per_token: float = Field(default=100.0, gt=0, alias="REFNET_RATE_WRITES_PER_TOKEN")
     rate_reads_per_token: float = Field(default=200.0, gt=0, alias="REFNET_RATE_READS_PER_TOKEN")
     rate_per_address: float = Field(default=1000.0, gt=0, alias="REFNET_RATE_PER_ADDRESS")
+    # Asking for a sign-in link sends an e-mail: per address, a burst of 5, then this many a minute.
+    rate_sign_in_per_minute: float = Field(default=10.0, gt=0, alias="REFNET_RATE_SIGN_IN_PER_MINUTE")
 
     def secret_problems(self) -> list[str]:
         """What makes the secrets unfit to run with: missing, a value published in refnet's own code, short."""

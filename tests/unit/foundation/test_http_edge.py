@@ -123,3 +123,25 @@ async def test_made_up_tokens_do_not_escape_the_per_address_limit() -> None:
         answers = [await http.post("/slips", content=b"{}", headers={"authorization": f"Bearer guess-{n}"})
                    for n in range(5)]
     assert [a.status_code for a in answers] == [401, 401, 401, 429, 429] and len(reached) == 3
+
+
+async def test_asking_for_sign_in_links_is_limited_per_address_whatever_the_addresses_asked_for() -> None:
+    """Each request for a sign-in link sends an e-mail: a burst of five, then ten a minute, per address."""
+    now = [0.0]
+    asked: list[str] = []
+    app = FastAPI()
+
+    @app.post("/sign-in", status_code=202)
+    async def sign_in(request: Request) -> dict[str, str]:
+        asked.append((await request.json())["email"])
+        return {"status": "sent if the address belongs to an active member"}
+
+    limited = Edge(app, max_body=1000, max_upload=5000, rates=Rates(sign_in_per_minute=10), clock=lambda: now[0])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://test") as http:
+        flood = [await http.post("/sign-in", json={"email": f"victim{n}@example.org"}) for n in range(7)]
+        now[0] += 6.0  # one more a minute-tenth later
+        later = await http.post("/sign-in", json={"email": "victim@example.org"})
+    assert [a.status_code for a in flood] == [202] * 5 + [429, 429]
+    assert int(flood[-1].headers["retry-after"]) <= 6
+    assert later.status_code == 202
+    assert len(asked) == 6, "refused requests sent nothing"
