@@ -292,7 +292,7 @@ async def run_demo(*, members_url: str, referrals_url: str, seed: int, live: boo
     print(f"\nDemo chapter {year.chapter_id}: {len(year.members)} members, {weeks} weeks, "
           f"{api.requests} slips and steps recorded through the API.")
     print(f"  dashboard:     {referrals_url}/chapters/{year.chapter_id}/dashboard#token="
-          f"{fresh[leader.name].access_token}")
+          f"{fresh[leader.name].access_token}&refresh={fresh[leader.name].refresh_token}")
     print("  access tokens (valid 15 minutes; members sign in with POST /sign-in, refresh with POST /sign-in/refresh):")
     print(f"  leader token ({leader.name}, vice-president):\n    {fresh[leader.name].access_token}")
     print(f"  member token ({member.name}):\n    {fresh[member.name].access_token}")

@@ -120,7 +120,12 @@ class Edge:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *headers]
+                own = list(message.get("headers", ()))
+                # a route that set its own policy (the dashboard page: it may connect to the members
+                # service) keeps it; every other answer gets the strict one
+                added = headers if not any(n.lower() == b"content-security-policy" for n, _ in own) else \
+                    [h for h in headers if h[0] != b"content-security-policy"]
+                message["headers"] = [*own, *added]
             await send(message)
 
         await self.app(scope, receive, with_headers)

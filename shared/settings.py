@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     welcome_code_hours: float = Field(default=72.0, gt=0, alias="REFNET_WELCOME_CODE_HOURS")
     # Where members open sign-in links: <url>/app/sign-in#code=...
     members_public_url: str = Field(default="http://127.0.0.1:8001", alias="REFNET_MEMBERS_PUBLIC_URL")
+    # Origins whose pages (the leaders' dashboard, served by the referrals service) may call the members
+    # service's POST /sign-in/refresh from a browser (CORS, without credentials: the token is in the body).
+    dashboard_origins: str = Field(default="http://127.0.0.1:8002,http://localhost:8002",
+                                   alias="REFNET_DASHBOARD_ORIGINS", description="comma-separated")
+
+    @property
+    def dashboard_origin_list(self) -> frozenset[str]:
+        return frozenset(o.strip().rstrip("/") for o in self.dashboard_origins.split(",") if o.strip())
 
     # Checked before a body is parsed or a token verified: a JSON body, and a file upload (multipart).
     max_body_bytes: int = Field(default=1024 * 1024, gt=0, alias="REFNET_MAX_BODY_BYTES")

@@ -44,9 +44,9 @@ def test_refnet_up_runs_the_services_with_a_demo_chapter_until_ctrl_c(settings: 
         text = "".join(output)
         for service, port in ports.items():
             assert f"{service}" in text and f"http://127.0.0.1:{port}" in text, text
-        chapter = re.search(r"/chapters/([\w-]+)/dashboard#token=(\S+)", text)
+        chapter = re.search(r"/chapters/([\w-]+)/dashboard#token=([^&\s]+)&refresh=(\S+)", text)
         assert chapter, text
-        chapter_id, leader_token = chapter.groups()
+        chapter_id, leader_token, _refresh = chapter.groups()
         auth = {"Authorization": f"Bearer {leader_token}"}
         recorded = httpx.get(f"http://127.0.0.1:{ports['members']}/chapters/{chapter_id}/referrals",
                              headers=auth, timeout=30).json()

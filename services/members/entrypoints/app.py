@@ -22,6 +22,7 @@ from services.members.entrypoints import (
     routes_sign_in,
     routes_slips,
 )
+from services.members.entrypoints.cors import RefreshCors
 from shared.clock import utc_now
 from shared.contracts.members import members_events
 from shared.http_edge import guard
@@ -94,5 +95,6 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
     for module in (routes_sign_in, routes_chapters, routes_referrals, routes_slips, routes_meetings, routes_imports):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
+    app.add_middleware(RefreshCors, origins=service.settings.dashboard_origin_list)  # inside the edge
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     return app

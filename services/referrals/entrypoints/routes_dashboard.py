@@ -3,14 +3,20 @@
 The page is a shell: it needs no token and holds no data. A leader opens `/chapters/<id>/dashboard#token=<token>`;
 the fragment never leaves the browser (not sent to a server, not in logs, not in a Referer), and the page's
 script keeps the token in the tab's session storage and sends it as `Authorization: Bearer` with every
-report it fetches. An EventSource cannot send that header, so the stream is opened with a ticket: single use,
-valid for seconds, asked for with the bearer token (`POST .../stream-tickets`).
+report it fetches. Access tokens last minutes: the link also carries the session's refresh token
+(`#token=<access>&refresh=<refresh>`), and on a 401 the page renews the pair at the members service's
+`POST /sign-in/refresh` (named in the page's `<meta name="refnet-members">`, allowed by this page's
+`connect-src`, and by the members service's CORS for that one route), one renewal at a time. An EventSource
+cannot send that header, so the stream is opened with a ticket: single use, valid for seconds, asked for with
+the bearer token (`POST .../stream-tickets`).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,11 +29,13 @@ from services.referrals.entrypoints.deps import Reader, visible_chapter
 from services.referrals.entrypoints.stream_slots import SlotStreamingResponse, StreamSlots
 from services.referrals.service_layer.reports.reader import ReportReader
 from shared.http_auth import Caller
+from shared.http_edge import PAGE_POLICY
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 # No inline script or style on the page (all from /static), so it runs under the strict policy every answer
-# gets at the HTTP edge (shared/http_edge.py: no inline script, no framing, no Referer).
+# gets at the HTTP edge (shared/http_edge.py: no inline script, no framing, no Referer), widened only to let the
+# page call the members service.
 PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
 router = APIRouter()
@@ -84,13 +92,29 @@ async def stream(chapter_id: str, request: Request,
 
 
 @router.get("/chapters/{chapter_id}/dashboard", response_class=HTMLResponse,
-            summary="The leaders' live dashboard: open /chapters/{chapter_id}/dashboard#token=<your token>")
+            summary="The leaders' live dashboard: open "
+                    "/chapters/{chapter_id}/dashboard#token=<access token>&refresh=<refresh token>")
 async def dashboard(chapter_id: str, request: Request) -> HTMLResponse:
     if "token" in request.query_params:  # an old link: say where the token goes now
         raise HTTPException(401, "tokens do not go in a URL's query (servers log it): open "
-                                 f"/chapters/{chapter_id}/dashboard#token=<token>",
+                                 f"/chapters/{chapter_id}/dashboard#token=<token>&refresh=<refresh token>",
                             headers={"WWW-Authenticate": "Bearer"})
-    return HTMLResponse((STATIC / "dashboard.html").read_text(), headers=PAGE_HEADERS)
+    members = members_origin(request.app.state.service.settings.members_public_url)
+    page = (STATIC / "dashboard.html").read_text().replace("{{members}}", html.escape(members, quote=True))
+    return HTMLResponse(page, headers={**PAGE_HEADERS, "Content-Security-Policy": page_policy(members)})
+
+
+def members_origin(url: str) -> str:
+    """The members service's origin (scheme://host[:port]) from its public URL; empty when it is not one."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in parts.netloc for c in " ;,'\"<>"):
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def page_policy(members: str) -> str:
+    """The edge's strict policy, except that the page may also call the members service (to renew its session)."""
+    return PAGE_POLICY.replace("connect-src 'self'", f"connect-src 'self' {members}".rstrip())
 
 
 @router.get("/static/dashboard.js", include_in_schema=False)

@@ -37,3 +37,29 @@ async def test_answers_carry_the_security_headers(client: httpx.AsyncClient) -> 
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["referrer-policy"] == "no-referrer"
         assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
+async def test_the_dashboard_may_renew_its_session_across_origins_and_nothing_else_may(
+        client: httpx.AsyncClient) -> None:
+    """CORS for `POST /sign-in/refresh` only, from the configured dashboard origins, never with credentials."""
+    asked = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    for origin in ("http://127.0.0.1:8002", "http://localhost:8002"):
+        preflight = await client.options("/sign-in/refresh", headers={"origin": origin, **asked})
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == origin
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+        assert "access-control-allow-credentials" not in preflight.headers
+        refused = await client.post("/sign-in/refresh", headers={"origin": origin}, json={"refresh_token": "x" * 43})
+        assert refused.status_code == 401  # the answer itself is readable by the dashboard, so it can say why
+        assert refused.headers["access-control-allow-origin"] == origin
+    evil = {"origin": "https://evil.example"}
+    preflight = await client.options("/sign-in/refresh", headers={**evil, **asked})
+    assert "access-control-allow-origin" not in preflight.headers
+    answer = await client.post("/sign-in/refresh", headers=evil, json={"refresh_token": "x" * 43})
+    assert "access-control-allow-origin" not in answer.headers
+    # no other route is opened to the dashboard's origin
+    elsewhere = await client.options("/sign-in/exchange", headers={"origin": "http://127.0.0.1:8002", **asked})
+    assert "access-control-allow-origin" not in elsewhere.headers
+    posted = await client.post("/chapters", headers={"origin": "http://127.0.0.1:8002"}, json={})
+    assert "access-control-allow-origin" not in posted.headers

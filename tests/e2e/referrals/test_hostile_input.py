@@ -137,6 +137,13 @@ async def test_the_dashboard_page_is_a_shell_with_no_data_no_token_and_nothing_i
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert "style-src 'self'" in page.headers["content-security-policy"]
         assert page.headers["referrer-policy"] == "no-referrer"
+        # one policy, the page's own: it may also call the members service (to renew its session), named in
+        # a meta element (no inline script)
+        assert len(page.headers.get_list("content-security-policy")) == 1
+        members = settings.members_public_url.rstrip("/")
+        assert f"connect-src 'self' {members};" in page.headers["content-security-policy"]
+        assert f'<meta name="refnet-members" content="{members}">' in page.text
+        assert "connect-src 'self';" in (await client.get("/health")).headers["content-security-policy"]
         html = page.text
         assert "<style" not in html and not re.search(r"\s(style|on\w+)=", html)
         assert all('src="/static/' in tag for tag in html.split("<script")[1:])  # no inline script

@@ -1,19 +1,62 @@
 // refnet leaders' dashboard: plain SVG, no libraries. Live: an EventSource tells us when the projection moved.
-// The page holds no data and no token: the chapter is in the path, the leader's token arrives in the URL's
-// fragment (#token=..., which browsers never send to a server), is kept in this tab's sessionStorage and taken
-// out of the address bar at once, then travels as `Authorization: Bearer` only.
+// The page holds no data and no token: the chapter is in the path, the leader's tokens arrive in the URL's
+// fragment (#token=<access>&refresh=<refresh>, which browsers never send to a server), are kept in this tab's
+// sessionStorage and taken out of the address bar at once; the access token travels as `Authorization: Bearer`
+// only. When it has expired (401), the refresh token renews the pair at the members service (its URL is in
+// <meta name="refnet-members">), once at a time: a second renewal with the same, now spent, refresh token
+// would look like a replay and end the session.
 (function () {
   "use strict";
   const chapter = decodeURIComponent(location.pathname.split("/")[2] || "");
   const base = "/chapters/" + encodeURIComponent(chapter);
-  const KEPT = "refnet-token:" + chapter;
+  const KEPT = "refnet-token:" + chapter, RENEWS = "refnet-refresh:" + chapter;
+  const SIGNED_OUT = "signed out: open the dashboard link again";
   const fragment = new URLSearchParams(location.hash.slice(1));
   if (fragment.has("token")) {
     sessionStorage.setItem(KEPT, fragment.get("token"));
+    if (fragment.has("refresh")) sessionStorage.setItem(RENEWS, fragment.get("refresh"));
+    else sessionStorage.removeItem(RENEWS);
     history.replaceState(null, "", location.pathname + location.search);
   }
+  const members = (document.querySelector('meta[name="refnet-members"]') || {}).content || "";
+  let renewing = null, signedOut = false;
+
+  function signOut() {
+    signedOut = true;
+    sessionStorage.removeItem(KEPT); sessionStorage.removeItem(RENEWS);
+    $("status").textContent = SIGNED_OUT;
+    return new Error(SIGNED_OUT);
+  }
+  // true once the pair is renewed; false when the session cannot be (no refresh token, or it is refused);
+  // throws on a passing failure (network, 429, 5xx), keeping the refresh token for a later try
+  async function renewOnce() {
+    const spent = sessionStorage.getItem(RENEWS);
+    if (!spent || !members) return false;
+    const r = await fetch(members + "/sign-in/refresh", {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({refresh_token: spent}), credentials: "omit", referrerPolicy: "no-referrer"});
+    if (r.status === 429 || r.status >= 500) throw new Error("renewing the session: " + r.status);
+    if (!r.ok) return false;
+    const pair = await r.json();
+    sessionStorage.setItem(KEPT, pair.access_token); sessionStorage.setItem(RENEWS, pair.refresh_token);
+    return true;
+  }
+  function renew() {  // everyone who finds the token expired waits for the same renewal
+    if (!renewing) renewing = renewOnce().finally(() => { renewing = null; });
+    return renewing;
+  }
+  // fetch with the bearer token; on a 401, renew (unless someone already did since) and retry once
+  async function call(url, init) {
+    const send = (token) => fetch(url, {...init, referrerPolicy: "no-referrer",
+      headers: {...(init.headers || {}), Authorization: "Bearer " + token}});
+    if (signedOut) throw new Error(SIGNED_OUT);
+    const used = sessionStorage.getItem(KEPT) || "";
+    const r = await send(used);
+    if (r.status !== 401) return r;
+    if (sessionStorage.getItem(KEPT) === used && !(await renew())) throw signOut();
+    if (signedOut) throw new Error(SIGNED_OUT);
+    return send(sessionStorage.getItem(KEPT) || "");
+  }
   const token = sessionStorage.getItem(KEPT) || "";
-  const bearer = {Authorization: "Bearer " + token};
   const NS = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
   const iso = (d) => d.toISOString().slice(0, 10);
@@ -30,7 +73,7 @@
   }
   async function get(path, extra) {
     const q = new URLSearchParams({from: $("from").value, to: $("to").value, ...(extra || {})});
-    const r = await fetch(path + "?" + q, {headers: bearer, referrerPolicy: "no-referrer"});
+    const r = await call(path + "?" + q, {});
     if (!r.ok) throw new Error(path + ": " + r.status);
     return r.json();
   }
@@ -123,6 +166,7 @@
 
   let busy = false, again = false;
   async function refresh() {
+    if (signedOut) return;
     if (busy) { again = true; return; }
     busy = true;
     try {
@@ -143,7 +187,7 @@
           d.one_to_ones, d.last_one_to_one, d.days_since_last_referral]));
       $("status").textContent = `live · as of event ${rec.as_of.sequence} (${new Date().toLocaleTimeString()})`;
       document.body.dataset.sequence = rec.as_of.sequence;
-    } catch (e) { $("status").textContent = "error: " + e.message; }
+    } catch (e) { $("status").textContent = signedOut ? SIGNED_OUT : "error: " + e.message; }
     busy = false;
     if (again) { again = false; refresh(); }
   }
@@ -153,19 +197,24 @@
   // new ticket. Its first `changed` refreshes, so nothing that moved meanwhile is missed.
   async function listen() {
     try {
-      const r = await fetch(`${base}/stream-tickets`, {method: "POST", headers: bearer, referrerPolicy: "no-referrer"});
+      const r = await call(`${base}/stream-tickets`, {method: "POST"});
       if (!r.ok) throw new Error("stream ticket: " + r.status);
       const ticket = (await r.json()).ticket;
       const source = new EventSource(`${base}/stream?ticket=${encodeURIComponent(ticket)}`);
       source.addEventListener("changed", refresh);
-      source.onerror = () => { source.close(); $("status").textContent = "reconnecting…"; setTimeout(listen, 2000); };
+      source.onerror = () => {
+        source.close();
+        if (signedOut) return;
+        $("status").textContent = "reconnecting…"; setTimeout(listen, 2000);
+      };
     } catch (e) {
+      if (signedOut) { $("status").textContent = SIGNED_OUT; return; }
       $("status").textContent = "error: " + e.message + " (retrying)";
       setTimeout(listen, 10000);
     }
   }
   if (!token) {
-    $("status").textContent = "no token: open this page as …/dashboard#token=<your leader token>";
+    $("status").textContent = "no token: open this page as …/dashboard#token=<access token>&refresh=<refresh token>";
     return;
   }
   listen();
