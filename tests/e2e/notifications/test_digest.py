@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import asyncpg
+from fastapi import FastAPI
+
 from shared.settings import Settings
 from tests.e2e.notifications.helpers import (
     Clock,
@@ -23,6 +26,12 @@ from tests.e2e.notifications.helpers import (
 )
 
 ANN, BOB, PAT = "ann@example.org", "bob@example.org", "pat@example.org"
+
+
+async def digests_sent(app: FastAPI, count: int) -> bool:
+    pool: asyncpg.Pool = app.state.service.pool
+    return int(await pool.fetchval("SELECT count(*) FROM n_deliveries WHERE kind = 'weekly-digest'"
+                                   " AND channel = 'email' AND status = 'sent'")) >= count
 
 
 async def test_digest_on_the_evening_before_the_meeting_in_london_time_across_dst(
@@ -54,6 +63,10 @@ async def test_digest_on_the_evening_before_the_meeting_in_london_time_across_ds
         ann = text_of(inbox.to(ANN, "weekly-digest")[0])
         assert "Referrals given: 1" in ann and "Open referrals waiting on you: 1" in ann
         assert inbox.to(PAT, "weekly-digest") == [], "Pat turned the digest off"
+        # An e-mail reaches the inbox a moment before its delivery is recorded as sent; the lease of a send
+        # is counted on this test's clock, so jumping a week ahead inside that moment would (rightly, for a
+        # send that never finished) send it again. Wait for the record first.
+        await wait_until(lambda: digests_sent(app, 2), what="first digests recorded as sent")
 
         # next week London is on BST: Tuesday 1 April 19:00 BST = 18:00 UTC
         clock.set(datetime(2025, 4, 1, 17, 59, tzinfo=UTC))
