@@ -4,6 +4,7 @@
   `TrafficLightScheme` (area weights, targets, attendance by absences, colour bands).
 - `REFERRALS_ONE_SIDED_THRESHOLD` (default 3): referrals given in six months, none back, from which a pair is
   one-sided.
+- `REFERRALS_INTEGRITY` (default: `IntegrityRules`' defaults): JSON of the integrity signals' thresholds.
 - `REFERRALS_STREAMS_PER_MEMBER` (default 3), `REFERRALS_STREAMS_PER_CHAPTER` (default 30): open dashboard
   event streams allowed at once; one more is answered 429.
 - `REFERRALS_STREAM_TICKET_SECONDS` (default 30): how long a stream ticket may wait to be used.
@@ -20,6 +21,7 @@ from datetime import timedelta
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.referrals.domain.integrity import IntegrityRules
 from services.referrals.domain.pairs import ONE_SIDED_THRESHOLD
 from services.referrals.domain.traffic_lights import TrafficLightScheme
 from shared.clock import SIX_MONTHS
@@ -34,6 +36,7 @@ class ReferralsConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     traffic_lights: TrafficLightScheme = Field(default_factory=TrafficLightScheme, alias="REFERRALS_TRAFFIC_LIGHTS")
+    integrity: IntegrityRules = Field(default_factory=IntegrityRules, alias="REFERRALS_INTEGRITY")
     one_sided_threshold: int = Field(default=ONE_SIDED_THRESHOLD, ge=1, alias="REFERRALS_ONE_SIDED_THRESHOLD")
     streams_per_member: int = Field(default=3, ge=1, alias="REFERRALS_STREAMS_PER_MEMBER")
     streams_per_chapter: int = Field(default=30, ge=1, alias="REFERRALS_STREAMS_PER_CHAPTER")

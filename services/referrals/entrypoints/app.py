@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
             await ensure_indexes(service.pool, await current_schema(service.pool))
             changes = app.state.changes = ChapterChanges(settings.service_database_url("referrals"),
                                                          config.changes_poll_seconds)
-            app.state.reader = ReportReader(service.pool, config.traffic_lights, changes)
+            app.state.reader = ReportReader(service.pool, config.traffic_lights, changes, config.integrity)
             review = app.state.daily_review = DailyReview(service.pool, projection)
             stop = asyncio.Event()
             reviewing = asyncio.create_task(review.run(stop))

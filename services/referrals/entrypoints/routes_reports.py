@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from services.referrals.domain.windows import week_of
 from services.referrals.entrypoints.deps import MAX_BIGINT, Asked, OutputFormat, Reader, Window, report_route
 from services.referrals.service_layer.reports.conversion import conversion
+from services.referrals.service_layer.reports.integrity import integrity
 from services.referrals.service_layer.reports.ledger import ledger as ledger_report
 from services.referrals.service_layer.reports.reader import Report, ReportReader
 from services.referrals.service_layer.reports.reciprocity import reciprocity
@@ -43,6 +44,8 @@ def windowed_report(name: str, summary: str, compute: WindowedReport) -> None:
 windowed_report("reciprocity", "Reciprocity: members, ordered pairs, two-way, dormant", reciprocity)
 windowed_report("conversion", "Conversion by giver, receiver, pair and temperature", conversion)
 windowed_report("summary", "Chapter summary", summary)
+windowed_report("integrity", "Integrity signals: suspected duplicates, unlinked and disputed closed business, "
+                "pair concentration and effective referrals, back-dated slips", integrity)
 
 
 @report_route(router, "/chapters/{chapter_id}/weekly",

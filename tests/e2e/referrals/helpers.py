@@ -36,6 +36,9 @@ class MembersFeed:
         self.pool: asyncpg.Pool | None = None
         self.relay: OutboxRelay | None = None
         self.last = 0
+        self.positions: list[int] = []
+        """every event's store position, in the order recorded: the events travel on several topics,
+        consumed independently, so the last being applied does not say the others are"""
 
     async def __aenter__(self) -> MembersFeed:
         self.pool = await open_database(self.settings.service_database_url("members"))
@@ -60,6 +63,7 @@ class MembersFeed:
             stream = f"{event.topic}-{_stream_key(event)}"
             recorded = await store.append(stream, None, [NewEvent.of(event, chapter_id=chapter)])
             self.last = recorded[-1].position
+            self.positions.append(self.last)
         if publish:
             await self.relay.publish_pending()
         return self.last
@@ -119,8 +123,13 @@ async def running_app(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.
             yield app, client
 
 
-async def wait_applied(client: httpx.AsyncClient, chapter_id: str, position: int, token: str,
+async def wait_applied(client: httpx.AsyncClient, chapter_id: str, position: int | list[int], token: str,
                        timeout: float = 30.0) -> None:
+    """Until the report service applied the members-store position (each of a list of them)."""
+    if isinstance(position, list):
+        for each in position:
+            await wait_applied(client, chapter_id, each, token, timeout)
+        return
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         r = await client.get(f"/chapters/{chapter_id}/summary", params={"min_position": position, "wait_ms": 1000},

@@ -140,8 +140,8 @@ async def _check(client: httpx.AsyncClient, leader: str) -> None:
 async def test_scripted_history_equals_hand_computed_and_replays_change_nothing(settings: Settings) -> None:
     leader = token(settings, "B", C, "president")
     async with MembersFeed(settings) as feed, running_app(settings) as (_app, client):
-        last = await feed.record(*history())
-        await wait_applied(client, C, last, leader)
+        await feed.record(*history())
+        await wait_applied(client, C, feed.positions, leader)
         await _check(client, leader)
         csv = await client.get(f"/chapters/{C}/reciprocity.csv", params={**H1, "table": "pairs"},
                                headers=auth(leader))

@@ -169,8 +169,8 @@ async def check_week(client: httpx.AsyncClient, leader: str) -> None:
 async def test_weekly_report_counts_slips_by_the_day_they_happened_and_shows_lateness(settings: Settings) -> None:
     leader = token(settings, "P", C, "president")
     async with MembersFeed(settings) as feed, running_app(settings) as (_app, client):
-        last = await record_week(feed)
-        await wait_applied(client, C, last, leader)
+        await record_week(feed)
+        await wait_applied(client, C, feed.positions, leader)
         await check_week(client, leader)
         # any day of the week names the same week
         sunday = await client.get(f"/chapters/{C}/weekly", params={"week": "2024-03-10"}, headers=auth(leader))

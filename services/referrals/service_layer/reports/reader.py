@@ -11,6 +11,7 @@ import asyncpg
 
 from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.schema import PROJECTION, current_schema
+from services.referrals.domain.integrity import IntegrityRules
 from services.referrals.domain.traffic_lights import TrafficLightScheme
 
 Report = dict[str, Any]
@@ -22,12 +23,13 @@ CLOSED_BUSINESS_VALUES = """SELECT thanked_member_id AS giver_id, reported_by AS
 
 
 class ReportReader:
-    """The projection as reports read it, scored with the service's traffic-light scheme."""
+    """The projection as reports read it, scored with the service's traffic-light scheme and integrity rules."""
 
     def __init__(self, pool: asyncpg.Pool, scheme: TrafficLightScheme | None = None,
-                 changes: ChapterChanges | None = None) -> None:
+                 changes: ChapterChanges | None = None, integrity: IntegrityRules | None = None) -> None:
         self.pool = pool
         self.scheme = scheme or TrafficLightScheme()
+        self.integrity = integrity or IntegrityRules()
         # without a listener (tools, benchmarks), read-your-writes waits look again every 20 ms
         self.changes = changes or ChapterChanges(None, poll_seconds=0.02)
 
