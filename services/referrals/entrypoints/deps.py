@@ -72,7 +72,8 @@ Window = Annotated[Period, Depends(period)]
 
 @dataclass(frozen=True)
 class Format:
-    """JSON, or CSV (`?format=csv` or a `.csv` suffix) of one table (`?table=`, default the first)."""
+    """JSON, CSV (`?format=csv` or a `.csv` suffix) of one table (`?table=`, default the first), or an
+    Excel workbook (`?format=xlsx` or `.xlsx`) of every table (or the one `?table=` names)."""
 
     fmt: str | None
     table: str | None
@@ -82,7 +83,10 @@ class Format:
 
 
 async def output_format(request: Request, format: str | None = None, table: str | None = None) -> Format:
-    return Format("csv" if request.url.path.endswith(".csv") else format, table)
+    suffix = request.url.path.rpartition(".")[2]
+    if format is not None and format not in ("json", "csv", "xlsx"):
+        raise invalid_field("query", "format", "format must be json, csv or xlsx")
+    return Format(suffix if suffix in ("csv", "xlsx") else format, table)
 
 
 OutputFormat = Annotated[Format, Depends(output_format)]
@@ -144,11 +148,12 @@ Endpoint = Callable[..., Awaitable[Response]]
 
 
 def report_route(router: APIRouter, path: str, summary: str) -> Callable[[Endpoint], Endpoint]:
-    """GET `path`, and `path.csv` for the same report as CSV."""
+    """GET `path`, and `path.csv` / `path.xlsx` for the same report as CSV or a workbook."""
 
     def decorate(fn: Endpoint) -> Endpoint:
         router.get(path, summary=summary)(fn)
         router.get(path + ".csv", summary=summary + " (CSV)", include_in_schema=False)(fn)
+        router.get(path + ".xlsx", summary=summary + " (Excel)", include_in_schema=False)(fn)
         return fn
 
     return decorate

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from shared.http_errors import invalid_field
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
 
@@ -33,6 +34,14 @@ def csv_cell(value: Any) -> Any:
 
 def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bool) -> Response:
     headers = {"X-Refnet-Stale": "true"} if stale else {}
+    if fmt == "xlsx":
+        from services.referrals.entrypoints.spreadsheet import workbook  # openpyxl only when asked
+
+        names = [k for k, v in report.items() if isinstance(v, list)]
+        if table is not None and table not in names:
+            raise invalid_field("query", "table", f"table must be one of {', '.join(names)}")
+        headers["Content-Disposition"] = f'attachment; filename="{table or (names or ["report"])[0]}.xlsx"'
+        return Response(workbook(report, table), media_type=XLSX, headers=headers)
     if fmt == "csv":
         tables = {k: v for k, v in report.items() if isinstance(v, list)}
         name = table or next(iter(tables), None)

@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
+from services.referrals.domain.palms import month_of
 from services.referrals.domain.windows import week_of
 from services.referrals.entrypoints.deps import MAX_BIGINT, Asked, OutputFormat, Reader, Window, report_route
 from services.referrals.service_layer.reports.conversion import conversion
 from services.referrals.service_layer.reports.integrity import integrity
 from services.referrals.service_layer.reports.ledger import ledger as ledger_report
+from services.referrals.service_layer.reports.palms import palms as palms_report
 from services.referrals.service_layer.reports.reader import Report, ReportReader
 from services.referrals.service_layer.reports.reciprocity import reciprocity
 from services.referrals.service_layer.reports.scorecards import scorecards
@@ -48,24 +50,41 @@ windowed_report("integrity", "Integrity signals: suspected duplicates, unlinked 
                 "pair concentration and effective referrals, back-dated slips", integrity)
 
 
+async def chapter_today(reader: ReportReader, chapter_id: str) -> date:
+    """Today in the chapter's time zone."""
+    info = await reader.chapter(chapter_id) or {}
+    try:
+        zone = ZoneInfo(info.get("timezone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.now(UTC).astimezone(zone).date()
+
+
 @report_route(router, "/chapters/{chapter_id}/weekly",
               "Weekly slip report (PALMS) with how late the slips were recorded")
 async def weekly(chapter_id: str, asked: Asked,
                  week: date | None = Query(None, description="any day of the week (default: the current "
                                            "week in the chapter's time zone)")) -> Response:
     async def this_week() -> tuple[date, date]:
-        day = week
-        if day is None:
-            info = await asked.reader.chapter(chapter_id) or {}
-            try:
-                zone = ZoneInfo(info.get("timezone") or "UTC")
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = ZoneInfo("UTC")
-            day = datetime.now(UTC).astimezone(zone).date()
-        return week_of(day)
+        return week_of(week or await chapter_today(asked.reader, chapter_id))
 
     return await asked.answer(chapter_id, "weekly",
                               lambda start, end: weekly_report(asked.reader, chapter_id, start, end), this_week)
+
+
+@report_route(router, "/chapters/{chapter_id}/palms",
+              "PALMS in the printed layout (P A L M S, RGI RGO RRI RRO, V, 1-2-1, TYFCB, CEU) for a week or a month")
+async def palms(chapter_id: str, asked: Asked,
+                period: Literal["week", "month"] = Query("week", description="a week (Monday to Sunday) or a "
+                                                         "calendar month"),
+                day: date | None = Query(None, description="any day of the period (default: today in the "
+                                         "chapter's time zone)")) -> Response:
+    async def this_period() -> tuple[date, date]:
+        today = day or await chapter_today(asked.reader, chapter_id)
+        return week_of(today) if period == "week" else month_of(today)
+
+    return await asked.answer(chapter_id, f"palms-{period}",
+                              lambda start, end: palms_report(asked.reader, chapter_id, start, end), this_period)
 
 
 @report_route(router, "/chapters/{chapter_id}/traffic-lights", "Every member's scorecard (traffic lights)")
@@ -136,7 +155,8 @@ async def ledger(chapter_id: str, period: Window, only: Annotated[LedgerFilter, 
 
 @report_route(router, "/regions/{region}", "Chapters of a region compared")
 async def region(region: str, period: Window, fmt: OutputFormat, who: Caller, reader: Reader) -> Response:
-    region = region.removesuffix(".csv")  # /regions/{region}.csv lands here: the parameter takes the dot
+    # /regions/{region}.csv and .xlsx land here: the parameter takes the dot
+    region = region.removesuffix(".csv").removesuffix(".xlsx")
     if not who.is_admin:
         own = await reader.region_of(who.chapter_id or "")
         if not who.is_leader or own != region:
