@@ -4,6 +4,7 @@
   `TrafficLightScheme` (area weights, targets, attendance by absences, colour bands).
 - `REFERRALS_ONE_SIDED_THRESHOLD` (default 3): referrals given in six months, none back, from which a pair is
   one-sided.
+- `REFERRALS_CHAPTER_LIGHTS` (default: `ChapterLightScheme`'s): JSON of the chapters' traffic-light scheme.
 - `REFERRALS_INTEGRITY` (default: `IntegrityRules`' defaults): JSON of the integrity signals' thresholds.
 - `REFERRALS_STREAMS_PER_MEMBER` (default 3), `REFERRALS_STREAMS_PER_CHAPTER` (default 30): open dashboard
   event streams allowed at once; one more is answered 429.
@@ -21,6 +22,7 @@ from datetime import timedelta
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.referrals.domain.chapter_lights import ChapterLightScheme
 from services.referrals.domain.integrity import IntegrityRules
 from services.referrals.domain.pairs import ONE_SIDED_THRESHOLD
 from services.referrals.domain.traffic_lights import TrafficLightScheme
@@ -36,6 +38,7 @@ class ReferralsConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     traffic_lights: TrafficLightScheme = Field(default_factory=TrafficLightScheme, alias="REFERRALS_TRAFFIC_LIGHTS")
+    chapter_lights: ChapterLightScheme = Field(default_factory=ChapterLightScheme, alias="REFERRALS_CHAPTER_LIGHTS")
     integrity: IntegrityRules = Field(default_factory=IntegrityRules, alias="REFERRALS_INTEGRITY")
     one_sided_threshold: int = Field(default=ONE_SIDED_THRESHOLD, ge=1, alias="REFERRALS_ONE_SIDED_THRESHOLD")
     streams_per_member: int = Field(default=3, ge=1, alias="REFERRALS_STREAMS_PER_MEMBER")

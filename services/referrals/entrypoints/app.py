@@ -42,7 +42,7 @@ from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import SQL, current_schema, ensure_indexes
 from services.referrals.config import ReferralsConfig, load_config
-from services.referrals.entrypoints import routes_dashboard, routes_health, routes_reports
+from services.referrals.entrypoints import routes_dashboard, routes_health, routes_lights, routes_reports
 from services.referrals.entrypoints.rendering import RenderedReports
 from services.referrals.entrypoints.stream_slots import StreamSlots
 from services.referrals.service_layer.daily_review import DailyReview
@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
             await ensure_indexes(service.pool, await current_schema(service.pool))
             changes = app.state.changes = ChapterChanges(settings.service_database_url("referrals"),
                                                          config.changes_poll_seconds)
-            app.state.reader = ReportReader(service.pool, config.traffic_lights, changes, config.integrity)
+            app.state.reader = ReportReader(service.pool, config.traffic_lights, changes, config.integrity,
+                                            config.chapter_lights)
             review = app.state.daily_review = DailyReview(service.pool, projection)
             stop = asyncio.Event()
             reviewing = asyncio.create_task(review.run(stop))
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     app.state.rendered = RenderedReports()
     app.state.config = config
     app.state.slots = StreamSlots(config.streams_per_member, config.streams_per_chapter)
-    for module in (routes_reports, routes_dashboard):
+    for module in (routes_reports, routes_lights, routes_dashboard):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     app.include_router(routes_health.router)
     refuse_unstorable_text(app)

@@ -11,7 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from services.referrals.adapters import report_settings
 from services.referrals.config import WINDOW
+from services.referrals.domain.chapter_lights import WindowKind, completed_months
 from services.referrals.domain.windows import default_window
 from services.referrals.entrypoints.rendering import RenderedReports, render
 from services.referrals.service_layer.reports.reader import Report, ReportReader
@@ -68,6 +70,34 @@ async def period(from_: date | None = Query(None, alias="from"), to: date | None
 
 
 Window = Annotated[Period, Depends(period)]
+
+
+KIND = Query(None, description="`rolling`: the six months ending `to`; `completed`: the six calendar months "
+                               "completed before `to`'s month (default: the chapter's setting, else rolling)")
+
+
+@dataclass(frozen=True)
+class LightsWindow:
+    """The window of a chapter's lights: `from`/`to` as asked, or the kind of window the chapter chose."""
+
+    period: Period
+    kind: WindowKind
+
+    async def window(self) -> tuple[date, date]:
+        if self.kind == "completed":
+            if self.period.from_ is not None:
+                raise invalid_field("query", "from", "a completed-months window is set by `to` alone")
+            return completed_months(self.period.to or date.today())
+        return await self.period.window()
+
+
+async def lights_window(request: Request, chapter_id: str, from_: date | None = Query(None, alias="from"),
+                        to: date | None = None, window_kind: WindowKind | None = KIND) -> LightsWindow:
+    kind = window_kind or await report_settings.lights_window(request.app.state.reader.pool, chapter_id)
+    return LightsWindow(Period(from_, to), kind)
+
+
+LightsPeriod = Annotated[LightsWindow, Depends(lights_window)]
 
 
 @dataclass(frozen=True)

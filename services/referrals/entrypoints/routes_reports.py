@@ -14,7 +14,15 @@ from fastapi.responses import Response
 
 from services.referrals.domain.palms import month_of
 from services.referrals.domain.windows import week_of
-from services.referrals.entrypoints.deps import MAX_BIGINT, Asked, OutputFormat, Reader, Window, report_route
+from services.referrals.entrypoints.deps import (
+    MAX_BIGINT,
+    Asked,
+    LightsPeriod,
+    OutputFormat,
+    Reader,
+    Window,
+    report_route,
+)
 from services.referrals.service_layer.reports.conversion import conversion
 from services.referrals.service_layer.reports.integrity import integrity
 from services.referrals.service_layer.reports.ledger import ledger as ledger_report
@@ -88,14 +96,14 @@ async def palms(chapter_id: str, asked: Asked,
 
 
 @report_route(router, "/chapters/{chapter_id}/traffic-lights", "Every member's scorecard (traffic lights)")
-async def traffic_lights(chapter_id: str, period: Window, asked: Asked) -> Response:
+async def traffic_lights(chapter_id: str, period: LightsPeriod, asked: Asked) -> Response:
     return await asked.answer(chapter_id, "traffic-lights",
                               lambda start, end: scorecards(asked.reader, chapter_id, start, end), period.window,
                               cache=False)
 
 
 @report_route(router, "/chapters/{chapter_id}/members/{member_id}/scorecard", "A member's scorecard")
-async def scorecard(chapter_id: str, member_id: str, period: Window, asked: Asked) -> Response:
+async def scorecard(chapter_id: str, member_id: str, period: LightsPeriod, asked: Asked) -> Response:
     def own_only() -> None:
         if not asked.who.can_lead(chapter_id) and asked.who.member_id != member_id:
             raise HTTPException(403, "members see their own scorecard only")

@@ -11,6 +11,7 @@ import asyncpg
 
 from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.schema import PROJECTION, current_schema
+from services.referrals.domain.chapter_lights import ChapterLightScheme
 from services.referrals.domain.integrity import IntegrityRules
 from services.referrals.domain.traffic_lights import TrafficLightScheme
 
@@ -26,10 +27,12 @@ class ReportReader:
     """The projection as reports read it, scored with the service's traffic-light scheme and integrity rules."""
 
     def __init__(self, pool: asyncpg.Pool, scheme: TrafficLightScheme | None = None,
-                 changes: ChapterChanges | None = None, integrity: IntegrityRules | None = None) -> None:
+                 changes: ChapterChanges | None = None, integrity: IntegrityRules | None = None,
+                 chapter_scheme: ChapterLightScheme | None = None) -> None:
         self.pool = pool
         self.scheme = scheme or TrafficLightScheme()
         self.integrity = integrity or IntegrityRules()
+        self.chapter_scheme = chapter_scheme or ChapterLightScheme()
         # without a listener (tools, benchmarks), read-your-writes waits look again every 20 ms
         self.changes = changes or ChapterChanges(None, poll_seconds=0.02)
 
