@@ -22,6 +22,7 @@ from services.referrals.entrypoints.deps import (
     visible_chapter,
 )
 from services.referrals.service_layer.reports.chapter_lights import chapter_lights, region_lights
+from services.referrals.service_layer.reports.next_actions import member_next_actions
 from shared.http_auth import Caller
 
 router = APIRouter()
@@ -47,6 +48,19 @@ async def region_ranked(region: str, fmt: OutputFormat, who: Caller, reader: Rea
     rows = await region_lights(reader, region, start, end)
     return fmt.render({"region": region, "window": {"from": start, "to": end, "kind": window_kind},
                        "chapters": rows}, False)
+
+
+@report_route(router, "/chapters/{chapter_id}/members/{member_id}/next-actions",
+              "A member's next best actions: the step that lifts their light most, whom to give back to, "
+              "whom they met but never referred, partners gone quiet")
+async def member_actions(chapter_id: str, member_id: str, period: LightsPeriod, asked: Asked) -> Response:
+    def own_only() -> None:
+        if not asked.who.can_lead(chapter_id) and asked.who.member_id != member_id:
+            raise HTTPException(403, "members see their own next actions only")
+
+    return await asked.answer(chapter_id, "next-actions",
+                              lambda start, end: member_next_actions(asked.reader, chapter_id, member_id, start, end),
+                              period.window, leader=False, authorise=own_only, cache=False)
 
 
 class ReportSettings(BaseModel):
