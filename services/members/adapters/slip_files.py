@@ -71,6 +71,8 @@ ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
 SLIP_COLUMNS = _table(SLIP_ALIASES)
 ROSTER_COLUMNS = _table(ROSTER_ALIASES)
 SLIP_REQUIRED = ("date", "slip_type", "from")
+PALMS_SUMMARY = frozenset(("rgi", "rgo", "rri", "rro", "tyfcb"))
+"""The headers of a PALMS summary's totals columns (BNI Connect's weekly or summary PALMS export)."""
 ROSTER_REQUIRED = ("name", "business", "category", "email")
 
 
@@ -210,6 +212,10 @@ def read_sheet(data: bytes, filename: str, table: dict[str, str], required: Iter
         columns[name] = canonical
         positions[index] = canonical
     missing = [f for f in required if f not in columns.values()]
+    if missing and PALMS_SUMMARY <= {normalise_header(str(h)) for h in header if not _blank(h)}:
+        raise FileRefused(f"{filename}: this is a PALMS summary (each member's totals: P A L M S, RGI RGO ...), "
+                          "which does not say who gave whom: export the slips themselves (one row per slip: "
+                          "date, slip type, from, to, amount ...) and import that file")
     if missing:
         raise FileRefused(f"{filename}: missing column(s) {', '.join(missing)} (headers found: "
                           f"{', '.join(str(h) for h in header if not _blank(h))})")

@@ -53,9 +53,29 @@ def test_values_dates_and_amounts() -> None:
     assert parse_amount("£1,250.50") == Decimal("1250.50")
     assert parse_amount(1250.5) == Decimal("1250.50")
     assert parse_amount("GBP 99") == Decimal("99.00")
-    for bad in ("1.250,00", "-5", "0", "12.345", "lots"):
+    for bad in ("-5", "0", "12.345", "lots", "1,2,3", "12.34.5", "12,34,567"):
         with pytest.raises(RowRefused):
             parse_amount(bad)
+
+
+def test_amounts_in_the_chapters_own_convention() -> None:
+    # unambiguous wherever written: both separators, the last is the decimal one; spaces group thousands
+    for text in ("1.234,50", "1 234,50", "1\u00a0234,50 zł", "PLN 1 234,50", "€1.234,50", "1,234.50", "1234,5"):
+        assert parse_amount(text) == parse_amount(text, decimal_comma=True) == Decimal("1234.50"), text
+    # one separator before three digits: a thousands separator in one convention, a decimal one in the other
+    assert (parse_amount("1,250"), parse_amount("1,250", decimal_comma=True)) == (Decimal("1250.00"), Decimal("1.25"))
+    assert (parse_amount("1.250"), parse_amount("1.250", decimal_comma=True)) == (Decimal("1.25"), Decimal("1250.00"))
+    assert parse_amount("1.234.567,89", decimal_comma=True) == Decimal("1234567.89")
+
+
+def test_dates_with_month_names_in_every_chapter_language() -> None:
+    for text in ("6 March 2024", "6-Mar-2024", "6. März 2024", "6 mars 2024", "6 maart 2024", "6 mrt 2024",
+                 "6 de marzo de 2024", "6 marca 2024", "6 marzec 2024"):
+        assert parse_date(text) == date(2024, 3, 6), text
+    assert parse_date("1 października 2024") == parse_date("1 Okt 2024") == date(2024, 10, 1)
+    assert parse_date("30 czerwca 2024") == parse_date("30 juin 2024") == date(2024, 6, 30)
+    with pytest.raises(RowRefused, match="not a date"):
+        parse_date("6 jui 2024")  # juin or juillet?
 
 
 def test_row_identity_is_stable_across_formats_and_counts_repeats() -> None:
@@ -69,3 +89,10 @@ def test_row_identity_is_stable_across_formats_and_counts_repeats() -> None:
                                                                                  secret=secret)
     assert a == b and len(set(a)) == 3
     assert row_identities("c-2", "slips", csv_rows, secret=secret) != a
+
+
+def test_a_palms_summary_is_refused_whole_saying_why() -> None:
+    palms = write_xlsx([["First Name", "Last Name", "P", "A", "L", "M", "S", "RGI", "RGO", "RRI", "RRO", "V",
+                         "1-2-1", "TYFCB", "CEU"], ["Ben", "Baker", 4, 0, 0, 0, 0, 2, 1, 0, 3, 1, 2, 500, 1]])
+    with pytest.raises(FileRefused, match="PALMS summary"):
+        read_slips(palms, "palms.xlsx")

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from services.members.adapters.slip_files import Cell, SheetRow
+from services.members.service_layer.imports.month_names import month_number
 from shared.contracts.members import BusinessKind, MeetingMode, ReferralType
 
 SlipKind = Literal["referral", "closed-business", "one-to-one", "ceu", "visitor"]
@@ -32,14 +33,13 @@ REFERRAL_TYPES: dict[str, ReferralType] = {
 }
 BUSINESS_KINDS: dict[str, BusinessKind] = {
     **dict.fromkeys(("new", "n", "newbusiness"), "new"),
-    **dict.fromkeys(("repeat", "r", "repeatbusiness", "existing"), "repeat"),
+    **dict.fromkeys(("repeat", "r", "repeatbusiness", "existing", "recurring"), "repeat"),
 }
 MODES: dict[str, MeetingMode] = {
     **dict.fromkeys(("inperson", "person", "facetoface", "f2f", "coffee"), "in-person"),
     **dict.fromkeys(("video", "online", "zoom", "teams", "virtual"), "video"),
     **dict.fromkeys(("phone", "call", "telephone"), "phone"),
 }
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 class RowRefused(Exception):
@@ -81,23 +81,29 @@ def parse_date(value: Cell, field_name: str = "date") -> date:
 
 
 def _named(text: str) -> date:
-    match = re.fullmatch(r"(\d{1,2})[ -]([A-Za-z]{3})[A-Za-z]*\.?[ -](\d{4})", text)
-    if match is None or match.group(2).casefold() not in MONTHS:
+    """`6 Mar 2024`, `6-Mar-2024`, `6. März 2024`, `6 de marzo de 2024`, `6 marca 2024`: a day, a month's
+    name in any chapter language (see `month_names`), a year."""
+    match = re.fullmatch(r"(\d{1,2})\.?[ -](?:de )?([^\W\d_]+\.?)[ -](?:de )?(\d{4})", text, flags=re.IGNORECASE)
+    month = month_number(match.group(2)) if match else None
+    if match is None or month is None:
         raise ValueError(text)
-    return date(int(match.group(3)), MONTHS.index(match.group(2).casefold()) + 1, int(match.group(1)))
+    return date(int(match.group(3)), month, int(match.group(1)))
 
 
-def parse_amount(value: Cell) -> Decimal:
-    """'1250', '1,250.00', '£1,250.00', 'GBP 1250.5' or a number cell: a positive amount, two decimals."""
+def parse_amount(value: Cell, decimal_comma: bool = False) -> Decimal:
+    """'1250', '1,250.00', '£1,250.00', 'GBP 1250.5', '1 234,50', '1.234,50 zł' or a number cell: a positive
+    amount, two decimals. With both separators the last one is the decimal one; with one that could be
+    either ('1,250', '1.250') the chapter's convention decides (`decimal_comma`: de, fr, nl, es, pl)."""
     if isinstance(value, bool):
         raise RowRefused("amount", f"amount {value!r} is not a number")
     if isinstance(value, int | float | Decimal):
         amount = Decimal(str(value))
     else:
-        text = re.sub(r"^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$|[£$€¥\s]", "", cell_text(value) or "")
-        if not re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?|\d+(\.\d+)?", text):
-            raise RowRefused("amount", f"amount {value!r} is not an amount (e.g. 1250.00; no decimal commas)")
-        amount = Decimal(text.replace(",", ""))
+        text = re.sub(r"^[^\W\d_]{1,3}\.?\s*|\s*[^\W\d_]{1,3}\.?$|[£$€¥\s\u00a0\u202f']", "", cell_text(value) or "")
+        number = _plain_number(text, decimal_comma)
+        if number is None:
+            raise RowRefused("amount", f"amount {value!r} is not an amount (e.g. 1250.00 or 1 250,00)")
+        amount = Decimal(number)
     try:
         if amount <= 0:
             raise RowRefused("amount", f"amount {value!r} must be greater than zero")
@@ -106,6 +112,28 @@ def parse_amount(value: Cell) -> Decimal:
         return amount.quantize(Decimal("0.01"))
     except InvalidOperation:
         raise RowRefused("amount", f"amount {value!r} is not an amount") from None
+
+
+def _plain_number(text: str, decimal_comma: bool) -> str | None:
+    """`1.234,50` -> `1234.50`; None when the separators do not make a number (`1,2,3`, `12.34.5`)."""
+    commas, dots = text.count(","), text.count(".")
+    decimal: str | None
+    if commas and dots:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+    elif commas + dots == 1:
+        sep = "," if commas else "."
+        if len(text) - text.index(sep) - 1 != 3:  # 1,5 / 1234.50: only a decimal separator reads so
+            decimal = sep
+        else:  # 1,250 or 1.250: a thousands separator in one convention, a decimal one in the other
+            decimal = "," if decimal_comma else "."
+    else:
+        decimal = "." if dots == 0 and commas == 0 else None  # several of one kind: thousands separators
+    thousands = {",": ".", ".": ","}.get(decimal or "", "," if commas else ".")
+    whole, _, fraction = text.partition(decimal) if decimal and decimal in text else (text, "", "")
+    grouped = r"\d+|\d{1,3}(" + re.escape(thousands) + r"\d{3})+"
+    if not re.fullmatch(grouped, whole) or not re.fullmatch(r"\d*", fraction):
+        return None
+    return whole.replace(thousands, "") + ("." + fraction if fraction else "")
 
 
 def choice(value: Cell, table: dict[str, Any], field_name: str, what: str) -> Any:

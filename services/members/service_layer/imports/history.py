@@ -222,6 +222,7 @@ async def _slip_batch(ctx: ImportContext, batch: list[tuple[SheetRow, str, str]]
         chapter = await _chapter(uow, ctx, joined_in_memory)
         members = MemberIndex(list(chapter.members.values()))
         today = uow.today(chapter)
+        decimal_comma = chapter.founded is not None and chapter.founded.language != "en"
         slips = [slip_id(ctx.chapter_id, row, row_id, members) for row, row_id, _ in batch]
         kinds = [_kind_or_none(row) for row, _, _ in batch]
         streams = [_stream(uow, kind, slip) for kind, slip in zip(kinds, slips, strict=True)]
@@ -238,7 +239,7 @@ async def _slip_batch(ctx: ImportContext, batch: list[tuple[SheetRow, str, str]]
                     result.status = "already imported"
                     result.message = f"row {row.number}: recorded before ({stream if stream in existing else before})"
                     continue
-                parsed = slip_row(kind, row, members)
+                parsed = slip_row(kind, row, members, decimal_comma=decimal_comma)
                 assert slip is not None and stream is not None  # a row that parses has its slip's id
                 uow.on_behalf_of, uow.metadata = parsed.author, ctx.metadata(row_id)
                 result.recorded = await _record(uow, chapter, kind, slip, parsed, today)

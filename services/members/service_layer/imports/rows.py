@@ -127,7 +127,8 @@ def _trusted(model: type[BaseModel], **values: Any) -> BaseModel:
     return model.model_construct(**values)
 
 
-def slip_row(kind: SlipKind, row: SheetRow, members: MemberIndex) -> SlipRow:
+def slip_row(kind: SlipKind, row: SheetRow, members: MemberIndex, *, decimal_comma: bool = False) -> SlipRow:
+    """`decimal_comma`: the chapter writes amounts as 1.234,50 (its language is not English)."""
     v = row.values
     occurred_on: date = parse_date(required(v, "date", kind))
     author = members.find(v.get("from"), "from")
@@ -140,7 +141,7 @@ def slip_row(kind: SlipKind, row: SheetRow, members: MemberIndex) -> SlipRow:
                            prospect=_prospect(v), occurred_on=occurred_on)
     elif kind == "closed-business":
         thanked = members.find(v.get("to"), "to")
-        amount = parse_amount(required(v, "amount", kind))
+        amount = parse_amount(required(v, "amount", kind), decimal_comma)
         business_kind = choice(required(v, "business_kind", kind), BUSINESS_KINDS, "business_kind", "new/repeat")
         cb_type = (choice(v["referral_type"], REFERRAL_TYPES, "referral_type", "referral type")
                    if v.get("referral_type") is not None else "outside")
