@@ -23,6 +23,7 @@ Colour = Literal["green", "yellow", "red", "grey"]
 CONVERSIONS = "referrals.conversions"
 TRAFFIC_LIGHTS = "referrals.traffic-lights"
 PAIRS = "referrals.pairs"
+INTEGRITY = "referrals.integrity"
 
 
 @referrals_events.register
@@ -76,4 +77,24 @@ class PairBecameOneSided(DomainEvent):
     as_of: date
 
 
-__all__ = ["PairBecameOneSided", "ReferralConverted", "TrafficLightChanged", "referrals_events"]
+@referrals_events.register
+class ClosedBusinessLooksDuplicated(DomainEvent):
+    """Two closed business slips of the same pair (thanked member, reporter) look like one recorded twice:
+    amounts within the tolerance, days apart within the limit (defaults 1 % and 14 days). The thanked member
+    is asked which one is real; nothing is deleted or discounted."""
+
+    name = "org.refnet.referrals.closed-business-looks-duplicated"
+    topic = INTEGRITY
+    chapter_id: str
+    thanked_member_id: str
+    reported_by: str
+    closed_business_id: str = Field(description="the earlier slip")
+    looks_like_closed_business_id: str = Field(description="the later one, that looks like it")
+    amount: Decimal
+    other_amount: Decimal
+    occurred_on: date
+    other_occurred_on: date
+
+
+__all__ = ["ClosedBusinessLooksDuplicated", "PairBecameOneSided", "ReferralConverted", "TrafficLightChanged",
+           "referrals_events"]

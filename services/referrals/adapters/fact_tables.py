@@ -21,6 +21,7 @@ class Touched:
     members: set[str] = field(default_factory=set)
     referrals: set[str] = field(default_factory=set)
     pairs: set[tuple[str, str, str]] = field(default_factory=set)  # (chapter, giver, receiver)
+    closed_business: set[str] = field(default_factory=set)
 
 
 Handler = Callable[[asyncpg.Connection, list[Fact], Touched], Awaitable[None]]
@@ -125,7 +126,8 @@ async def referral_status_changed(conn: asyncpg.Connection, facts: list[Fact], t
                $5::text[], $6::date[], $7::bigint[]) ON CONFLICT (event_id) DO NOTHING""", steps)
 
 
-async def closed_business_reported(conn: asyncpg.Connection, facts: list[Fact], _touched: Touched) -> None:
+async def closed_business_reported(conn: asyncpg.Connection, facts: list[Fact], touched: Touched) -> None:
+    touched.closed_business.update(f.data["closed_business_id"] for f in facts)
     rows = latest(((f.data["closed_business_id"], f.data["chapter_id"], f.data["reported_by"],
                     f.data["thanked_member_id"], Decimal(str(f.data["amount"])), f.data["currency"],
                     f.data["business_kind"], f.data["referral_type"], f.data.get("referral_id"),

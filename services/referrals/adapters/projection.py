@@ -19,6 +19,7 @@ import asyncpg
 from services.referrals.adapters import derived_state, referral_milestones
 from services.referrals.adapters.bulk import upsert
 from services.referrals.adapters.changes import announce
+from services.referrals.adapters.duplicates import announce_duplicates
 from services.referrals.adapters.fact_tables import (
     Handler,
     Touched,
@@ -41,6 +42,7 @@ from services.referrals.adapters.meeting_tables import (
 )
 from services.referrals.adapters.schema import current_schema
 from services.referrals.config import WINDOW
+from services.referrals.domain.integrity import IntegrityRules
 from services.referrals.domain.pairs import ONE_SIDED_THRESHOLD
 from services.referrals.domain.traffic_lights import TrafficLightScheme
 from services.referrals.domain.windows import default_window
@@ -78,8 +80,10 @@ class ReferralsProjection:
 
     def __init__(self, scheme: TrafficLightScheme | None = None, emit: bool = True,
                  today: Callable[[], date] = date.today, schema: str | None = None,
-                 one_sided_threshold: int = ONE_SIDED_THRESHOLD, window: timedelta = WINDOW) -> None:
+                 one_sided_threshold: int = ONE_SIDED_THRESHOLD, window: timedelta = WINDOW,
+                 integrity: IntegrityRules | None = None) -> None:
         self.scheme = scheme or TrafficLightScheme()
+        self.integrity = integrity or IntegrityRules()
         self.emit = emit
         self.today = today
         self.schema = schema  # fixed schema (rebuild); None = the live generation, looked up per batch
@@ -128,6 +132,8 @@ class ReferralsProjection:
                 await self.update_lights(conn, sorted(touched.members), emit=True)
             if touched.pairs:
                 await self.update_pairs(conn, sorted(touched.pairs), emit=True)
+            if touched.closed_business:
+                await announce_duplicates(conn, sorted(touched.closed_business), self.integrity)
         await _progress(conn, facts if progress_of is None else progress_of)
 
     async def update_lights(self, conn: asyncpg.Connection, member_ids: list[str] | None, emit: bool) -> None:

@@ -59,7 +59,8 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     settings = settings or load_settings()
     config = config or load_config()
     service = Service("referrals", settings, migrations=[SQL], publishes=referrals_events)
-    projection = ReferralsProjection(scheme=config.traffic_lights, one_sided_threshold=config.one_sided_threshold)
+    projection = ReferralsProjection(scheme=config.traffic_lights, one_sided_threshold=config.one_sided_threshold,
+                                     integrity=config.integrity)
     service.consume(projection, [members_events], members_events)
 
     @contextlib.asynccontextmanager

@@ -4,11 +4,13 @@ are each flagged, naming their slips; the honest members raise nothing. JSON and
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from datetime import date as d
 from typing import Any
 
 from shared.contracts import members as m
+from shared.contracts.referrals import INTEGRITY
 from shared.settings import Settings
 from tests.e2e.referrals.helpers import (
     MembersFeed,
@@ -21,7 +23,9 @@ from tests.e2e.referrals.helpers import (
     running_app,
     token,
     wait_applied,
+    wait_consumed,
 )
+from tests.integration.foundation.things import body_of, read_topic
 
 C = "integrity-1"
 WINDOW = {"from": "2024-01-01", "to": "2024-06-30"}
@@ -59,7 +63,7 @@ async def record_history(feed: MembersFeed) -> None:
 async def test_integrity_report_flags_duplicates_padding_and_late_slips_and_not_honest_members(
         settings: Settings) -> None:
     leader = token(settings, "pat", C, "president")
-    async with MembersFeed(settings) as feed, running_app(settings) as (_app, client):
+    async with MembersFeed(settings) as feed, running_app(settings) as (app, client):
         await record_history(feed)
         await wait_applied(client, C, feed.positions, leader)
         r = await client.get(f"/chapters/{C}/integrity", params=WINDOW, headers=auth(leader))
@@ -97,6 +101,16 @@ async def test_integrity_report_flags_duplicates_padding_and_late_slips_and_not_
         assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
         lines = csv.text.splitlines()
         assert len(lines) == 2 and "cb-a" in lines[1] and "cb-b" in lines[1]
+
+        # announced once, on the integrity topic, also when every members event is delivered again
+        await feed.republish_everything()
+        await wait_consumed(settings)
+        rows = await app.state.service.pool.fetch(
+            "SELECT data FROM events WHERE type = 'org.refnet.referrals.closed-business-looks-duplicated.v1'")
+        assert [(json.loads(r["data"])["closed_business_id"], json.loads(r["data"])["looks_like_closed_business_id"])
+                for r in rows] == [("cb-a", "cb-b")]
+        [published] = await read_topic(settings.kafka_bootstrap_servers, settings.topic(INTEGRITY), 1)
+        assert body_of(published)["thanked_member_id"] == "ann"
 
         # a member does not get the chapter's integrity report
         member = await client.get(f"/chapters/{C}/integrity", params=WINDOW, headers=auth(token(settings, "ann", C)))
