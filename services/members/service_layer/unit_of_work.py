@@ -162,6 +162,13 @@ class UnitOfWork:
         chapter = await self.chapter(chapter_id)
         return chapter, self.require_member(chapter), self.today(chapter)
 
+    async def as_author(self, chapter_id: str, on_behalf_of: str | None) -> tuple[Chapter, str, str | None, date]:
+        """The chapter, the member the slip is for, the leader who keys it in for them (None: the member
+        themself) and today in the chapter."""
+        chapter = await self.chapter(chapter_id)
+        author, recorded_by = chapter.slip_author(self.principal.member_id, on_behalf_of)
+        return chapter, author, recorded_by, self.today(chapter)
+
     def today(self, chapter: Chapter) -> date:
         assert chapter.founded is not None
         return self.clock().astimezone(ZoneInfo(chapter.founded.timezone)).date()
