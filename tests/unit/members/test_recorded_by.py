@@ -19,7 +19,10 @@ from services.members.service_layer.commands import (
     RecordOneToOne,
     ReportClosedBusiness,
 )
-from tests.unit.members.test_handlers import MET_ON, World, world  # noqa: F401  (the fixture)
+from tests.unit.members import test_handlers
+from tests.unit.members.test_handlers import MET_ON, World
+
+world = test_handlers.world  # the fixture: a chapter of Ann, Bob and Cat
 
 
 def referral_for(receiver_id: str, on_behalf_of: str | None) -> GiveReferral:
