@@ -99,29 +99,30 @@
     });
   }
 
-  function matrix(rec) {  // its natural size, in a box that scrolls sideways on a narrow screen
+  function matrix(rec) {  // the grid first, each row's whole name to its right; scrolls in its own box when wide
     const svg = $("matrix"); clear(svg);
     const ids = rec.members.map((m) => m.member_id);
-    const longest = Math.max(4, ...ids.map((i) => who(i).length));
-    const n = Math.max(ids.length, 1), size = 24, off = Math.ceil(longest * 6.2) + 10;
-    const side = off + n * size + 4;
-    svg.setAttribute("width", side); svg.setAttribute("height", side);
-    svg.setAttribute("viewBox", `0 0 ${side} ${side}`);
+    const label = (i) => `${i + 1}. ${who(ids[i])}`;
+    const longest = Math.max(4, ...ids.map((_, i) => label(i).length));
+    const n = Math.max(ids.length, 1), size = 24, left = 2, top = 18;
+    const width = left + n * size + 8 + Math.ceil(longest * 6), height = top + n * size + 4;
+    svg.setAttribute("width", width); svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     const counts = {}; let max = 1;
     rec.pairs.forEach((p) => { counts[p.giver_id + "|" + p.receiver_id] = p.referrals; max = Math.max(max, p.referrals); });
     ids.forEach((g, i) => {
-      svg.appendChild(el("text", {x: off - 4, y: off + i * size + size * 0.7, "text-anchor": "end", "font-size": 10,
-        class: "row-name", "data-member": g}, who(g)));
-      svg.appendChild(el("text", {x: off + i * size + size * 0.7, y: off - 4, "font-size": 10, class: "col-name",
-        "data-member": g, transform: `rotate(-90 ${off + i * size + size * 0.7} ${off - 4})`}, who(g)));
+      svg.appendChild(el("text", {x: left + n * size + 6, y: top + i * size + size * 0.7, "font-size": 10,
+        class: "row-name", "data-member": g}, label(i)));
+      svg.appendChild(el("text", {x: left + i * size + size / 2, y: top - 5, "text-anchor": "middle", "font-size": 10,
+        class: "col-name", "data-member": g}, String(i + 1)));
       ids.forEach((r, j) => {
         const v = counts[g + "|" + r] || 0;
-        const cell = el("rect", {x: off + j * size, y: off + i * size, width: size - 1, height: size - 1,
+        const cell = el("rect", {x: left + j * size, y: top + i * size, width: size - 1, height: size - 1,
           fill: g === r ? "#eee" : `rgba(30, 90, 200, ${v ? 0.15 + 0.85 * v / max : 0.04})`,
           "data-pair": g + "->" + r, "data-count": v});
         cell.appendChild(el("title", {}, `${who(g)} → ${who(r)}: ${v}`));
         svg.appendChild(cell);
-        if (v) svg.appendChild(el("text", {x: off + j * size + size / 2, y: off + i * size + size * 0.65,
+        if (v) svg.appendChild(el("text", {x: left + j * size + size / 2, y: top + i * size + size * 0.65,
           "text-anchor": "middle", "font-size": 10, fill: v / max > 0.5 ? "#fff" : "#000"}, String(v)));
       });
     });
