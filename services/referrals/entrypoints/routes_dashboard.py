@@ -121,6 +121,12 @@ async def dashboard_js() -> Response:
                     headers={"X-Content-Type-Options": "nosniff"})
 
 
+@router.get("/static/dashboard.svg", include_in_schema=False)
+async def dashboard_icon() -> Response:
+    return Response((STATIC / "dashboard.svg").read_text(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "max-age=86400"})
+
+
 @router.get("/static/dashboard.css", include_in_schema=False)
 async def dashboard_css() -> Response:
     return Response((STATIC / "dashboard.css").read_text(), media_type="text/css",

@@ -100,14 +100,15 @@
   }
 
   function matrix(rec) {  // the grid first, each row's whole name to its right; scrolls in its own box when wide
-    const svg = $("matrix"); clear(svg);
+    const target = $("matrix"); clear(target);
+    const svg = document.createDocumentFragment();
     const ids = rec.members.map((m) => m.member_id);
     const label = (i) => `${i + 1}. ${who(ids[i])}`;
     const longest = Math.max(4, ...ids.map((_, i) => label(i).length));
     const n = Math.max(ids.length, 1), size = 24, left = 2, top = 18;
     const width = left + n * size + 8 + Math.ceil(longest * 6), height = top + n * size + 4;
-    svg.setAttribute("width", width); svg.setAttribute("height", height);
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    target.setAttribute("width", width); target.setAttribute("height", height);
+    target.setAttribute("viewBox", `0 0 ${width} ${height}`);
     const counts = {}; let max = 1;
     rec.pairs.forEach((p) => { counts[p.giver_id + "|" + p.receiver_id] = p.referrals; max = Math.max(max, p.referrals); });
     ids.forEach((g, i) => {
@@ -126,6 +127,7 @@
           "text-anchor": "middle", "font-size": 10, fill: v / max > 0.5 ? "#fff" : "#000"}, String(v)));
       });
     });
+    target.appendChild(svg);
   }
   function bars(rec) {  // HTML rows: names wrap instead of being cut off
     const list = $("bars"); clear(list);
@@ -187,9 +189,14 @@
     return cell;
   }
 
-  let busy = false, again = false;
-  async function refresh() {
+  // `changed` names the projection's position: one the page already shows needs no redraw (the stream's first
+  // event usually names what the first fetch drew); anything else (the form, the first load) always redraws
+  let busy = false, again = false, shown = null, wanted = null;
+  async function refresh(event) {
     if (signedOut) return;
+    wanted = event && event.data !== undefined ? String(event.data) : null;
+    if (busy) { again = true; return; }
+    if (wanted !== null && wanted === String(shown)) return;
     if (busy) { again = true; return; }
     busy = true;
     try {
@@ -211,11 +218,12 @@
           d.one_to_ones, d.last_one_to_one, d.days_since_last_referral]));
       $("status").textContent = `live · as of event ${rec.as_of.sequence} (${new Date().toLocaleTimeString()})`;
       document.body.dataset.sequence = rec.as_of.sequence;
+      shown = rec.as_of.sequence;
     } catch (e) { $("status").textContent = signedOut ? SIGNED_OUT : "error: " + e.message; }
     busy = false;
-    if (again) { again = false; refresh(); }
+    if (again) { again = false; refresh(wanted === null ? undefined : {data: wanted}); }
   }
-  $("window").addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
+  $("window").addEventListener("submit", (e) => { e.preventDefault(); shown = null; refresh(); });
   // The stream opens with a single-use ticket (asked for with the session cookie), so the browser's own
   // reconnection, which reuses the URL, would be refused: on any error, close it and open a new one with a
   // new ticket. Its first `changed` refreshes, so nothing that moved meanwhile is missed.
