@@ -37,6 +37,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.projection import ReferralsProjection
@@ -90,5 +91,8 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
         app.include_router(module.router, responses=EDGE_REFUSALS)
     app.include_router(routes_health.router)
     refuse_unstorable_text(app)
+    # reports are JSON of tens of kilobytes (a phone on a slow network waits for them); event streams stay
+    # uncompressed (Starlette leaves text/event-stream alone), and small answers such as stream tickets too
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     return app

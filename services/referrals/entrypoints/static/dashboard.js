@@ -219,6 +219,7 @@
       $("status").textContent = `live · as of event ${rec.as_of.sequence} (${new Date().toLocaleTimeString()})`;
       document.body.dataset.sequence = rec.as_of.sequence;
       shown = rec.as_of.sequence;
+      $("reports").hidden = false;  // shown once filled: empty cards growing under the reader would jump
     } catch (e) { $("status").textContent = signedOut ? SIGNED_OUT : "error: " + e.message; }
     busy = false;
     if (again) { again = false; refresh(wanted === null ? undefined : {data: wanted}); }
