@@ -21,9 +21,10 @@ are; the `totals` table counts each slip once; `lateness_by_kind` and `late_slip
 for CSV: members, totals, lateness_by_kind, late_slips. Leaders and admin only: a plain member gets 403
 (their own figures are on their scorecard), other chapters 404.
 
-Tokens: `Authorization: Bearer <token>` only (a token in a URL is refused: URLs are logged). The dashboard
-page needs none (it holds no data; open it as `/chapters/<id>/dashboard#token=<token>`); its event stream is
-opened with a single-use ticket from `POST /chapters/<id>/stream-tickets`. At most 3 open streams per member
+Tokens: `Authorization: Bearer <token>`, or a browser's session cookies set by the members service (a token in
+a URL is refused: URLs are logged). The dashboard page needs none (it holds no data; a leader signed in through
+the members app opens `/chapters/<id>/dashboard`); its event stream is opened with a single-use ticket from
+`POST /chapters/<id>/stream-tickets`. At most 3 open streams per member
 and 30 per chapter (429 beyond).
 
 CSV cells that people typed and that start like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) are
