@@ -158,6 +158,9 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
                 [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)],
                 stdout=(logs / "mailbox.log").open("ab"), stderr=subprocess.STDOUT)
             (stack.state / "mailbox.pid").write_text(str(procs["mailbox"].pid))
+        members, referrals = service_port("members"), service_port("referrals")  # links and the dashboard's renewal
+        env.setdefault("REFNET_MEMBERS_PUBLIC_URL", f"http://127.0.0.1:{members}")
+        env.setdefault("REFNET_DASHBOARD_ORIGINS", f"http://127.0.0.1:{referrals},http://localhost:{referrals}")
         for service in SERVICES:
             log = logs / f"{service}.log"
             procs[service] = subprocess.Popen(
@@ -232,8 +235,11 @@ def demo(seed: int = 7, live: Annotated[bool, typer.Option(help="keep recording 
     """Create a demo chapter and play a year of weekly meetings through the public HTTP API."""
     from infra.demo import run_demo
 
+    # the local mail catcher's folder, if `refnet up` runs one: the leader's sign-in link is read from it
+    mail_dir = stack_for().state / "mail"
     asyncio.run(run_demo(members_url=members_url, referrals_url=referrals_url, seed=seed, live=live,
-                         weeks=weeks, admin_token=load_settings().admin_token))
+                         weeks=weeks, admin_token=load_settings().admin_token,
+                         mail_dir=mail_dir if mail_dir.is_dir() else None))
 
 
 @import_app.command("slips")

@@ -85,6 +85,9 @@ subscribe. This page is generated from the code by `refnet docs`; so are the JSO
   recording time `ce_time`. **Amounts** are decimal strings (`"1250.00"`) with a currency code.
   **Personal data** of prospects is sealed (`SealedData`, AES-GCM); erasing a prospect deletes the key,
   after which every copy, in every subscriber, is unreadable.
+- **Who typed a slip**: a slip a leader keyed in for a member (referral, closed business, one-to-one, CEU,
+  visitor) names the member as its author and the leader in `recorded_by` (optional, added compatibly in the
+  same versions: absent or null when the member recorded it themself).
 
 ## Topics and event types
 """

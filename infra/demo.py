@@ -16,10 +16,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from infra.demo_sign_in import print_summary, sign_in_link
 
 WEEKS = 52
 CATEGORIES = [
@@ -270,7 +273,7 @@ async def _live(year: ChapterYear) -> None:
 
 
 async def run_demo(*, members_url: str, referrals_url: str, seed: int, live: bool, admin_token: str,
-                   weeks: int = WEEKS, today: date | None = None) -> ChapterYear:
+                   weeks: int = WEEKS, today: date | None = None, mail_dir: Path | None = None) -> ChapterYear:
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=members_url, timeout=30) as client:
         api = Api(client, seed)
@@ -289,11 +292,9 @@ async def run_demo(*, members_url: str, referrals_url: str, seed: int, live: boo
                 progress.update(task, advance=1, rate=f"{api.requests} requests, {rate:.0f}/s")
         leader, member = year.leader, year.members[10]
         fresh = {m.name: await api.open_session(admin_token, year.chapter_id, m.member_id) for m in (leader, member)}
-    print(f"\nDemo chapter {year.chapter_id}: {len(year.members)} members, {weeks} weeks, "
-          f"{api.requests} slips and steps recorded through the API.")
-    print(f"  dashboard:     {referrals_url}/chapters/{year.chapter_id}/dashboard#token="
-          f"{fresh[leader.name].access_token}&refresh={fresh[leader.name].refresh_token}")
-    print("  access tokens (valid 15 minutes; members sign in with POST /sign-in, refresh with POST /sign-in/refresh):")
-    print(f"  leader token ({leader.name}, vice-president):\n    {fresh[leader.name].access_token}")
-    print(f"  member token ({member.name}):\n    {fresh[member.name].access_token}")
+        link = await sign_in_link(client, address := f"{leader.name.lower().replace(' ', '.')}@example.org", mail_dir)
+    print_summary(referrals_url=referrals_url, chapter_id=year.chapter_id, members=len(year.members), weeks=weeks,
+                  requests=api.requests, leader=leader.name, leader_email=address, link=link,
+                  leader_token=fresh[leader.name].access_token, member=member.name,
+                  member_token=fresh[member.name].access_token)
     return year

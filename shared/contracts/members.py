@@ -1,55 +1,58 @@
 """The members service's events: the public contract other services and systems subscribe to.
 
-Every slip carries `occurred_on` (the day it happened, in the chapter's time zone) beside the time it
-was recorded (the envelope's `time`), so reports count a slip in the week it happened.
-Amounts are decimals serialised as strings, never floats. Prospects' and visitors' personal data never travel
-in clear: `prospect` and `visitor` are sealed, each under a data key of its own that erasure deletes.
+Chapters and memberships are defined here; the slips (meetings, referrals, closed business) in
+`shared.contracts.members_slips`, re-exported here so `from shared.contracts.members import ReferralGiven`
+keeps working. `members_events` holds them all, and the access events.
 """
 
 from __future__ import annotations
 
 from datetime import date, time
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
 from shared.contracts.access import AccessRevoked, access_events
-from shared.contracts.sealed import RECORDED_BEFORE_SEALING, SealedData, visitor_invited_v1_sealed
+from shared.contracts.members_slips import (
+    CLOSED_BUSINESS,
+    MEETINGS,
+    OPEN_STATUSES,
+    PIPELINE,
+    REFERRAL_STEPS,
+    REFERRALS,
+    AttendanceMark,
+    AttendanceRecorded,
+    BusinessKind,
+    CeuRecorded,
+    ClosedBusinessConfirmed,
+    ClosedBusinessDisputed,
+    ClosedBusinessReported,
+    MeetingMode,
+    OneToOneRecorded,
+    ProspectDataErased,
+    ReferralGiven,
+    ReferralStatus,
+    ReferralStatusChanged,
+    ReferralType,
+    VisitorApplied,
+    VisitorAttended,
+    VisitorBecameMember,
+    VisitorDataErased,
+    VisitorInvited,
+    slip_events,
+)
+from shared.contracts.sealed import RECORDED_BEFORE_SEALING, SealedData
 from shared.events import DomainEvent, EventRegistry
 
 members_events = EventRegistry()
 members_events.include(access_events)
-members_events.upcaster("org.refnet.members.visitor-invited", from_version=1)(visitor_invited_v1_sealed)
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MemberRole = Literal["member", "president", "vice-president", "secretary"]
-ReferralType = Literal["inside", "outside", "tier-3"]
-ReferralStatus = Literal["given", "accepted", "contacted", "won", "lost", "declined"]
-AttendanceMark = Literal["P", "A", "L", "M", "S"]
-BusinessKind = Literal["new", "repeat"]
-MeetingMode = Literal["in-person", "video", "phone"]
-Language = Literal["en", "de", "fr", "nl", "es"]
-
-# The referral's status pipeline: the steps each status may move to (the receiver confirms by accepting).
-REFERRAL_STEPS: dict[str, frozenset[str]] = {
-    "given": frozenset({"accepted", "declined"}),
-    "accepted": frozenset({"contacted", "declined"}),
-    "contacted": frozenset({"won", "lost"}),
-    "won": frozenset(),
-    "lost": frozenset(),
-    "declined": frozenset(),
-}
-PIPELINE: tuple[ReferralStatus, ...] = ("given", "accepted", "contacted", "won")
-"""The milestones in the order a referral reaches them (a conversion funnel's stages)."""
-OPEN_STATUSES: frozenset[str] = frozenset(s for s, steps in REFERRAL_STEPS.items() if steps)
-"""Statuses a referral can still move on from: someone still owes the prospect something."""
+Language = Literal["en", "de", "fr", "nl", "es", "pl"]
 
 CHAPTERS = "members.chapters"
 MEMBERSHIPS = "members.memberships"
-MEETINGS = "members.meetings"
-REFERRALS = "members.referrals"
-CLOSED_BUSINESS = "members.closed-business"
 
 
 # --- chapters -------------------------------------------------------------------------------------
@@ -119,181 +122,37 @@ class RoleAssigned(DomainEvent):
     role: MemberRole
 
 
-# --- meetings: attendance, visitors, one-to-ones, CEUs --------------------------------------------
+members_events.include(slip_events)  # after the chapter and membership events: the documents' order
 
-@members_events.register
-class AttendanceRecorded(DomainEvent):
-    name = "org.refnet.members.attendance-recorded"
-    topic = MEETINGS
-    chapter_id: str
-    member_id: str
-    meeting_date: date
-    mark: AttendanceMark
-    substitute_name: str | None = None
-
-
-@members_events.register
-class VisitorInvited(DomainEvent):
-    """A member invited a visitor; the name and business travel sealed (v1 had them in clear)."""
-
-    name = "org.refnet.members.visitor-invited"
-    version = 2
-    topic = MEETINGS
-    chapter_id: str
-    visitor_id: str
-    invited_by: str
-    visitor: SealedData = Field(description="name, business; sealed")
-    occurred_on: date
-
-
-@members_events.register
-class VisitorAttended(DomainEvent):
-    name = "org.refnet.members.visitor-attended"
-    topic = MEETINGS
-    chapter_id: str
-    visitor_id: str
-    invited_by: str
-    occurred_on: date
-
-
-@members_events.register
-class VisitorApplied(DomainEvent):
-    name = "org.refnet.members.visitor-applied"
-    topic = MEETINGS
-    chapter_id: str
-    visitor_id: str
-    invited_by: str
-    occurred_on: date
-
-
-@members_events.register
-class VisitorBecameMember(DomainEvent):
-    name = "org.refnet.members.visitor-became-member"
-    topic = MEETINGS
-    chapter_id: str
-    visitor_id: str
-    invited_by: str
-    member_id: str
-    occurred_on: date
-
-
-@members_events.register
-class VisitorDataErased(DomainEvent):
-    """The visitor's data key was deleted: their name and business are unreadable; copies are dropped."""
-
-    name = "org.refnet.members.visitor-data-erased"
-    topic = MEETINGS
-    chapter_id: str
-    visitor_id: str
-    key_id: str
-
-
-@members_events.register
-class OneToOneRecorded(DomainEvent):
-    """One meeting between two members; reported by either, recorded once."""
-
-    name = "org.refnet.members.one-to-one-recorded"
-    topic = MEETINGS
-    chapter_id: str
-    one_to_one_id: str
-    member_ids: tuple[str, str]
-    reported_by: str
-    mode: MeetingMode
-    occurred_on: date
-
-
-@members_events.register
-class CeuRecorded(DomainEvent):
-    name = "org.refnet.members.ceu-recorded"
-    topic = MEETINGS
-    chapter_id: str
-    ceu_id: str
-    member_id: str
-    description: str
-    credits: int = Field(default=1, ge=1)
-    occurred_on: date
-
-
-# --- referrals ------------------------------------------------------------------------------------
-
-@members_events.register
-class ReferralGiven(DomainEvent):
-    name = "org.refnet.members.referral-given"
-    topic = REFERRALS
-    chapter_id: str
-    referral_id: str
-    giver_id: str
-    receiver_id: str
-    referral_type: ReferralType
-    temperature: int = Field(ge=1, le=5)
-    prospect: SealedData = Field(description="name, phone, email, company, notes; sealed")
-    occurred_on: date
-
-
-@members_events.register
-class ReferralStatusChanged(DomainEvent):
-    name = "org.refnet.members.referral-status-changed"
-    topic = REFERRALS
-    chapter_id: str
-    referral_id: str
-    giver_id: str
-    receiver_id: str
-    from_status: ReferralStatus
-    to_status: ReferralStatus
-    reason: str | None = None
-    occurred_on: date
-
-
-@members_events.register
-class ProspectDataErased(DomainEvent):
-    """The prospect's data key was deleted: every copy of the sealed data is now unreadable."""
-
-    name = "org.refnet.members.prospect-data-erased"
-    topic = REFERRALS
-    chapter_id: str
-    referral_id: str
-    key_id: str
-
-
-# --- closed business (TYFCB) ----------------------------------------------------------------------
-
-@members_events.register
-class ClosedBusinessReported(DomainEvent):
-    """Reported by the member who got the business, thanking (crediting) the member who referred it."""
-
-    name = "org.refnet.members.closed-business-reported"
-    topic = CLOSED_BUSINESS
-    chapter_id: str
-    closed_business_id: str
-    reported_by: str
-    thanked_member_id: str
-    amount: Decimal = Field(gt=0, decimal_places=2)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    business_kind: BusinessKind
-    referral_type: ReferralType
-    referral_id: str | None = None
-    occurred_on: date
-
-
-@members_events.register
-class ClosedBusinessConfirmed(DomainEvent):
-    name = "org.refnet.members.closed-business-confirmed"
-    topic = CLOSED_BUSINESS
-    chapter_id: str
-    closed_business_id: str
-    thanked_member_id: str
-    occurred_on: date
-
-
-@members_events.register
-class ClosedBusinessDisputed(DomainEvent):
-    name = "org.refnet.members.closed-business-disputed"
-    topic = CLOSED_BUSINESS
-    chapter_id: str
-    closed_business_id: str
-    thanked_member_id: str
-    reason: str
-    occurred_on: date
-
-
-__all__ = ["RECORDED_BEFORE_SEALING", "AccessRevoked", "SealedData", "members_events"]
+__all__ = [
+    "CLOSED_BUSINESS",
+    "MEETINGS",
+    "OPEN_STATUSES",
+    "PIPELINE",
+    "RECORDED_BEFORE_SEALING",
+    "REFERRALS",
+    "REFERRAL_STEPS",
+    "AccessRevoked",
+    "AttendanceMark",
+    "AttendanceRecorded",
+    "BusinessKind",
+    "CeuRecorded",
+    "ClosedBusinessConfirmed",
+    "ClosedBusinessDisputed",
+    "ClosedBusinessReported",
+    "MeetingMode",
+    "OneToOneRecorded",
+    "ProspectDataErased",
+    "ReferralGiven",
+    "ReferralStatus",
+    "ReferralStatusChanged",
+    "ReferralType",
+    "SealedData",
+    "VisitorApplied",
+    "VisitorAttended",
+    "VisitorBecameMember",
+    "VisitorDataErased",
+    "VisitorInvited",
+    "members_events",
+    "slip_events",
+]

@@ -44,10 +44,18 @@ def test_refnet_up_runs_the_services_with_a_demo_chapter_until_ctrl_c(settings: 
         text = "".join(output)
         for service, port in ports.items():
             assert f"{service}" in text and f"http://127.0.0.1:{port}" in text, text
-        chapter = re.search(r"/chapters/([\w-]+)/dashboard#token=([^&\s]+)&refresh=(\S+)", text)
-        assert chapter, text
-        chapter_id, leader_token, _refresh = chapter.groups()
-        auth = {"Authorization": f"Bearer {leader_token}"}
+        chapter = re.search(r"/chapters/([\w-]+)/dashboard\s", text)  # no token in the dashboard's URL
+        assert chapter and "#token" not in text and "token=" not in text, text
+        chapter_id = chapter.group(1)
+        # the leader's sign-in link, got through POST /sign-in and the caught e-mail
+        link = re.search(rf"http://127\.0\.0\.1:{ports['members']}/app/sign-in#code=([\w\-.~%]+)", text)
+        assert link, text
+        exchanged = httpx.post(f"http://127.0.0.1:{ports['members']}/sign-in/exchange",
+                               json={"code": link.group(1)}, timeout=30)
+        assert exchanged.status_code == 200 and exchanged.json()["role"] == "vice-president", exchanged.text
+        leader_token = re.search(r"leader token \([^)]*\):\s+(\S+)", text)
+        assert leader_token, text
+        auth = {"Authorization": f"Bearer {leader_token.group(1)}"}
         recorded = httpx.get(f"http://127.0.0.1:{ports['members']}/chapters/{chapter_id}/referrals",
                              headers=auth, timeout=30).json()
         assert len(recorded) > 10

@@ -11,7 +11,7 @@ from datetime import date, time
 
 from services.members.domain.aggregate import Aggregate
 from services.members.domain.dates import check_slip_date
-from services.members.domain.errors import Conflict, InvalidField, NotFound
+from services.members.domain.errors import Conflict, Forbidden, InvalidField, NotFound
 from shared.contracts.members import (
     ChapterFounded,
     Language,
@@ -101,6 +101,19 @@ class Chapter(Aggregate):
         if not found.active:
             raise InvalidField(field_name, f"{member_id} left the chapter on {found.left_on}")
         return found
+
+    def slip_author(self, caller_id: str | None, on_behalf_of: str | None) -> tuple[str, str | None]:
+        """Who a slip is recorded for, and who keyed it in (`recorded_by`, None when the same). Members record as
+        themselves; a leader may key in an active member's paper slip, and the slip then names both."""
+        if caller_id is None or caller_id not in self.members:
+            raise Forbidden("slips are recorded by members of the chapter, as themselves")
+        if on_behalf_of is None or on_behalf_of == caller_id:
+            return caller_id, None
+        caller = self.members[caller_id]
+        if not caller.active or caller.role not in LEADERSHIP:
+            raise Forbidden("only the chapter's leaders record a slip on another member's behalf (on_behalf_of)")
+        self.active_member(on_behalf_of, "on_behalf_of")
+        return on_behalf_of, caller_id
 
     def check_date(self, occurred_on: date, today: date, *member_ids: str, field_name: str = "occurred_on") -> None:
         check_slip_date(occurred_on, today=today, founded_on=self.founded_on,

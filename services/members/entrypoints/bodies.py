@@ -31,7 +31,7 @@ def token_revoked(member_id: str, token_id: str) -> Body:
 
 def referral_given(e: contract.ReferralGiven) -> Body:
     return {"referral_id": e.referral_id, "status": "given", "giver_id": e.giver_id, "receiver_id": e.receiver_id,
-            "occurred_on": e.occurred_on}
+            "occurred_on": e.occurred_on, "recorded_by": e.recorded_by}
 
 
 def status_changed(e: contract.ReferralStatusChanged) -> Body:
@@ -55,11 +55,13 @@ def verdict(e: contract.ClosedBusinessConfirmed | contract.ClosedBusinessDispute
 
 def one_to_one(r: OneToOneReported) -> Body:
     return {"one_to_one_id": r.recorded.one_to_one_id, "member_ids": list(r.recorded.member_ids),
-            "occurred_on": r.recorded.occurred_on, "already_recorded": r.already_recorded}
+            "occurred_on": r.recorded.occurred_on, "already_recorded": r.already_recorded,
+            "recorded_by": r.recorded.recorded_by}
 
 
 def ceu(e: contract.CeuRecorded) -> Body:
-    return {"ceu_id": e.ceu_id, "member_id": e.member_id, "credits": e.credits, "occurred_on": e.occurred_on}
+    return {"ceu_id": e.ceu_id, "member_id": e.member_id, "credits": e.credits, "occurred_on": e.occurred_on,
+            "recorded_by": e.recorded_by}
 
 
 def attendance(meeting_date: date, events: list[contract.AttendanceRecorded]) -> Body:
@@ -67,7 +69,8 @@ def attendance(meeting_date: date, events: list[contract.AttendanceRecorded]) ->
 
 
 def visitor_invited(e: contract.VisitorInvited) -> Body:
-    return {"visitor_id": e.visitor_id, "invited_by": e.invited_by, "stage": "invited", "occurred_on": e.occurred_on}
+    return {"visitor_id": e.visitor_id, "invited_by": e.invited_by, "stage": "invited", "occurred_on": e.occurred_on,
+            "recorded_by": e.recorded_by}
 
 
 def visitor_erased(visitor_id: str) -> Body:

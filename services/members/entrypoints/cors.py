@@ -1,7 +1,9 @@
-"""CORS for one route: the leaders' dashboard (served by the referrals service, another origin) renews its
-session with `POST /sign-in/refresh`. Only that path, only the configured origins (`REFNET_DASHBOARD_ORIGINS`),
-never with credentials: the refresh token travels in the JSON body, so no cookie is ever sent cross-origin.
-A request from any other origin gets no CORS headers, and the browser keeps the answer from its page."""
+"""CORS for one route: the leaders' dashboard (served by the referrals service, another origin of the same site)
+renews its session with `POST /sign-in/refresh` and its refresh cookie. Only that path, only the configured
+origins (`REFNET_DASHBOARD_ORIGINS`), with credentials (the refresh cookie is sent and the renewed cookies are
+set) and the `X-CSRF-Token` header the refresh by cookie requires: a page of another site can neither send the
+SameSite=Strict cookie nor read the CSRF cookie. A request from any other origin gets no CORS headers, and the
+browser keeps the answer from its page (and sends no credentials on a refused preflight)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from collections.abc import Iterable
 from shared.http_edge import ASGIApp, Message, Receive, Scope, Send
 
 PATHS = frozenset({"/sign-in/refresh"})
-PREFLIGHT = [(b"access-control-allow-methods", b"POST"), (b"access-control-allow-headers", b"content-type"),
-             (b"access-control-max-age", b"600")]
+PREFLIGHT = [(b"access-control-allow-methods", b"POST"),
+             (b"access-control-allow-headers", b"content-type, x-csrf-token"), (b"access-control-max-age", b"600")]
+CREDENTIALS = (b"access-control-allow-credentials", b"true")
 VARY = (b"vary", b"Origin")
 
 
@@ -29,7 +32,7 @@ class RefreshCors:
                 origin = value
             elif name == b"access-control-request-method":
                 asked = value
-        allowed = [(b"access-control-allow-origin", origin)] if origin in self.origins else []
+        allowed = [(b"access-control-allow-origin", origin), CREDENTIALS] if origin in self.origins else []
         if scope["method"] == "OPTIONS" and asked is not None:  # a preflight: answered here, nothing else runs
             headers = [*allowed, *PREFLIGHT] if allowed and asked.upper() == b"POST" else []
             await send({"type": "http.response.start", "status": 204, "headers": [*headers, VARY]})

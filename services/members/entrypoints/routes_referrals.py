@@ -31,7 +31,9 @@ router = APIRouter(tags=["referrals"])
 async def give_referral(request: Request, chapter_id: str, body: GiveReferral, principal: Caller,
                         idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Give a referral, as yourself, to another active member of your chapter. The prospect's contact
-    details are sealed with a per-prospect key before they are recorded."""
+    details are sealed with a per-prospect key before they are recorded. Leaders keying in a member's paper
+    slip name that member in `on_behalf_of` (the event records both; the member is told); for anyone else
+    `on_behalf_of` another member is 403."""
     return await run(request, principal, lambda uow: slips.give_referral(body, uow, chapter_id=chapter_id),
                      bodies.referral_given, idempotency_key)
 

@@ -28,6 +28,8 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
 
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 OccurredOn = Field(default=None, description="The day it happened (default: today in the chapter's time zone).")
+OnBehalfOf = Field(default=None, description="Leaders keying in a member's paper slip: that member's id. The slip is "
+                   "the member's, the event names you in `recorded_by`, and the member is told. Members leave it out.")
 
 
 class FoundChapter(BaseModel):
@@ -109,6 +111,7 @@ class GiveReferral(BaseModel):
     temperature: int = Field(ge=1, le=5, description="How well the giver prepared the prospect (1-5).")
     prospect: Prospect
     occurred_on: date | None = OccurredOn
+    on_behalf_of: str | None = OnBehalfOf
 
 
 class ChangeStatus(BaseModel):
@@ -135,6 +138,7 @@ class ReportClosedBusiness(BaseModel):
     referral_type: ReferralType = "outside"
     referral_id: str | None = None
     occurred_on: date | None = OccurredOn
+    on_behalf_of: str | None = OnBehalfOf
 
     _amount_not_float = field_validator("amount", mode="before")(_no_float)
 
@@ -151,6 +155,7 @@ class RecordOneToOne(BaseModel):
     with_member_id: str
     mode: MeetingMode = "in-person"
     occurred_on: date | None = OccurredOn
+    on_behalf_of: str | None = OnBehalfOf
 
 
 class RecordCeu(BaseModel):
@@ -158,6 +163,7 @@ class RecordCeu(BaseModel):
     description: str = Field(min_length=1, max_length=500)
     credits: int = Field(default=1, ge=1, le=100)
     occurred_on: date | None = OccurredOn
+    on_behalf_of: str | None = OnBehalfOf
 
 
 class InviteVisitor(BaseModel):
@@ -165,6 +171,7 @@ class InviteVisitor(BaseModel):
     visitor_name: str = Field(min_length=1, max_length=200)
     business: str | None = Field(default=None, max_length=200)
     occurred_on: date | None = OccurredOn
+    on_behalf_of: str | None = OnBehalfOf
 
 
 class VisitorStep(BaseModel):

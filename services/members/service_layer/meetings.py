@@ -25,14 +25,15 @@ async def attendance(cmd: RecordAttendance, uow: UnitOfWork, *, chapter_id: str,
 
 
 async def record_visitor(cmd: InviteVisitor, uow: UnitOfWork, chapter: Chapter, visitor: Visitor, *,
-                         invited_by: str, today: date) -> VisitorInvited:
+                         invited_by: str, today: date, recorded_by: str | None = None) -> VisitorInvited:
     """Decide and record an invitation (live, and an imported row alike); the name and business are sealed
     under the visitor's own data key before anything is recorded."""
     Visitor.check_name(cmd.visitor_name)
     sealed = await uow.visitor_keys.seal(visitor.visitor_id, {"name": cmd.visitor_name, "business": cmd.business})
     try:
         event = Visitor.invite(chapter, visitor.visitor_id, invited_by=invited_by, visitor=sealed,
-                               occurred_on=cmd.occurred_on or today, today=today)
+                               occurred_on=cmd.occurred_on or today, today=today).model_copy(
+                                   update={"recorded_by": recorded_by})
     except DomainError:
         await uow.visitor_keys.erase(sealed.key_id)  # an import commits the batch's other rows: keep no orphan key
         raise
@@ -41,8 +42,9 @@ async def record_visitor(cmd: InviteVisitor, uow: UnitOfWork, chapter: Chapter, 
 
 
 async def invite_visitor(cmd: InviteVisitor, uow: UnitOfWork, *, chapter_id: str) -> VisitorInvited:
-    chapter, inviter, today = await uow.as_member(chapter_id)
-    return await record_visitor(cmd, uow, chapter, Visitor(new_id("v")), invited_by=inviter, today=today)
+    chapter, inviter, recorded_by, today = await uow.as_author(chapter_id, cmd.on_behalf_of)
+    return await record_visitor(cmd, uow, chapter, Visitor(new_id("v")), invited_by=inviter, today=today,
+                                recorded_by=recorded_by)
 
 
 async def _visitor(uow: UnitOfWork, chapter: Chapter, visitor_id: str, doing: str) -> Visitor:

@@ -46,12 +46,13 @@ class OneToOneReported:
 # --- deciding and recording a slip (live and imported) ----------------------------------------------
 
 async def record_referral(cmd: GiveReferral, uow: UnitOfWork, chapter: Chapter, referral: Referral, *,
-                          giver_id: str, today: date) -> ReferralGiven:
+                          giver_id: str, today: date, recorded_by: str | None = None) -> ReferralGiven:
     sealed = await uow.prospect_keys.seal(referral.referral_id, cmd.prospect.model_dump())
     try:
         event = Referral.give(chapter, referral.referral_id, giver_id=giver_id, receiver_id=cmd.receiver_id,
                               referral_type=cmd.referral_type, temperature=cmd.temperature, prospect=sealed,
-                              occurred_on=cmd.occurred_on or today, today=today)
+                              occurred_on=cmd.occurred_on or today, today=today).model_copy(
+                                  update={"recorded_by": recorded_by})
     except DomainError:
         await uow.prospect_keys.erase(sealed.key_id)  # an import commits the batch's other rows: keep no orphan key
         raise
@@ -61,20 +62,22 @@ async def record_referral(cmd: GiveReferral, uow: UnitOfWork, chapter: Chapter, 
 
 async def record_closed_business(cmd: ReportClosedBusiness, uow: UnitOfWork, chapter: Chapter,
                                  slip: ClosedBusiness, *, reported_by: str, referral: Referral | None,
-                                 today: date) -> ClosedBusinessReported:
+                                 today: date, recorded_by: str | None = None) -> ClosedBusinessReported:
     event = ClosedBusiness.report(chapter, slip.closed_business_id, reported_by=reported_by,
                                   thanked_member_id=cmd.thanked_member_id, amount=cmd.amount,
                                   business_kind=cmd.business_kind, referral_type=cmd.referral_type,
-                                  referral=referral, occurred_on=cmd.occurred_on or today, today=today)
+                                  referral=referral, occurred_on=cmd.occurred_on or today,
+                                  today=today).model_copy(update={"recorded_by": recorded_by})
     await uow.closed_business.add(slip, [event])
     return event
 
 
 async def record_one_to_one(cmd: RecordOneToOne, uow: UnitOfWork, chapter: Chapter, meeting: RecordedSlip, *,
-                            reported_by: str, today: date) -> OneToOneReported:
+                            reported_by: str, today: date, recorded_by: str | None = None) -> OneToOneReported:
     """Either member reports it; the second report of the same meeting records nothing new."""
     event = meetings.record_one_to_one(chapter, reported_by=reported_by, with_member_id=cmd.with_member_id,
-                                       mode=cmd.mode, occurred_on=cmd.occurred_on or today, today=today)
+                                       mode=cmd.mode, occurred_on=cmd.occurred_on or today,
+                                       today=today).model_copy(update={"recorded_by": recorded_by})
     if meeting.exists:
         await uow.one_to_ones.unchanged(meeting)
         return OneToOneReported(event, already_recorded=True)
@@ -83,9 +86,10 @@ async def record_one_to_one(cmd: RecordOneToOne, uow: UnitOfWork, chapter: Chapt
 
 
 async def record_ceu(cmd: RecordCeu, uow: UnitOfWork, chapter: Chapter, ceu: RecordedSlip, *, member_id: str,
-                     today: date) -> CeuRecorded:
+                     today: date, recorded_by: str | None = None) -> CeuRecorded:
     event = meetings.record_ceu(chapter, ceu.aggregate_id, member_id=member_id, description=cmd.description,
-                                credits=cmd.credits, occurred_on=cmd.occurred_on or today, today=today)
+                                credits=cmd.credits, occurred_on=cmd.occurred_on or today,
+                                today=today).model_copy(update={"recorded_by": recorded_by})
     await uow.ceus.add(ceu, [event])
     return event
 
@@ -100,8 +104,9 @@ async def _referral(uow: UnitOfWork, chapter_id: str, referral_id: str) -> Refer
 
 
 async def give_referral(cmd: GiveReferral, uow: UnitOfWork, *, chapter_id: str) -> ReferralGiven:
-    chapter, giver_id, today = await uow.as_member(chapter_id)
-    return await record_referral(cmd, uow, chapter, Referral(new_id("r")), giver_id=giver_id, today=today)
+    chapter, giver_id, recorded_by, today = await uow.as_author(chapter_id, cmd.on_behalf_of)
+    return await record_referral(cmd, uow, chapter, Referral(new_id("r")), giver_id=giver_id, today=today,
+                                 recorded_by=recorded_by)
 
 
 async def change_status(cmd: ChangeStatus, uow: UnitOfWork, *, chapter_id: str,
@@ -133,14 +138,14 @@ async def erase_prospect(uow: UnitOfWork, *, chapter_id: str, referral_id: str) 
 
 async def report_closed_business(cmd: ReportClosedBusiness, uow: UnitOfWork, *,
                                  chapter_id: str) -> ClosedBusinessReported:
-    chapter, reporter, today = await uow.as_member(chapter_id)
+    chapter, reporter, recorded_by, today = await uow.as_author(chapter_id, cmd.on_behalf_of)
     referral = None
     if cmd.referral_id is not None:
         referral = await uow.referrals.get(cmd.referral_id)
         if not referral.belongs_to(chapter_id):
             raise InvalidField("referral_id", f"no referral {cmd.referral_id} in this chapter")
     return await record_closed_business(cmd, uow, chapter, ClosedBusiness(new_id("cb")), reported_by=reporter,
-                                        referral=referral, today=today)
+                                        referral=referral, today=today, recorded_by=recorded_by)
 
 
 async def judge_closed_business(cmd: Verdict, uow: UnitOfWork, *, chapter_id: str, closed_business_id: str,
@@ -166,12 +171,13 @@ async def judge_closed_business(cmd: Verdict, uow: UnitOfWork, *, chapter_id: st
 
 
 async def one_to_one(cmd: RecordOneToOne, uow: UnitOfWork, *, chapter_id: str) -> OneToOneReported:
-    chapter, reporter, today = await uow.as_member(chapter_id)
+    chapter, reporter, recorded_by, today = await uow.as_author(chapter_id, cmd.on_behalf_of)
     meeting_id = one_to_one_id(chapter_id, reporter, cmd.with_member_id, cmd.occurred_on or today)
     return await record_one_to_one(cmd, uow, chapter, await uow.one_to_ones.get(meeting_id), reported_by=reporter,
-                                   today=today)
+                                   today=today, recorded_by=recorded_by)
 
 
 async def ceu(cmd: RecordCeu, uow: UnitOfWork, *, chapter_id: str) -> CeuRecorded:
-    chapter, member_id, today = await uow.as_member(chapter_id)
-    return await record_ceu(cmd, uow, chapter, RecordedSlip(new_id("ceu")), member_id=member_id, today=today)
+    chapter, member_id, recorded_by, today = await uow.as_author(chapter_id, cmd.on_behalf_of)
+    return await record_ceu(cmd, uow, chapter, RecordedSlip(new_id("ceu")), member_id=member_id, today=today,
+                            recorded_by=recorded_by)

@@ -157,10 +157,12 @@ class UnitOfWork:
             raise NotFound(f"no chapter {chapter_id}")
         return chapter
 
-    async def as_member(self, chapter_id: str) -> tuple[Chapter, str, date]:
-        """The chapter, the calling member (who records slips as themselves) and today in the chapter."""
+    async def as_author(self, chapter_id: str, on_behalf_of: str | None) -> tuple[Chapter, str, str | None, date]:
+        """The chapter, the member the slip is for, the leader who keys it in for them (None: the member
+        themself) and today in the chapter."""
         chapter = await self.chapter(chapter_id)
-        return chapter, self.require_member(chapter), self.today(chapter)
+        author, recorded_by = chapter.slip_author(self.principal.member_id, on_behalf_of)
+        return chapter, author, recorded_by, self.today(chapter)
 
     def today(self, chapter: Chapter) -> date:
         assert chapter.founded is not None
@@ -173,10 +175,3 @@ class UnitOfWork:
         member = chapter.members.get(self.principal.member_id or "")
         if member is None or not member.active or member.role not in LEADERSHIP:
             raise Forbidden("only the chapter's leaders (president, vice-president, secretary) may do this")
-
-    def require_member(self, chapter: Chapter) -> str:
-        """The calling member's id: slips are recorded only by members, as themselves."""
-        member_id = self.principal.member_id
-        if member_id is None or member_id not in chapter.members:
-            raise Forbidden("slips are recorded by members of the chapter, as themselves")
-        return member_id

@@ -19,6 +19,8 @@ TRAFFIC_LIGHT_CHANGED = "traffic-light-changed"
 ABSENCES_OVER_LIMIT = "absences-over-limit"
 WEEKLY_DIGEST = "weekly-digest"
 WEBHOOK_DISABLED = "webhook-disabled"
+# a leader keyed in a slip for the member (paper slips at the meeting): told to its author
+RECORDED_ON_BEHALF = "recorded-on-behalf"
 # The sign-in link a member asked for: e-mail only, whatever their preferences (they asked for it; an
 # unsubscribed member must still be able to sign in), never in the feed. Not a kind members choose channels for.
 SIGN_IN_LINK = "sign-in-link"
@@ -26,6 +28,7 @@ SIGN_IN_LINK = "sign-in-link"
 KINDS: tuple[str, ...] = (
     REFERRAL_RECEIVED, REFERRAL_REMINDER, REFERRAL_NUDGE, REFERRAL_ACCEPTED, REFERRAL_WON, REFERRAL_LOST,
     CLOSED_BUSINESS_THANKS, WELCOME, TRAFFIC_LIGHT_CHANGED, ABSENCES_OVER_LIMIT, WEEKLY_DIGEST, WEBHOOK_DISABLED,
+    RECORDED_ON_BEHALF,
 )
 
 # Status a giver hears about, and the kind that tells them.

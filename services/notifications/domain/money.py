@@ -24,10 +24,17 @@ _STYLES: dict[str, tuple[str, bool, str, str, int]] = {
 }
 
 
-def format_money(amount: Decimal | str | float, currency: str) -> str:
-    """`format_money(Decimal("1234.5"), "GBP")` → `£1,234.50`; EUR → `1.234,50 €`; unknown → `1,234.50 XYZ`."""
+# Polish writes every currency the same way: `1 234,50 zł`, `1 234,50 €`, `1 234,50 GBP` (non-breaking spaces)
+_POLISH_SYMBOLS = {"PLN": "zł", "EUR": "€", "JPY": "¥"}
+
+
+def format_money(amount: Decimal | str | float, currency: str, language: str = "") -> str:
+    """`format_money(Decimal("1234.5"), "GBP")` → `£1,234.50`; EUR → `1.234,50 €`; unknown → `1,234.50 XYZ`.
+    In a Polish chapter (`language="pl"`) any currency reads the Polish way: `1 234,50 zł`, `1 234,50 GBP`."""
     value = Decimal(str(amount))
     symbol, before, thousands, point, places = _STYLES.get(currency, (f" {currency}", False, ",", ".", 2))
+    if language == "pl":
+        symbol, before, thousands, point = "\u00a0" + _POLISH_SYMBOLS.get(currency, currency), False, "\u00a0", ","
     quantum = Decimal(1).scaleb(-places)
     rounded = value.copy_abs().quantize(quantum, rounding=ROUND_HALF_UP)
     whole, _, fraction = f"{rounded:f}".partition(".")
@@ -40,6 +47,6 @@ def format_money(amount: Decimal | str | float, currency: str) -> str:
     sign = "-" if value < 0 else ""
     if before:
         return f"{sign}{symbol}{number}"
-    if symbol.startswith(" "):
+    if symbol.startswith((" ", "\u00a0")):
         return f"{sign}{number}{symbol}"
     return f"{sign}{number} {symbol}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,14 +54,29 @@ class Context:
         return self.names.get(member_id, member_id)
 
 
+def format_day(value: str, language: str) -> str:
+    """A day (ISO `YYYY-MM-DD`) as the chapter's language writes it: Polish `05.03.2025`; the other
+    languages keep the ISO form they have always had. Anything else is shown as it is."""
+    if language != "pl":
+        return value
+    try:
+        return date.fromisoformat(value).strftime("%d.%m.%Y")
+    except ValueError:
+        return value
+
+
 def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str]]:
     n, t = ctx.name, translator(ctx.language)
+
+    def d(value: str) -> str:
+        return format_day(value, ctx.language)
+
     referral = t("referral", ref=data.get("referral_id", ""))
     if kind == k.REFERRAL_RECEIVED:
         giver = n(data["giver_id"])
         return (t("received.subject", giver=giver),
                 [t("received.body", giver=giver, type=t(f"type.{data['referral_type']}"),
-                   temperature=data["temperature"], date=data["occurred_on"]),
+                   temperature=data["temperature"], date=d(data["occurred_on"])),
                  t("received.ask"), referral])
     if kind == k.REFERRAL_REMINDER:
         giver = n(data["giver_id"])
@@ -75,13 +90,13 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
     if kind in (k.REFERRAL_ACCEPTED, k.REFERRAL_WON, k.REFERRAL_LOST):
         outcome = {k.REFERRAL_ACCEPTED: "accepted", k.REFERRAL_WON: "won", k.REFERRAL_LOST: "lost"}[kind]
         receiver = n(data["receiver_id"])
-        lines = [t(f"{outcome}.body", receiver=receiver, date=data.get("given_on") or "?")]
+        lines = [t(f"{outcome}.body", receiver=receiver, date=d(data.get("given_on") or "?"))]
         if data.get("reason"):
             lines.append(t("reason", reason=data["reason"]))
         lines.append(referral)
         return t(f"{outcome}.subject", receiver=receiver), lines
     if kind == k.CLOSED_BUSINESS_THANKS:
-        amount = format_money(Decimal(str(data["amount"])), data.get("currency") or ctx.currency)
+        amount = format_money(Decimal(str(data["amount"])), data.get("currency") or ctx.currency, ctx.language)
         return (t("thanks.subject", amount=amount),
                 [t("thanks.body", reporter=n(data["reported_by"]), kind=t(f"kind.{data['business_kind']}"),
                    amount=amount),
@@ -90,34 +105,41 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
         lines = [t("welcome.body", chapter=ctx.chapter_name, name=ctx.recipient_name)]
         if ctx.sign_in_url:
             lines += [t("welcome.sign_in"), ctx.sign_in_url,
-                      t("signin.valid", until=local_time(data["expires_at"], ctx.timezone))]
+                      t("signin.valid", until=local_time(data["expires_at"], ctx.timezone, ctx.language))]
         return t("welcome.subject", chapter=ctx.chapter_name), [*lines, t("welcome.more")]
     if kind == k.SIGN_IN_LINK:
         return (t("signin.subject"),
                 [t("signin.body", chapter=ctx.chapter_name), *([ctx.sign_in_url] if ctx.sign_in_url else []),
-                 t("signin.valid", until=local_time(data["expires_at"], ctx.timezone)), t("signin.ignore")])
+                 t("signin.valid", until=local_time(data["expires_at"], ctx.timezone, ctx.language)),
+                 t("signin.ignore")])
     if kind == k.TRAFFIC_LIGHT_CHANGED:
         member = n(data["member_id"])
         to, from_ = t(f"colour.{data['to_colour']}"), t(f"colour.{data['from_colour']}")
         return (t("light.subject", member=member, to=to),
-                [t("light.body", member=member, from_=from_, to=to, score=data["score"], as_of=data["as_of"])])
+                [t("light.body", member=member, from_=from_, to=to, score=data["score"], as_of=d(data["as_of"]))])
     if kind == k.ABSENCES_OVER_LIMIT:
         member = n(data["member_id"])
         return (t("absences.subject", member=member),
                 [t("absences.body", member=member, absences=data["absences"], limit=data["limit"],
-                   date=data["meeting_date"])])
+                   date=d(data["meeting_date"]))])
     if kind == k.WEEKLY_DIGEST:
-        lines = [t("digest.intro", chapter=ctx.chapter_name, date=data["meeting_date"]),
+        lines = [t("digest.intro", chapter=ctx.chapter_name, date=d(data["meeting_date"])),
                  t("digest.given", n=data["given"]), t("digest.received", n=data["received"])]
         if data.get("thanks_total") and Decimal(str(data["thanks_total"])) > 0:
-            lines.append(t("digest.thanks", amount=format_money(Decimal(str(data["thanks_total"])), ctx.currency)))
+            total = format_money(Decimal(str(data["thanks_total"])), ctx.currency, ctx.language)
+            lines.append(t("digest.thanks", amount=total))
         waiting = data.get("open", [])
         lines.append(t("digest.open", n=len(waiting)))
         lines += [t("digest.open_item", giver=n(o["giver_id"]), status=t(f"status.{o['status']}"),
-                    date=o["occurred_on"]) for o in waiting]
+                    date=d(o["occurred_on"])) for o in waiting]
         if data.get("light"):
             lines.append(t("digest.light", light=t(f"colour.{data['light']}")))
-        return t("digest.subject", date=data["meeting_date"]), lines
+        return t("digest.subject", date=d(data["meeting_date"])), lines
+    if kind == k.RECORDED_ON_BEHALF:
+        leader, slip = n(data["recorded_by"]), t(f"slip.{data['slip']}")
+        details = t(f"behalf.{data['slip']}", **_slip_fields(ctx, data))
+        return (t("behalf.subject", leader=leader, slip=slip),
+                [t("behalf.body", leader=leader, slip=slip, details=details), t("behalf.check", leader=leader)])
     if kind == k.WEBHOOK_DISABLED:
         return (t("webhook.subject"),
                 [t("webhook.body", url=data["url"], since=data["failing_since"], id=data["subscription_id"]),
@@ -125,7 +147,25 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
     raise ValueError(f"unknown notification kind {kind!r}")
 
 
-def local_time(moment: str, timezone: str) -> str:
+def _slip_fields(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields a slip's one-line description uses, in the chapter's language and currency."""
+    t, n = translator(ctx.language), ctx.name
+    fields: dict[str, Any] = {"date": format_day(data["occurred_on"], ctx.language)}
+    if data["slip"] == "referral":
+        fields.update(receiver=n(data["receiver_id"]), type=t(f"type.{data['referral_type']}"),
+                      temperature=data["temperature"])
+    elif data["slip"] == "closed-business":
+        currency = data.get("currency") or ctx.currency
+        fields.update(amount=format_money(Decimal(str(data["amount"])), currency, ctx.language),
+                      thanked=n(data["thanked_member_id"]))
+    elif data["slip"] == "one-to-one":
+        fields.update(other=n(data["with_member_id"]))
+    elif data["slip"] == "ceu":
+        fields.update(description=data["description"], credits=data["credits"])
+    return fields
+
+
+def local_time(moment: str, timezone: str, language: str = "en") -> str:
     """An instant as the chapter reads it: its local date and time, and the time zone's name."""
     try:
         zone = ZoneInfo(timezone)
@@ -133,7 +173,8 @@ def local_time(moment: str, timezone: str) -> str:
         zone, timezone = ZoneInfo("UTC"), "UTC"
     when = datetime.fromisoformat(moment)
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return f"{when.astimezone(zone):%Y-%m-%d %H:%M} ({timezone})"
+    local = when.astimezone(zone)
+    return f"{local:%d.%m.%Y %H:%M} ({timezone})" if language == "pl" else f"{local:%Y-%m-%d %H:%M} ({timezone})"
 
 
 def summary(kind: str, data: dict[str, Any], ctx: Context) -> tuple[str, str]:

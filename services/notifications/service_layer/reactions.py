@@ -16,7 +16,7 @@ from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain.schedule import next_digest
-from services.notifications.service_layer import sign_in_links
+from services.notifications.service_layer import on_behalf, sign_in_links
 from shared.clock import Clock
 from shared.consumer import TRANSIENT, Delivered
 from shared.contracts import members as m
@@ -136,6 +136,8 @@ class NotificationReactions:
                                            "member_id": event.member_id, "from_colour": event.from_colour,
                                            "to_colour": event.to_colour, "score": str(event.score),
                                            "as_of": event.as_of.isoformat()})
+        # a slip a leader keyed in for a member: the member is told
+        await on_behalf.tell_author(conn, event, trigger=trigger, at=at, now=now)
         # every event of the chapter goes to the webhooks subscribed to its type
         chapter_id = getattr(event, "chapter_id", None) or env.chapterid
         await db.notify_webhooks(conn, trigger_id=trigger, chapter_id=chapter_id, event_type=env.type, now=now,

@@ -31,14 +31,15 @@ Handler = Callable[[asyncpg.Connection, list[Fact], Touched], Awaitable[None]]
 
 async def chapter_founded(conn: asyncpg.Connection, facts: list[Fact], _touched: Touched) -> None:
     rows = latest(((f.data["chapter_id"], f.data["chapter_name"], f.data["city"], f.data["region"],
-                    f.data["currency"], f.data["timezone"], day(f.data["founded_on"]), f.sequence)
-                   for f in facts), key=lambda r: r[0])
+                    f.data["currency"], f.data["timezone"], day(f.data["founded_on"]), f.data.get("language") or "en",
+                    f.sequence) for f in facts), key=lambda r: r[0])
     await upsert(conn,
-        """INSERT INTO chapters SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-               $5::text[], $6::text[], $7::date[])
+        """INSERT INTO chapters (chapter_id, chapter_name, city, region, currency, timezone, founded_on, language)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+               $7::date[], $8::text[])
            ON CONFLICT (chapter_id) DO UPDATE SET chapter_name = excluded.chapter_name, city = excluded.city,
                region = excluded.region, currency = excluded.currency, timezone = excluded.timezone,
-               founded_on = excluded.founded_on""", [r[:7] for r in rows])
+               founded_on = excluded.founded_on, language = excluded.language""", [r[:8] for r in rows])
 
 
 async def member_joined(conn: asyncpg.Connection, facts: list[Fact], touched: Touched) -> None:
@@ -93,19 +94,20 @@ async def membership_renewed(conn: asyncpg.Connection, facts: list[Fact], _touch
 async def referral_given(conn: asyncpg.Connection, facts: list[Fact], touched: Touched) -> None:
     rows = latest(((f.data["referral_id"], f.data["chapter_id"], f.data["giver_id"], f.data["receiver_id"],
                     f.data["referral_type"], int(f.data["temperature"]), day(f.data["occurred_on"]),
-                    f.sequence, moment(f.time)) for f in facts), key=lambda r: r[0], seq_index=7)
+                    f.sequence, moment(f.time), f.data.get("recorded_by")) for f in facts), key=lambda r: r[0],
+                  seq_index=7)
     for r in rows:
         touched.referrals.add(r[0])
         touched.members.add(r[2])
         touched.pairs.add((r[1], r[2], r[3]))
     await upsert(conn,
         """INSERT INTO referrals (referral_id, chapter_id, giver_id, receiver_id, referral_type, temperature,
-                                  given_on, seq, recorded_at)
+                                  given_on, seq, recorded_at, recorded_by)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
-                                $7::date[], $8::bigint[], $9::timestamptz[])
+                                $7::date[], $8::bigint[], $9::timestamptz[], $10::text[])
            ON CONFLICT (referral_id) DO UPDATE SET referral_type = excluded.referral_type,
                temperature = excluded.temperature, given_on = excluded.given_on, seq = excluded.seq,
-               recorded_at = excluded.recorded_at,
+               recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by,
                giver_id = excluded.giver_id, receiver_id = excluded.receiver_id""", rows)
 
 

@@ -13,7 +13,7 @@ PROJECTION = "referrals"
 TABLES = """
 CREATE TABLE chapters (
     chapter_id TEXT PRIMARY KEY, chapter_name TEXT, city TEXT, region TEXT, currency TEXT, timezone TEXT,
-    founded_on DATE);
+    founded_on DATE, language TEXT);
 CREATE TABLE members (
     member_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_name TEXT, business TEXT, category TEXT,
     role TEXT, role_seq BIGINT NOT NULL DEFAULT 0, joined_on DATE, left_on DATE, dropped BOOLEAN,
@@ -24,7 +24,7 @@ CREATE TABLE referrals (
     referral_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, giver_id TEXT NOT NULL, receiver_id TEXT NOT NULL,
     referral_type TEXT, temperature INT, given_on DATE, status TEXT NOT NULL DEFAULT 'given',
     accepted_on DATE, contacted_on DATE, won_on DATE, closed_on DATE, last_step_on DATE,
-    converted_emitted BOOLEAN NOT NULL DEFAULT false, seq BIGINT, recorded_at TIMESTAMPTZ);
+    converted_emitted BOOLEAN NOT NULL DEFAULT false, seq BIGINT, recorded_at TIMESTAMPTZ, recorded_by TEXT);
 CREATE TABLE referral_steps (
     event_id TEXT PRIMARY KEY, referral_id TEXT NOT NULL, from_status TEXT, to_status TEXT NOT NULL,
     reason TEXT, occurred_on DATE NOT NULL, seq BIGINT NOT NULL);
@@ -140,6 +140,8 @@ LATER_COLUMNS: list[tuple[str, str]] = [
 ]
 """Columns (all TIMESTAMPTZ) added after generations were first created: `ensure_columns` adds them to an
 existing generation (rows projected before have NULL there: recorded time unknown until a rebuild)."""
+LATER_TEXT_COLUMNS: list[tuple[str, str]] = [("chapters", "language"), ("referrals", "recorded_by")]
+"""TEXT columns added later, likewise (NULL before a rebuild: language unknown, or keyed in by the giver)."""
 
 DROPPED_COLUMNS: list[tuple[str, str]] = [("visitors", "visitor_name")]
 """Columns generations no longer have: `ensure_columns` drops them from an existing generation. Visitors'
@@ -158,9 +160,10 @@ async def ensure_columns(conn: asyncpg.Connection | asyncpg.Pool, schema: str, d
     present = {(r["table_name"], r["column_name"]) for r in await conn.fetch(
         """SELECT table_name, column_name FROM information_schema.columns
            WHERE table_schema = $1 AND (column_name LIKE '%recorded_at' OR column_name = ANY($2::text[]))""",
-        schema, [c for _, c in DROPPED_COLUMNS])}
-    changes = [f"ALTER TABLE {schema}.{t} ADD COLUMN IF NOT EXISTS {c} TIMESTAMPTZ"
-               for t, c in LATER_COLUMNS if (t, c) not in present]
+        schema, [c for _, c in DROPPED_COLUMNS + LATER_TEXT_COLUMNS])}
+    changes = [f"ALTER TABLE {schema}.{t} ADD COLUMN IF NOT EXISTS {c} {kind}"
+               for columns, kind in ((LATER_COLUMNS, "TIMESTAMPTZ"), (LATER_TEXT_COLUMNS, "TEXT"))
+               for t, c in columns if (t, c) not in present]
     changes += [f"ALTER TABLE {schema}.{t} DROP COLUMN IF EXISTS {c}" for t, c in DROPPED_COLUMNS if (t, c) in present]
     if changes:
         await conn.execute("; ".join(changes))

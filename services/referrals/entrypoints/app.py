@@ -21,9 +21,10 @@ are; the `totals` table counts each slip once; `lateness_by_kind` and `late_slip
 for CSV: members, totals, lateness_by_kind, late_slips. Leaders and admin only: a plain member gets 403
 (their own figures are on their scorecard), other chapters 404.
 
-Tokens: `Authorization: Bearer <token>` only (a token in a URL is refused: URLs are logged). The dashboard
-page needs none (it holds no data; open it as `/chapters/<id>/dashboard#token=<token>`); its event stream is
-opened with a single-use ticket from `POST /chapters/<id>/stream-tickets`. At most 3 open streams per member
+Tokens: `Authorization: Bearer <token>`, or a browser's session cookies set by the members service (a token in
+a URL is refused: URLs are logged). The dashboard page needs none (it holds no data; a leader signed in through
+the members app opens `/chapters/<id>/dashboard`); its event stream is opened with a single-use ticket from
+`POST /chapters/<id>/stream-tickets`. At most 3 open streams per member
 and 30 per chapter (429 beyond).
 
 CSV cells that people typed and that start like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) are
@@ -37,6 +38,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.projection import ReferralsProjection
@@ -92,5 +94,8 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
         app.include_router(module.router, responses=EDGE_REFUSALS)
     app.include_router(routes_health.router)
     refuse_unstorable_text(app)
+    # reports are JSON of tens of kilobytes (a phone on a slow network waits for them); event streams stay
+    # uncompressed (Starlette leaves text/event-stream alone), and small answers such as stream tickets too
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     return app

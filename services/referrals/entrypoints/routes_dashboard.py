@@ -1,14 +1,14 @@
 """The leaders' live dashboard: the page, its script and style, and the event stream that tells it to refetch.
 
-The page is a shell: it needs no token and holds no data. A leader opens `/chapters/<id>/dashboard#token=<token>`;
-the fragment never leaves the browser (not sent to a server, not in logs, not in a Referer), and the page's
-script keeps the token in the tab's session storage and sends it as `Authorization: Bearer` with every
-report it fetches. Access tokens last minutes: the link also carries the session's refresh token
-(`#token=<access>&refresh=<refresh>`), and on a 401 the page renews the pair at the members service's
-`POST /sign-in/refresh` (named in the page's `<meta name="refnet-members">`, allowed by this page's
-`connect-src`, and by the members service's CORS for that one route), one renewal at a time. An EventSource
-cannot send that header, so the stream is opened with a ticket: single use, valid for seconds, asked for with
-the bearer token (`POST .../stream-tickets`).
+The page is a shell: it needs no token and holds no data, and no token ever goes in its URL. A leader signs in
+through the members app (`<members>/app/sign-in`); its HttpOnly, SameSite=Strict session cookies reach this
+service too (same site: cookies ignore ports), so the page's script fetches the reports with them, and the
+stream ticket (a write) with the `X-CSRF-Token` header too. Access cookies last minutes: on a 401 the page
+renews the session at the members service's `POST /sign-in/refresh` with its refresh cookie (named in the
+page's `<meta name="refnet-members">`, allowed by this page's `connect-src`, and by the members service's
+credentialed CORS for that one route), one renewal at a time; when the session is gone, it opens the sign-in
+page. An EventSource cannot send a header, so the stream is opened with a ticket: single use, valid for
+seconds (`POST .../stream-tickets`).
 """
 
 from __future__ import annotations
@@ -92,13 +92,11 @@ async def stream(chapter_id: str, request: Request,
 
 
 @router.get("/chapters/{chapter_id}/dashboard", response_class=HTMLResponse,
-            summary="The leaders' live dashboard: open "
-                    "/chapters/{chapter_id}/dashboard#token=<access token>&refresh=<refresh token>")
+            summary="The leaders' live dashboard, for a leader signed in through the members app (session cookies)")
 async def dashboard(chapter_id: str, request: Request) -> HTMLResponse:
-    if "token" in request.query_params:  # an old link: say where the token goes now
-        raise HTTPException(401, "tokens do not go in a URL's query (servers log it): open "
-                                 f"/chapters/{chapter_id}/dashboard#token=<token>&refresh=<refresh token>",
-                            headers={"WWW-Authenticate": "Bearer"})
+    if {"token", "access_token"} & set(request.query_params):  # an old link: tokens never go in a URL
+        raise HTTPException(401, "tokens do not go in a URL (servers log it): sign in through the members app, "
+                                 f"then open /chapters/{chapter_id}/dashboard", headers={"WWW-Authenticate": "Bearer"})
     members = members_origin(request.app.state.service.settings.members_public_url)
     page = (STATIC / "dashboard.html").read_text().replace("{{members}}", html.escape(members, quote=True))
     return HTMLResponse(page, headers={**PAGE_HEADERS, "Content-Security-Policy": page_policy(members)})
@@ -121,6 +119,12 @@ def page_policy(members: str) -> str:
 async def dashboard_js() -> Response:
     return Response((STATIC / "dashboard.js").read_text(), media_type="application/javascript",
                     headers={"X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/static/dashboard.svg", include_in_schema=False)
+async def dashboard_icon() -> Response:
+    return Response((STATIC / "dashboard.svg").read_text(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/static/dashboard.css", include_in_schema=False)

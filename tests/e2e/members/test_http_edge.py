@@ -41,21 +41,28 @@ async def test_answers_carry_the_security_headers(client: httpx.AsyncClient) -> 
 
 async def test_the_dashboard_may_renew_its_session_across_origins_and_nothing_else_may(
         client: httpx.AsyncClient) -> None:
-    """CORS for `POST /sign-in/refresh` only, from the configured dashboard origins, never with credentials."""
-    asked = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    """CORS for `POST /sign-in/refresh` only, from the configured dashboard origins, with credentials (the
+    refresh cookie) and the CSRF header a refresh by cookie needs; nothing for any other origin or route."""
+    asked = {"access-control-request-method": "POST", "access-control-request-headers": "x-csrf-token"}
     for origin in ("http://127.0.0.1:8002", "http://localhost:8002"):
         preflight = await client.options("/sign-in/refresh", headers={"origin": origin, **asked})
         assert preflight.status_code == 204
         assert preflight.headers["access-control-allow-origin"] == origin
         assert "POST" in preflight.headers["access-control-allow-methods"]
-        assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
-        assert "access-control-allow-credentials" not in preflight.headers
+        assert "x-csrf-token" in preflight.headers["access-control-allow-headers"].lower()
+        assert preflight.headers["access-control-allow-credentials"] == "true"
         refused = await client.post("/sign-in/refresh", headers={"origin": origin}, json={"refresh_token": "x" * 43})
         assert refused.status_code == 401  # the answer itself is readable by the dashboard, so it can say why
         assert refused.headers["access-control-allow-origin"] == origin
+        assert refused.headers["access-control-allow-credentials"] == "true"
+        # a refresh by cookie without the CSRF header is refused before the token is looked at
+        forged = await client.post("/sign-in/refresh", headers={"origin": origin},
+                                   cookies={"refnet_refresh": "x" * 43})
+        assert forged.status_code == 403, forged.text
     evil = {"origin": "https://evil.example"}
     preflight = await client.options("/sign-in/refresh", headers={**evil, **asked})
     assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-credentials" not in preflight.headers
     answer = await client.post("/sign-in/refresh", headers=evil, json={"refresh_token": "x" * 43})
     assert "access-control-allow-origin" not in answer.headers
     # no other route is opened to the dashboard's origin

@@ -2,8 +2,9 @@
 
 Two variants: events appended to a scratch members store (the referrals service alone), and the whole way
 through the members service's HTTP API (both services served by uvicorn on free ports, since the browser
-and its event stream need real HTTP); the second saves the screenshot for the docs. The page runs under its
-Content-Security-Policy (no eval either: the tests wait with locators, not with page functions)."""
+and its event stream need real HTTP), on a desktop screen and on a phone (390 x 844); the second saves the
+screenshots for the docs. The leader's browser holds the session's cookies, never a token in a URL or a
+header. The page runs under its Content-Security-Policy (no eval either: the tests wait with locators)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 
 from services.members.entrypoints.app import create_app as create_members_app
 from shared.settings import Settings
+from tests.e2e.referrals.browser_session import cookie_session, stand_in_cookies
 from tests.e2e.referrals.helpers import (
     MembersFeed,
     attendance,
@@ -33,6 +35,9 @@ from tests.e2e.sign_in import sign_in
 
 CHROMIUM = "/usr/bin/chromium"
 SHOT = Path(__file__).resolve().parents[3] / "docs" / "img" / "dashboard.png"
+PHONE_SHOT = SHOT.with_name("dashboard-phone.png")
+PHONE = {"width": 390, "height": 844}
+LONG_NAME = "Maximiliana Alexandrowna Wojciechowska-Brzęczyszczykiewicz"
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")]
@@ -40,6 +45,24 @@ pytestmark = [pytest.mark.browser,
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]
+
+
+class Requests:
+    """Every request the page made: no token in a URL, no Authorization header (the session is in cookies)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict[str, str]]] = []
+
+    def __call__(self, request: Any) -> None:
+        self.seen.append((request.url, dict(request.headers)))
+
+    def assert_no_token(self, *tokens: str) -> None:
+        assert self.seen
+        for url, headers in self.seen:
+            assert "token=" not in url and "#token" not in url, url
+            assert "authorization" not in {h.lower() for h in headers}, (url, headers)
+            sent = [v for h, v in headers.items() if h.lower() != "cookie"]  # the cookie is how they travel
+            assert not any(t and (t in url or any(t in v for v in sent)) for t in tokens), url
 
 
 async def test_dashboard_updates_live(settings: Settings) -> None:
@@ -60,10 +83,14 @@ async def test_dashboard_updates_live(settings: Settings) -> None:
         await feed.record(*history)
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1300, "height": 1000})
+            context = await browser.new_context(viewport={"width": 1300, "height": 1000})
+            await context.add_cookies(stand_in_cookies(settings, leader))
+            page = await context.new_page()
+            requests = Requests()
+            page.on("request", requests)
             refused = []  # anything the page's Content-Security-Policy blocks (inline script or style)
             page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
-            await page.goto(f"{base}/chapters/c1/dashboard#token={leader}")
+            await page.goto(f"{base}/chapters/c1/dashboard")
             cell = page.locator('rect[data-pair="ann->bob"]')
             await expect(cell).to_have_attribute("data-count", "1", timeout=20_000)
             loop = asyncio.get_running_loop()
@@ -74,12 +101,11 @@ async def test_dashboard_updates_live(settings: Settings) -> None:
             assert await cell.get_attribute("data-count") == "2"
             assert await page.locator("#funnel-given").text_content() == "5"
             print(f"\nreferral visible on the dashboard {seen_after * 1000:.0f} ms after it was published")
-            # the token left the address bar (and so history and bookmarks); a reload still works (kept in the
-            # tab's session storage)
-            assert page.url == f"{base}/chapters/c1/dashboard" and leader not in page.url
+            # a reload still works (the session is in cookies), and no request carried a token
             await page.reload()
             await expect(cell).to_have_attribute("data-count", "2", timeout=10_000)
             assert refused == []
+            requests.assert_no_token(leader)
         finally:
             await browser.close()
 
@@ -104,17 +130,18 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
         ids: dict[str, str] = {}
         tokens: dict[str, str] = {}
         for name, category in (("Pat", "Lawyer"), ("Ann", "Accountant"), ("Bob", "Florist"), ("Cy", "Plumber"),
-                               ("Dee", "Printer"), ("Eve", "Architect")):
+                               ("Dee", "Printer"), ("Eve", "Architect"), (LONG_NAME, "Translator")):
             added = await api.post(f"/chapters/{cid}/members", headers=admin, json={
                 "name": name, "business": f"{name} Ltd", "category": category,
-                "email": f"{name.lower()}@example.com", "joined_on": (today - timedelta(days=300)).isoformat()})
+                "email": f"{name.split()[0].lower()}@example.com",
+                "joined_on": (today - timedelta(days=300)).isoformat()})
             assert added.status_code == 201, added.text
             ids[name] = added.json()["member_id"]
             tokens[name] = (await sign_in(api, settings, ids[name]))["access_token"]  # by their welcome link
         appointed = await api.post(f"/chapters/{cid}/members/{ids['Pat']}/role", headers=admin,
                                    json={"role": "president"})
         assert appointed.status_code == 201, appointed.text
-        leader = (await sign_in(api, settings, ids["Pat"], "pat@example.com"))["access_token"]
+        leader = await cookie_session(api, settings, ids["Pat"], "pat@example.com")
 
         async def give(giver: str, receiver: str, temperature: int = 4) -> dict[str, Any]:
             given = await api.post(f"/chapters/{cid}/referrals", headers={"Authorization": f"Bearer {tokens[giver]}"},
@@ -135,14 +162,22 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
         one_to_one = await api.post(f"/chapters/{cid}/one-to-ones", headers=as_["Dee"],
                                     json={"with_member_id": ids["Eve"], "mode": "video"})
         assert one_to_one.status_code == 201, one_to_one.text
+        thanked = await api.post(f"/chapters/{cid}/closed-business", headers=as_["Bob"], json={
+            "thanked_member_id": ids["Ann"], "amount": "1234.50", "business_kind": "new",
+            "referral_id": first["referral_id"]})
+        assert thanked.status_code == 201, thanked.text
         marks = await api.post(f"/chapters/{cid}/meetings/{meeting.isoformat()}/attendance", headers=admin, json={
             "marks": [{"member_id": i, "mark": "A" if n == "Cy" else "P"} for n, i in ids.items()]})
         assert marks.status_code == 201, marks.text
 
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1300, "height": 1000})
-            await page.goto(f"{base}/chapters/{cid}/dashboard#token={leader}")
+            context = await browser.new_context(viewport={"width": 1300, "height": 1000})
+            await context.add_cookies(leader)
+            page = await context.new_page()
+            requests = Requests()
+            page.on("request", requests)
+            await page.goto(f"{base}/chapters/{cid}/dashboard")
             pair = f"{ids['Ann']}->{ids['Bob']}"
             cell = page.locator(f'rect[data-pair="{pair}"]')
             await expect(cell).to_have_attribute("data-count", "1", timeout=30_000)
@@ -158,8 +193,8 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
             assert seen_after < 5.0
             # names, not ids: matrix, bars, dormant pairs, and the weekly slips panel
             rows = await page.locator("#matrix text.row-name").all_text_contents()
-            assert sorted(rows) == sorted(ids), rows
-            assert sorted(await page.locator("#bars text.bar-name").all_text_contents()) == sorted(ids)
+            assert sorted(r.split(". ", 1)[1] for r in rows) == sorted(ids), rows  # "1. Ann", whole names
+            assert sorted(await page.locator("#bars .bar-name").all_text_contents()) == sorted(ids)
             dormant = await page.locator("#dormant").text_content() or ""
             assert "Dee \u2013 Eve" in dormant or "Eve \u2013 Dee" in dormant, dormant
             await expect(page.locator("#weekly tr").nth(1)).to_be_attached(timeout=10_000)
@@ -172,5 +207,26 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
             shot.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
+            # amounts in the chapter's currency, traffic lights with their word
+            await expect(page.locator("#kpi-value")).to_have_text("£1,234.50")
+            words = await page.locator("#lights .light-word").all_text_contents()
+            assert words and set(words) <= {"green", "yellow", "red", "grey"}, words
+
+            # the same page on a phone: nothing wider than the screen, whole names, whatever their length
+            await page.set_viewport_size(PHONE)
+            await page.reload()
+            await expect(page.locator("#funnel-given")).to_have_text("7", timeout=30_000)
+            await expect(page.locator("#weekly tr").nth(1)).to_be_attached(timeout=10_000)
+            widths = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert widths[0] <= widths[1] == PHONE["width"], widths
+            long = page.locator("#bars .bar-name", has_text=LONG_NAME)
+            assert await long.text_content() == LONG_NAME
+            box = await long.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+            for label in ("From", "to"):  # every input has its label
+                await expect(page.get_by_label(label, exact=True)).to_have_attribute("type", "date")
+            phone_shot = PHONE_SHOT if os.environ.get("REFNET_UPDATE_SCREENSHOTS") else tmp_path / "phone.png"
+            await page.screenshot(path=str(phone_shot))
+            requests.assert_no_token(*(c["value"] for c in leader if c["name"] != "refnet_csrf"))
         finally:
             await browser.close()

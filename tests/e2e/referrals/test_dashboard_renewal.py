@@ -1,6 +1,8 @@
-"""The dashboard outlives its access token: both services served by uvicorn, access tokens of three seconds,
-and the page renews its session at the members service (CORS, its own Content-Security-Policy) whenever
-the referrals service answers 401, one renewal at a time, with the rotated refresh token the next time."""
+"""The dashboard outlives its access cookie: both services served by uvicorn, access tokens of three seconds,
+and the page renews its session at the members service (the refresh cookie, credentialed CORS, its own
+Content-Security-Policy) whenever the referrals service answers 401, one renewal at a time, with the rotated
+refresh cookie the next time; no token in any URL or header it sends. A page without a session goes to the
+members app's sign-in page."""
 
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ from infra.processes import free_port
 from services.members.entrypoints.app import create_app as create_members_app
 from services.referrals.entrypoints.app import create_app as create_referrals_app
 from shared.settings import Settings
+from tests.e2e.referrals.browser_session import cookies_of
 from tests.e2e.referrals.helpers import serving
-from tests.e2e.referrals.test_dashboard_browser import BROWSER_ARGS, CHROMIUM, pytestmark  # noqa: F401
+from tests.e2e.referrals.test_dashboard_browser import BROWSER_ARGS, CHROMIUM, Requests, pytestmark  # noqa: F401
+from tests.e2e.sign_in import code_of, latest_link
 
-SIGNED_OUT = "signed out: open the dashboard link again"
+SIGNED_OUT = "signed out: sign in again"
 
 
 async def until_past(moment: float) -> None:
@@ -75,21 +79,28 @@ async def test_the_dashboard_renews_its_session_when_the_access_token_expires(se
             assert given.status_code == 201, given.text
 
         await give()
-        leader = await session("Pat")
+        # Pat signs in as a browser does: the welcome link's code exchanged for cookies
+        welcome = (await latest_link(short, ids["Pat"], "welcome"))[1]
+        exchanged = await api.post("/sign-in/exchange", json={"code": code_of(welcome), "cookies": True})
+        assert exchanged.status_code == 200, exchanged.text
+        cookies = cookies_of(exchanged)
+        first = {c["name"]: c["value"] for c in cookies}
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
-            page = await browser.new_page()
+            context = await browser.new_context()
+            await context.add_cookies(cookies)
+            page = await context.new_page()
+            requests = Requests()
+            page.on("request", requests)
             refused = []  # anything the page's Content-Security-Policy blocks (the call to the members service)
             page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
-            await page.goto(f"{base}/chapters/{cid}/dashboard#token={leader['access_token']}"
-                            f"&refresh={leader['refresh_token']}")
+            await page.goto(f"{base}/chapters/{cid}/dashboard")
             cell = page.locator(f'rect[data-pair="{ids["Ann"]}->{ids["Bob"]}"]')
             status = page.locator("#status")
             await expect(cell).to_have_attribute("data-count", "1", timeout=30_000)
-            assert page.url == f"{base}/chapters/{cid}/dashboard"  # both tokens left the address bar
-            await until_past(expiry(leader["access_token"]))
-            # a reload with the expired token: the reports and the stream ticket are refused at once, and
-            # both wait for one renewal (two with the same refresh token would end the session)
+            await until_past(expiry(first["refnet_access"]))
+            # a reload with the access cookie expired: the reports and the stream ticket are refused at once,
+            # and both wait for one renewal (two with the same refresh cookie would end the session)
             await page.reload()
             await expect(status).to_contain_text("live", timeout=20_000)
             await give()
@@ -100,14 +111,19 @@ async def test_the_dashboard_renews_its_session_when_the_access_token_expires(se
             await expect(cell).to_have_attribute("data-count", "3", timeout=20_000)
             assert SIGNED_OUT not in (await status.text_content() or "")
             assert refused == []
-            # the page rotated the refresh token from the link: presenting it again is refused (and, as a
-            # replay, ends the session)
-            replay = await api.post("/sign-in/refresh", json={"refresh_token": leader["refresh_token"]})
+            renewals = [url for url, _ in requests.seen if url == f"{members}/sign-in/refresh"]
+            assert len(renewals) >= 2, renewals  # the preflight is not a request the page makes
+            requests.assert_no_token(first["refnet_access"], first["refnet_refresh"])
+            rotated = {c["name"]: c["value"] for c in await context.cookies()}
+            assert rotated["refnet_refresh"] != first["refnet_refresh"]
+            # the page rotated the first refresh token: presenting it again is refused (and, as a replay, ends
+            # the session)
+            replay = await api.post("/sign-in/refresh", json={"refresh_token": first["refnet_refresh"]})
             assert replay.status_code == 401
 
-            # a link whose refresh token is refused: the page says so once, and stops
-            other = await browser.new_page()
-            await other.goto(f"{base}/chapters/{cid}/dashboard#token={leader['access_token']}&refresh=spent")
-            await expect(other.locator("#status")).to_have_text(SIGNED_OUT, timeout=20_000)
+            # a browser with no session is sent to the members app's sign-in page
+            stranger = await (await browser.new_context()).new_page()
+            await stranger.goto(f"{base}/chapters/{cid}/dashboard")
+            await stranger.wait_for_url(f"{members}/app/sign-in", timeout=20_000)
         finally:
             await browser.close()

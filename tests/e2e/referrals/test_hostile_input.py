@@ -153,6 +153,10 @@ async def test_the_dashboard_page_is_a_shell_with_no_data_no_token_and_nothing_i
         for asset, kind in (("dashboard.js", "javascript"), ("dashboard.css", "text/css")):
             served = await client.get(f"/static/{asset}")
             assert served.status_code == 200 and kind in served.headers["content-type"]
-        # an old link with the token in the query is refused, with where the token goes now
-        old = await client.get("/chapters/c1/dashboard", params={"token": settings.admin_token})
-        assert old.status_code == 401 and "#token=" in old.text
+        # an old link with a token in the query is refused, saying to sign in instead; no token in the page
+        for name in ("token", "access_token"):
+            old = await client.get("/chapters/c1/dashboard", params={name: settings.admin_token})
+            assert old.status_code == 401 and "sign in" in old.text and settings.admin_token not in old.text
+        script = (await client.get("/static/dashboard.js")).text
+        words = set(re.findall(r"\w+(?:\.\w+)?", script))  # the page keeps no token and sends none itself
+        assert not {"Authorization", "sessionStorage", "localStorage", "location.hash"} & words

@@ -1,6 +1,6 @@
 """What notifications say, in each language a chapter can choose (ChapterFounded.language).
 
-The catalogue is a table: one row (`Text`) per message, one column per language, kept in four modules by
+The catalogue is a table: one row (`Text`) per message, one column per language, kept in modules by
 subject. English is the reference: a key or language this version does not know falls back to English
 rather than fail a delivery.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from services.notifications.domain.messages.behalf import BEHALF
 from services.notifications.domain.messages.chapter import CHAPTER
 from services.notifications.domain.messages.referrals import REFERRALS
 from services.notifications.domain.messages.sign_in import SIGN_IN
 from services.notifications.domain.messages.text import LANGUAGES, Text
 from services.notifications.domain.messages.words import WORDS
 
-MESSAGES: dict[str, Text] = {**WORDS, **REFERRALS, **CHAPTER, **SIGN_IN}
+MESSAGES: dict[str, Text] = {**WORDS, **REFERRALS, **CHAPTER, **SIGN_IN, **BEHALF}
 
 # the table read by column: language -> key -> template (English where a language being added has no text yet)
 CATALOGUES: dict[str, dict[str, str]] = {

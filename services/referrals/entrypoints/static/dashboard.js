@@ -1,73 +1,81 @@
-// refnet leaders' dashboard: plain SVG, no libraries. Live: an EventSource tells us when the projection moved.
-// The page holds no data and no token: the chapter is in the path, the leader's tokens arrive in the URL's
-// fragment (#token=<access>&refresh=<refresh>, which browsers never send to a server), are kept in this tab's
-// sessionStorage and taken out of the address bar at once; the access token travels as `Authorization: Bearer`
-// only. When it has expired (401), the refresh token renews the pair at the members service (its URL is in
-// <meta name="refnet-members">), once at a time: a second renewal with the same, now spent, refresh token
-// would look like a replay and end the session.
+// refnet leaders' dashboard: plain SVG and HTML, no libraries. Live: an EventSource tells us when the projection
+// moved. The page holds no data and no token: the leader signed in through the members app, whose HttpOnly
+// session cookies this site receives too (same site: cookies ignore ports). Reports are fetched with those
+// cookies; the stream ticket (a write) repeats the `refnet_csrf` cookie in `X-CSRF-Token`. When the access
+// cookie has expired (401), the page renews the session at the members service (`POST /sign-in/refresh` with
+// the refresh cookie, credentialed CORS), once at a time; when the session is gone, it sends the leader to sign in.
 (function () {
   "use strict";
   const chapter = decodeURIComponent(location.pathname.split("/")[2] || "");
   const base = "/chapters/" + encodeURIComponent(chapter);
-  const KEPT = "refnet-token:" + chapter, RENEWS = "refnet-refresh:" + chapter;
-  const SIGNED_OUT = "signed out: open the dashboard link again";
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.has("token")) {
-    sessionStorage.setItem(KEPT, fragment.get("token"));
-    if (fragment.has("refresh")) sessionStorage.setItem(RENEWS, fragment.get("refresh"));
-    else sessionStorage.removeItem(RENEWS);
-    history.replaceState(null, "", location.pathname + location.search);
-  }
   const members = (document.querySelector('meta[name="refnet-members"]') || {}).content || "";
+  const SIGN_IN = members + "/app/sign-in";
+  const SIGNED_OUT = "signed out: sign in again";
   let renewing = null, signedOut = false;
+  const $ = (id) => document.getElementById(id);
 
-  function signOut() {
+  function csrf() {  // the session's CSRF token: readable by this site's pages only, repeated in a header
+    const found = document.cookie.split("; ").find((c) => c.startsWith("refnet_csrf="));
+    return found ? decodeURIComponent(found.slice("refnet_csrf=".length)) : "";
+  }
+  function signOut() {  // the session is gone: to the members app's sign-in page
     signedOut = true;
-    sessionStorage.removeItem(KEPT); sessionStorage.removeItem(RENEWS);
     $("status").textContent = SIGNED_OUT;
+    location.assign(SIGN_IN);
     return new Error(SIGNED_OUT);
   }
-  // true once the pair is renewed; false when the session cannot be (no refresh token, or it is refused);
-  // throws on a passing failure (network, 429, 5xx), keeping the refresh token for a later try
+  // true once renewed; false when the session cannot be (no refresh cookie, refused, or revoked);
+  // throws on a passing failure (network, 429, 5xx), so a later call tries again
   async function renewOnce() {
-    const spent = sessionStorage.getItem(RENEWS);
-    if (!spent || !members) return false;
-    const r = await fetch(members + "/sign-in/refresh", {method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({refresh_token: spent}), credentials: "omit", referrerPolicy: "no-referrer"});
+    if (!members) return false;
+    const r = await fetch(members + "/sign-in/refresh", {method: "POST", credentials: "include",
+      headers: {"X-CSRF-Token": csrf()}, referrerPolicy: "no-referrer"});
     if (r.status === 429 || r.status >= 500) throw new Error("renewing the session: " + r.status);
-    if (!r.ok) return false;
-    const pair = await r.json();
-    sessionStorage.setItem(KEPT, pair.access_token); sessionStorage.setItem(RENEWS, pair.refresh_token);
-    return true;
+    return r.ok;
   }
-  function renew() {  // everyone who finds the token expired waits for the same renewal
+  function renew() {  // everyone who finds the session expired waits for the same renewal
     if (!renewing) renewing = renewOnce().finally(() => { renewing = null; });
     return renewing;
   }
-  // fetch with the bearer token; on a 401, renew (unless someone already did since) and retry once
+  // fetch with the session cookies; on a 401, renew (once for everyone waiting) and retry once
   async function call(url, init) {
-    const send = (token) => fetch(url, {...init, referrerPolicy: "no-referrer",
-      headers: {...(init.headers || {}), Authorization: "Bearer " + token}});
+    const send = () => {
+      const headers = {...(init.headers || {})};
+      if (init.method && init.method !== "GET") headers["X-CSRF-Token"] = csrf();
+      return fetch(url, {...init, headers, credentials: "same-origin", referrerPolicy: "no-referrer"});
+    };
     if (signedOut) throw new Error(SIGNED_OUT);
-    const used = sessionStorage.getItem(KEPT) || "";
-    const r = await send(used);
+    const r = await send();
     if (r.status !== 401) return r;
-    if (sessionStorage.getItem(KEPT) === used && !(await renew())) throw signOut();
-    if (signedOut) throw new Error(SIGNED_OUT);
-    return send(sessionStorage.getItem(KEPT) || "");
+    if (!(await renew())) throw signOut();
+    return send();
   }
-  const token = sessionStorage.getItem(KEPT) || "";
+
   const NS = "http://www.w3.org/2000/svg";
-  const $ = (id) => document.getElementById(id);
   const iso = (d) => d.toISOString().slice(0, 10);
   const today = new Date();
   $("to").value = iso(today);
   $("from").value = iso(new Date(today.getTime() - 181 * 86400000));
-  $("chapter").textContent = chapter;
+  let money = (v) => String(v);
+  function learnChapter(c) {  // amounts in the chapter's currency, written the chapter's language's way
+    if (!c) return;
+    const language = c.language || document.documentElement.lang || "en";
+    document.documentElement.lang = language;
+    try {
+      const format = new Intl.NumberFormat(language, {style: "currency", currency: c.currency || "GBP"});
+      money = (v) => format.format(Number(v));
+    } catch (e) { money = (v) => v + " " + (c.currency || ""); }
+  }
 
   function el(name, attrs, text) {
     const e = document.createElementNS(NS, name);
     for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function html(name, className, text) {
+    const e = document.createElement(name);
+    if (className) e.className = className;
     if (text !== undefined) e.textContent = text;
     return e;
   }
@@ -77,12 +85,11 @@
     if (!r.ok) throw new Error(path + ": " + r.status);
     return r.json();
   }
-  function clear(svg) { while (svg.firstChild) svg.removeChild(svg.firstChild); }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
-  // member id -> name (ids are for machines; leaders read names)
+  // member id -> name (ids are for machines; leaders read names, whole)
   let names = {};
   const who = (id) => names[id] || id;
-  const short = (text, n) => (text.length > n ? text.slice(0, n - 1) + "…" : text);
   function learnNames(rec) {
     names = {};
     rec.members.forEach((m) => { if (m.member_name) names[m.member_id] = m.member_name; });
@@ -92,44 +99,55 @@
     });
   }
 
-  function matrix(rec) {
-    const svg = $("matrix"); clear(svg);
+  function matrix(rec) {  // the grid first, each row's whole name to its right; scrolls in its own box when wide
+    const target = $("matrix"); clear(target);
+    const svg = document.createDocumentFragment();
     const ids = rec.members.map((m) => m.member_id);
-    const n = Math.max(ids.length, 1), size = Math.min(40, Math.floor(340 / n)), off = 70;
+    const label = (i) => `${i + 1}. ${who(ids[i])}`;
+    const longest = Math.max(4, ...ids.map((_, i) => label(i).length));
+    const n = Math.max(ids.length, 1), size = 24, left = 2, top = 18;
+    const width = left + n * size + 8 + Math.ceil(longest * 6), height = top + n * size + 4;
+    target.setAttribute("width", width); target.setAttribute("height", height);
+    target.setAttribute("viewBox", `0 0 ${width} ${height}`);
     const counts = {}; let max = 1;
     rec.pairs.forEach((p) => { counts[p.giver_id + "|" + p.receiver_id] = p.referrals; max = Math.max(max, p.referrals); });
     ids.forEach((g, i) => {
-      const label = short(who(g), 12);
-      svg.appendChild(el("text", {x: off - 4, y: off + i * size + size * 0.7, "text-anchor": "end", "font-size": 10,
-        class: "row-name", "data-member": g}, label));
-      svg.appendChild(el("text", {x: off + i * size + 2, y: off - 4, "font-size": 10, class: "col-name", "data-member": g,
-        transform: `rotate(-45 ${off + i * size + 2} ${off - 4})`}, label));
+      svg.appendChild(el("text", {x: left + n * size + 6, y: top + i * size + size * 0.7, "font-size": 10,
+        class: "row-name", "data-member": g}, label(i)));
+      svg.appendChild(el("text", {x: left + i * size + size / 2, y: top - 5, "text-anchor": "middle", "font-size": 10,
+        class: "col-name", "data-member": g}, String(i + 1)));
       ids.forEach((r, j) => {
         const v = counts[g + "|" + r] || 0;
-        const cell = el("rect", {x: off + j * size, y: off + i * size, width: size - 1, height: size - 1,
+        const cell = el("rect", {x: left + j * size, y: top + i * size, width: size - 1, height: size - 1,
           fill: g === r ? "#eee" : `rgba(30, 90, 200, ${v ? 0.15 + 0.85 * v / max : 0.04})`,
           "data-pair": g + "->" + r, "data-count": v});
         cell.appendChild(el("title", {}, `${who(g)} → ${who(r)}: ${v}`));
         svg.appendChild(cell);
-        if (v) svg.appendChild(el("text", {x: off + j * size + size / 2, y: off + i * size + size * 0.65,
+        if (v) svg.appendChild(el("text", {x: left + j * size + size / 2, y: top + i * size + size * 0.65,
           "text-anchor": "middle", "font-size": 10, fill: v / max > 0.5 ? "#fff" : "#000"}, String(v)));
       });
     });
+    target.appendChild(svg);
   }
-  function bars(rec) {
-    const svg = $("bars"); clear(svg);
-    const rows = rec.members, h = Math.min(24, Math.floor(280 / Math.max(rows.length, 1)));
-    const max = Math.max(1, ...rows.map((m) => Math.max(m.given, m.received)));
-    rows.forEach((m, i) => {
-      const y = 10 + i * h, w = 150;
-      svg.appendChild(el("text", {x: 60, y: y + h * 0.6, "text-anchor": "end", "font-size": 10, class: "bar-name",
-        "data-member": m.member_id}, short(m.member_name || m.member_id, 11)));
-      svg.appendChild(el("rect", {x: 65, y: y, width: w * m.given / max, height: h / 2 - 1, fill: "#2e7d32",
-        class: "given", "data-member": m.member_id, "data-value": m.given}));
-      svg.appendChild(el("rect", {x: 65, y: y + h / 2, width: w * m.received / max, height: h / 2 - 1, fill: "#f57c00",
-        class: "received", "data-member": m.member_id, "data-value": m.received}));
-      svg.appendChild(el("text", {x: 70 + w, y: y + h * 0.6, "font-size": 10},
-        `gave ${m.given} · got ${m.received} · index ${m.index === null ? "–" : m.index}`));
+  function bars(rec) {  // HTML rows: names wrap instead of being cut off
+    const list = $("bars"); clear(list);
+    const max = Math.max(1, ...rec.members.map((m) => Math.max(m.given, m.received)));
+    rec.members.forEach((m) => {
+      const li = html("li");
+      const name = html("span", "bar-name", m.member_name || m.member_id);
+      name.dataset.member = m.member_id;
+      li.appendChild(name);
+      [["given", "gave", m.given], ["received", "got", m.received]].forEach(([kind, word, value]) => {
+        const track = html("span", "track");
+        const bar = html("span", "bar " + kind);
+        bar.style.width = (70 * value / max) + "%";
+        bar.dataset.member = m.member_id; bar.dataset.value = value;
+        track.appendChild(bar);
+        track.appendChild(html("span", "", `${word} ${value}`));
+        li.appendChild(track);
+      });
+      li.appendChild(html("span", "note", `index ${m.index === null ? "–" : m.index}`));
+      list.appendChild(li);
     });
   }
   function funnel(conv) {
@@ -137,15 +155,16 @@
     const max = Math.max(1, conv.funnel[0].count);
     conv.funnel.forEach((s, i) => {
       const w = 300 * s.count / max;
-      svg.appendChild(el("rect", {x: 90 + (300 - w) / 2, y: 5 + i * 30, width: Math.max(w, 1), height: 26, fill: "#5c6bc0"}));
+      svg.appendChild(el("rect", {x: 90 + (300 - w) / 2, y: 5 + i * 30, width: Math.max(w, 1), height: 26, fill: "#3f51b5"}));
       svg.appendChild(el("text", {x: 85, y: 23 + i * 30, "text-anchor": "end", "font-size": 11}, s.stage));
       svg.appendChild(el("text", {x: 240, y: 23 + i * 30, "text-anchor": "middle", "font-size": 11, fill: "#fff",
         id: "funnel-" + s.stage}, String(s.count)));
     });
   }
   function table(id, head, rows) {
-    const t = $(id); t.innerHTML = "";
-    const tr = t.insertRow(); head.forEach((h) => { const th = document.createElement("th"); th.textContent = h; tr.appendChild(th); });
+    const t = $(id); clear(t);
+    const tr = t.insertRow();
+    head.forEach((h) => { const th = document.createElement("th"); th.scope = "col"; th.textContent = h; tr.appendChild(th); });
     rows.forEach((r) => { const row = t.insertRow(); r.forEach((c) => { const td = row.insertCell();
       if (c instanceof Node) td.appendChild(c); else td.textContent = c === null ? "–" : c; }); });
   }
@@ -159,14 +178,25 @@
       "TYFCB recv", "CEU", "late", "max days"],
       w.members.map((m) => [m.member_name || m.member_id, m.attendance,
         `${m.referrals_given_inside}/${m.referrals_given_outside}/${m.referrals_given_tier_3}`, m.referrals_received,
-        m.visitors_invited, m.one_to_ones, m.tyfcb_as_giver, m.tyfcb_as_receiver, m.ceus,
+        m.visitors_invited, m.one_to_ones, money(m.tyfcb_as_giver), money(m.tyfcb_as_receiver), m.ceus,
         `${m.slips_recorded_late}/${m.slips}`, m.max_days_late]));
   }
-  function light(colour) { const s = document.createElement("span"); s.className = "light " + colour; s.title = colour; return s; }
+  function light(colour) {  // the colour and its word: colour is never the only signal
+    const cell = html("span", "light-word");
+    cell.dataset.colour = colour;
+    cell.appendChild(html("span", "light " + colour));
+    cell.appendChild(document.createTextNode(colour));
+    return cell;
+  }
 
-  let busy = false, again = false;
-  async function refresh() {
+  // `changed` names the projection's position: one the page already shows needs no redraw (the stream's first
+  // event usually names what the first fetch drew); anything else (the form, the first load) always redraws
+  let busy = false, again = false, shown = null, wanted = null;
+  async function refresh(event) {
     if (signedOut) return;
+    wanted = event && event.data !== undefined ? String(event.data) : null;
+    if (busy) { again = true; return; }
+    if (wanted !== null && wanted === String(shown)) return;
     if (busy) { again = true; return; }
     busy = true;
     try {
@@ -174,11 +204,12 @@
         get(`${base}/reciprocity`), get(`${base}/conversion`),
         get(`${base}/traffic-lights`), get(`${base}/summary`),
         get(`${base}/weekly`, {week: $("to").value})]);
+      learnChapter(summary.chapter);
       learnNames(rec);
       matrix(rec); bars(rec); funnel(conv); week(weekly);
       const s = summary.summary[0];
-      $("kpi-referrals").textContent = s.referrals; $("kpi-value").textContent = s.closed_business_value;
-      $("chapter-name").textContent = summary.chapter ? "· " + summary.chapter.chapter_name : "";
+      $("kpi-referrals").textContent = s.referrals; $("kpi-value").textContent = money(s.closed_business_value);
+      $("chapter-name").textContent = summary.chapter ? summary.chapter.chapter_name : chapter;
       table("lights", ["member", "light", "score", "attend.", "refs", "1-2-1", "CEU", "visitors"],
         lights.scorecards.map((c) => [c.member_name || c.member_id, light(c.colour), c.score, c.points_attendance,
           c.points_referrals, c.points_one_to_ones, c.points_ceus, c.points_visitors]));
@@ -187,12 +218,14 @@
           d.one_to_ones, d.last_one_to_one, d.days_since_last_referral]));
       $("status").textContent = `live · as of event ${rec.as_of.sequence} (${new Date().toLocaleTimeString()})`;
       document.body.dataset.sequence = rec.as_of.sequence;
+      shown = rec.as_of.sequence;
+      $("reports").hidden = false;  // shown once filled: empty cards growing under the reader would jump
     } catch (e) { $("status").textContent = signedOut ? SIGNED_OUT : "error: " + e.message; }
     busy = false;
-    if (again) { again = false; refresh(); }
+    if (again) { again = false; refresh(wanted === null ? undefined : {data: wanted}); }
   }
-  $("window").addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
-  // The stream opens with a single-use ticket (an EventSource cannot send a header), so the browser's own
+  $("window").addEventListener("submit", (e) => { e.preventDefault(); shown = null; refresh(); });
+  // The stream opens with a single-use ticket (asked for with the session cookie), so the browser's own
   // reconnection, which reuses the URL, would be refused: on any error, close it and open a new one with a
   // new ticket. Its first `changed` refreshes, so nothing that moved meanwhile is missed.
   async function listen() {
@@ -208,14 +241,10 @@
         $("status").textContent = "reconnecting…"; setTimeout(listen, 2000);
       };
     } catch (e) {
-      if (signedOut) { $("status").textContent = SIGNED_OUT; return; }
+      if (signedOut) return;
       $("status").textContent = "error: " + e.message + " (retrying)";
       setTimeout(listen, 10000);
     }
-  }
-  if (!token) {
-    $("status").textContent = "no token: open this page as …/dashboard#token=<access token>&refresh=<refresh token>";
-    return;
   }
   listen();
   refresh();

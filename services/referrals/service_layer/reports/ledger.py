@@ -6,7 +6,7 @@ from datetime import date
 
 from services.referrals.service_layer.reports.reader import Report, ReportReader
 
-LEDGER = """SELECT r.referral_id, r.given_on, r.giver_id, r.receiver_id, r.referral_type, r.temperature,
+LEDGER = """SELECT r.referral_id, r.given_on, r.giver_id, r.receiver_id, r.recorded_by, r.referral_type, r.temperature,
                    r.status, r.accepted_on, r.contacted_on, r.won_on, r.closed_on,
                    r.contacted_on - r.given_on AS days_to_contact,
                    CASE WHEN r.status = 'won' THEN r.won_on - r.given_on END AS days_to_close,

@@ -47,7 +47,8 @@ async def summary(reader: ReportReader, chapter_id: str, start: date, end: date)
     cards = await scorecards(reader, chapter_id, start, end)
     async with reader.snapshot() as conn:
         row = await chapter_figures(conn, chapter_id, start, end)
-        chapter = await conn.fetchrow("SELECT chapter_name, region, currency FROM chapters WHERE chapter_id = $1",
+        chapter = await conn.fetchrow("SELECT chapter_name, region, currency, language FROM chapters"
+                                      " WHERE chapter_id = $1",
                                       chapter_id)
         as_of = await reader.as_of(conn, chapter_id)
     lights = {c: 0 for c in ("green", "yellow", "red", "grey")}
