@@ -72,7 +72,10 @@ subscribe. This page is generated from the code by `refnet docs`; so are the JSO
   `ce_specversion` (`1.0`), `ce_id` (unique; use it to deduplicate), `ce_source` (`/refnet/<service>`),
   `ce_type` (below), `ce_time` (when it was recorded), `ce_subject` (the stream, e.g. `referral-<id>`),
   and the extensions `ce_chapterid`, `ce_streamid`, `ce_streamversion`, `ce_sequence` (position in the
-  producing service's event store, increasing in commit order), `ce_correlationid`, `ce_causationid`.
+  producing service's event store, increasing in commit order), `ce_correlationid`, `ce_causationid`,
+  and, to tell news from history, `ce_imported` (`true` when a history import recorded it) and
+  `ce_dayslate` (days from the day a slip happened to the day it was recorded). Attributes a consumer
+  does not know are to be ignored: new ones may be added.
 - **Key = chapter id.** Everything about one chapter is in one partition of each topic, in order.
 - **At least once.** A crash can republish an event: deduplicate by `ce_id`.
 - **Topics** are `<prefix>.<name>` with prefix `refnet` unless `REFNET_TOPIC_PREFIX` says otherwise. A

@@ -19,7 +19,9 @@ CONTENT_TYPE: Literal["application/json"] = "application/json"
 
 
 class CloudEvent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # an attribute this version does not know (a newer producer's extension) is ignored, as the CloudEvents
+    # spec asks of consumers: refusing it would dead-letter every event during a rolling upgrade
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1)
@@ -35,6 +37,10 @@ class CloudEvent(BaseModel):
     sequence: int = Field(ge=1, description="position in the producing service's event store")
     correlationid: str | None = None
     causationid: str | None = None
+    imported: bool | None = Field(default=None, description="true: recorded by a history import, not as it "
+                                                             "happened (history, not news)")
+    dayslate: int | None = Field(default=None, description="days from the day the slip happened (`occurred_on`) "
+                                                           "to the day it was recorded (UTC)")
     data: dict[str, Any]
 
 
@@ -46,7 +52,8 @@ def to_kafka(event: CloudEvent) -> tuple[bytes, bytes, Headers]:
     headers: Headers = [("content-type", CONTENT_TYPE.encode())]
     for name, value in event.model_dump(mode="json", exclude={"data", "datacontenttype"}).items():
         if value is not None:
-            headers.append((f"ce_{name}", str(value).encode()))
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            headers.append((f"ce_{name}", text.encode()))
     body = json.dumps(event.data, separators=(",", ":"), default=str).encode()
     return event.chapterid.encode(), body, headers
 

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import UTC, date
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -35,8 +36,21 @@ def to_cloud_event(event: RecordedEvent, source: str) -> CloudEvent:
         subject=event.stream_id, chapterid=event.chapter_id, streamid=event.stream_id,
         streamversion=event.stream_version, sequence=event.position,
         correlationid=event.metadata.get("correlation_id"), causationid=event.metadata.get("causation_id"),
+        imported=True if event.metadata.get("imported") else None, dayslate=days_late(event),
         data=event.data,
     )
+
+
+def days_late(event: RecordedEvent) -> int | None:
+    """Days from the day a slip happened to the day it was recorded (UTC), for events that say when they
+    happened; subscribers tell news from history by it (and by `imported`)."""
+    occurred = event.data.get("occurred_on")
+    if not isinstance(occurred, str):
+        return None
+    try:
+        return (event.recorded_at.astimezone(UTC).date() - date.fromisoformat(occurred)).days
+    except ValueError:
+        return None
 
 
 def idempotent_producer(bootstrap_servers: str) -> AIOKafkaProducer:

@@ -21,6 +21,9 @@ class NotificationSettings(BaseSettings):
     nudge_days: float = 14.0
     digest_lead_hours: float = 12.0
     absence_window_days: int = SIX_MONTHS.days
+    # a slip recorded more than this many days after it happened (or by a history import) is history, not
+    # news: nobody is e-mailed about it one by one, and webhooks carry it with "live": false
+    news_days: int = 7
     # e-mail retries
     email_max_attempts: int = 8
     # webhooks

@@ -122,6 +122,22 @@ class RoleAssigned(DomainEvent):
     role: MemberRole
 
 
+@members_events.register
+class HistoryImported(DomainEvent):
+    """A leader imported the chapter's history (one import job) and it recorded slips. The slips travel on
+    their own topics marked `imported` (history, not news); this is the one piece of news about them."""
+
+    name = "org.refnet.members.history-imported"
+    topic = CHAPTERS
+    chapter_id: str
+    job_id: str
+    slips: dict[str, int] = Field(description="slips recorded by kind: referral, closed-business, one-to-one, "
+                                              "ceu, visitor")
+    first_on: date = Field(description="the day the earliest slip recorded happened")
+    last_on: date = Field(description="the day the latest one happened")
+    imported_on: date
+
+
 members_events.include(slip_events)  # after the chapter and membership events: the documents' order
 
 __all__ = [
@@ -140,6 +156,7 @@ __all__ = [
     "ClosedBusinessConfirmed",
     "ClosedBusinessDisputed",
     "ClosedBusinessReported",
+    "HistoryImported",
     "MeetingMode",
     "OneToOneRecorded",
     "ProspectDataErased",

@@ -59,6 +59,13 @@ async def leaders(conn: asyncpg.Connection, chapter_id: str) -> list[str]:
     return [r["member_id"] for r in rows]
 
 
+async def members_of(conn: asyncpg.Connection, chapter_id: str) -> list[str]:
+    """The chapter's active members."""
+    rows = await conn.fetch("SELECT member_id FROM n_members WHERE chapter_id = $1 AND active ORDER BY member_id",
+                            chapter_id)
+    return [r["member_id"] for r in rows]
+
+
 async def names(conn: asyncpg.Connection | asyncpg.Pool, chapter_id: str) -> dict[str, str]:
     rows = await conn.fetch("SELECT member_id, name FROM n_members WHERE chapter_id = $1", chapter_id)
     return {r["member_id"]: r["name"] for r in rows}

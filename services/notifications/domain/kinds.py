@@ -21,6 +21,8 @@ WEEKLY_DIGEST = "weekly-digest"
 WEBHOOK_DISABLED = "webhook-disabled"
 # a leader keyed in a slip for the member (paper slips at the meeting): told to its author
 RECORDED_ON_BEHALF = "recorded-on-behalf"
+# a chapter's history was imported: one summary to every member instead of one message per historical slip
+HISTORY_IMPORTED = "history-imported"
 # The sign-in link a member asked for: e-mail only, whatever their preferences (they asked for it; an
 # unsubscribed member must still be able to sign in), never in the feed. Not a kind members choose channels for.
 SIGN_IN_LINK = "sign-in-link"
@@ -28,7 +30,7 @@ SIGN_IN_LINK = "sign-in-link"
 KINDS: tuple[str, ...] = (
     REFERRAL_RECEIVED, REFERRAL_REMINDER, REFERRAL_NUDGE, REFERRAL_ACCEPTED, REFERRAL_WON, REFERRAL_LOST,
     CLOSED_BUSINESS_THANKS, WELCOME, TRAFFIC_LIGHT_CHANGED, ABSENCES_OVER_LIMIT, WEEKLY_DIGEST, WEBHOOK_DISABLED,
-    RECORDED_ON_BEHALF,
+    RECORDED_ON_BEHALF, HISTORY_IMPORTED,
 )
 
 # Status a giver hears about, and the kind that tells them.
@@ -39,6 +41,12 @@ NUDGE_STATUSES = ("accepted", "contacted")
 
 DEFAULT_CHANNELS: dict[str, tuple[Channel, ...]] = {kind: CHANNELS for kind in KINDS}
 DEFAULT_CHANNELS[WEEKLY_DIGEST] = ("email",)
+
+
+def is_news(imported: bool | None, days_late: int | None, news_days: int) -> bool:
+    """A slip recorded as it happened is news; one a history import recorded, or one keyed in more than
+    `news_days` after it happened, is history: members are not told about it one by one."""
+    return not imported and (days_late is None or days_late <= news_days)
 
 
 def channels_for(kind: str, preferences: dict[str, list[str]] | None, digest: bool = True,

@@ -140,6 +140,12 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
         details = t(f"behalf.{data['slip']}", **_slip_fields(ctx, data))
         return (t("behalf.subject", leader=leader, slip=slip),
                 [t("behalf.body", leader=leader, slip=slip, details=details), t("behalf.check", leader=leader)])
+    if kind == k.HISTORY_IMPORTED:
+        # "referrals: 1010" rather than a counted noun: no plural forms to get wrong in any language
+        counts = ", ".join(f"{t('history.kind.' + slip)}: {n}" for slip, n in sorted(data["slips"].items()))
+        return (t("history.subject", chapter=ctx.chapter_name),
+                [t("history.body", first=d(data["first_on"]), last=d(data["last_on"]), counts=counts),
+                 t("history.note")])
     if kind == k.WEBHOOK_DISABLED:
         return (t("webhook.subject"),
                 [t("webhook.body", url=data["url"], since=data["failing_since"], id=data["subscription_id"]),

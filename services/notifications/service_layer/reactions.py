@@ -59,6 +59,9 @@ class NotificationReactions:
         now = self.clock()
         trigger = env.id
         at = env.time
+        # history (imported, or keyed in long after it happened) updates what this service knows but tells
+        # nobody one by one: an imported year must not flood every inbox
+        news = k.is_news(env.imported, env.dayslate, self.config.news_days)
         if isinstance(event, m.ChapterFounded):
             await db.arriving(conn, db.WAITING_FOR_CHAPTER, event.chapter_id)
             await conn.execute(
@@ -95,28 +98,29 @@ class NotificationReactions:
                                " SET role = excluded.role", event.member_id, event.role)
             await conn.execute("UPDATE n_members SET role = $2 WHERE member_id = $1", event.member_id, event.role)
         elif isinstance(event, m.AttendanceRecorded):
-            await self._attendance(conn, event, trigger, at, now)
+            await self._attendance(conn, event, trigger, at, now, news)
         elif isinstance(event, m.ReferralGiven):
             await conn.execute(
                 "INSERT INTO n_referrals VALUES ($1, $2, $3, $4, 'given', $5, $5, $6)"
                 " ON CONFLICT (referral_id) DO NOTHING",
                 event.referral_id, event.chapter_id, event.giver_id, event.receiver_id, at, event.occurred_on)
-            await db.notify_member(conn, trigger_id=trigger, member_id=event.receiver_id, kind=k.REFERRAL_RECEIVED,
-                                   chapter_id=event.chapter_id, now=now, occurred_at=at, data={
-                                       "referral_id": event.referral_id, "giver_id": event.giver_id,
-                                       "referral_type": event.referral_type, "temperature": event.temperature,
-                                       "occurred_on": event.occurred_on.isoformat()})
-            await db.set_timer(conn, f"reminder:{event.referral_id}", k.REFERRAL_REMINDER,
-                               at + timedelta(hours=self.config.reminder_hours),
-                               {"referral_id": event.referral_id})
+            if news:
+                await db.notify_member(conn, trigger_id=trigger, member_id=event.receiver_id,
+                                       kind=k.REFERRAL_RECEIVED, chapter_id=event.chapter_id, now=now, occurred_at=at,
+                                       data={"referral_id": event.referral_id, "giver_id": event.giver_id,
+                                             "referral_type": event.referral_type, "temperature": event.temperature,
+                                             "occurred_on": event.occurred_on.isoformat()})
+                await db.set_timer(conn, f"reminder:{event.referral_id}", k.REFERRAL_REMINDER,
+                                   at + timedelta(hours=self.config.reminder_hours),
+                                   {"referral_id": event.referral_id})
         elif isinstance(event, m.ReferralStatusChanged):
-            await self._status_changed(conn, event, trigger, at, now)
+            await self._status_changed(conn, event, trigger, at, now, news)
         elif isinstance(event, m.ClosedBusinessReported):
             await conn.execute(
                 "INSERT INTO n_closed_business VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                 event.closed_business_id, event.chapter_id, event.reported_by, event.thanked_member_id,
                 event.amount, event.currency, at)
-            if (await db.chapter_settings(conn, event.chapter_id)).thank_you_enabled:
+            if news and (await db.chapter_settings(conn, event.chapter_id)).thank_you_enabled:
                 await db.notify_member(conn, trigger_id=trigger, member_id=event.thanked_member_id,
                                        kind=k.CLOSED_BUSINESS_THANKS, chapter_id=event.chapter_id, now=now,
                                        occurred_at=at, data={
@@ -136,19 +140,27 @@ class NotificationReactions:
                                            "member_id": event.member_id, "from_colour": event.from_colour,
                                            "to_colour": event.to_colour, "score": str(event.score),
                                            "as_of": event.as_of.isoformat()})
-        # a slip a leader keyed in for a member: the member is told
-        await on_behalf.tell_author(conn, event, trigger=trigger, at=at, now=now)
-        # every event of the chapter goes to the webhooks subscribed to its type
+        elif isinstance(event, m.HistoryImported):
+            for member_id in await db.members_of(conn, event.chapter_id):
+                await db.notify_member(conn, trigger_id=trigger, member_id=member_id, kind=k.HISTORY_IMPORTED,
+                                       chapter_id=event.chapter_id, now=now, occurred_at=at,
+                                       data={"slips": event.slips, "first_on": event.first_on.isoformat(),
+                                             "last_on": event.last_on.isoformat()})
+        if news:  # a slip a leader keyed in for a member: the member is told
+            await on_behalf.tell_author(conn, event, trigger=trigger, at=at, now=now)
+        # every event of the chapter goes to the webhooks subscribed to its type, history marked as such
         chapter_id = getattr(event, "chapter_id", None) or env.chapterid
+        payload = webhook_payload(env.type, env.id, at, event.model_dump(mode="json"))
+        payload.update(live=news, imported=bool(env.imported), days_late=env.dayslate)
         await db.notify_webhooks(conn, trigger_id=trigger, chapter_id=chapter_id, event_type=env.type, now=now,
-                                 payload=webhook_payload(env.type, env.id, at, event.model_dump(mode="json")))
+                                 payload=payload)
 
     async def _attendance(self, conn: asyncpg.Connection, event: m.AttendanceRecorded, trigger: str,
-                          at: datetime, now: datetime) -> None:
+                          at: datetime, now: datetime, news: bool) -> None:
         await conn.execute("INSERT INTO n_attendance VALUES ($1, $2, $3, $4) ON CONFLICT (member_id, meeting_date)"
                            " DO UPDATE SET mark = excluded.mark", event.member_id, event.meeting_date,
                            event.chapter_id, event.mark)
-        if event.mark != "A":
+        if event.mark != "A" or not news:
             return
         window_from = event.meeting_date - timedelta(days=self.config.absence_window_days)
         absences = int(await conn.fetchval(
@@ -164,7 +176,7 @@ class NotificationReactions:
                                        "meeting_date": event.meeting_date.isoformat()})
 
     async def _status_changed(self, conn: asyncpg.Connection, event: m.ReferralStatusChanged, trigger: str,
-                              at: datetime, now: datetime) -> None:
+                              at: datetime, now: datetime, news: bool) -> None:
         row = await conn.fetchrow(
             "INSERT INTO n_referrals VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (referral_id) DO UPDATE"
             " SET status = excluded.status, changed_at = excluded.changed_at RETURNING occurred_on",
@@ -173,12 +185,12 @@ class NotificationReactions:
         if event.to_status != "given":
             await db.cancel_timer(conn, f"reminder:{event.referral_id}", now)
         kind = k.STATUS_KINDS.get(event.to_status)
-        if kind is not None:
+        if kind is not None and news:
             await db.notify_member(conn, trigger_id=trigger, member_id=event.giver_id, kind=kind,
                                    chapter_id=event.chapter_id, now=now, occurred_at=at, data={
                                        "referral_id": event.referral_id, "receiver_id": event.receiver_id,
                                        "given_on": row["occurred_on"].isoformat(), "reason": event.reason})
-        if event.to_status in k.NUDGE_STATUSES:
+        if event.to_status in k.NUDGE_STATUSES and news:
             await db.set_timer(conn, f"nudge:{event.referral_id}", k.REFERRAL_NUDGE,
                                at + timedelta(days=self.config.nudge_days),
                                {"referral_id": event.referral_id, "changed_at": at.isoformat()}, replace=True)

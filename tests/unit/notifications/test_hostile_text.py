@@ -70,7 +70,8 @@ async def test_an_event_that_cannot_be_applied_is_reported_without_its_values() 
     event = m.MemberJoined(chapter_id="c1", member_id="bob", member_name="Bob Secretname", business="B Ltd",
                            category="cat", email="bob@example.org", role="member", joined_on=date(2020, 1, 1))
     envelope = SimpleNamespace(id=str(uuid.uuid4()), type="org.refnet.members.member-joined.v1",
-                               time=datetime(2025, 1, 1, tzinfo=UTC), chapterid="c1")
+                               time=datetime(2025, 1, 1, tzinfo=UTC), chapterid="c1", imported=None,
+                               dayslate=None)
     reactions = NotificationReactions(lambda: datetime(2025, 1, 1, tzinfo=UTC), NotificationSettings())
     delivered = SimpleNamespace(envelope=envelope, payload=event, record=None)
     with pytest.raises(ReactionFailed) as failed:

@@ -19,6 +19,7 @@ aggregates (and, for the roster, the same add-member handler) as live slips.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +61,7 @@ from services.members.service_layer.imports.rows import (
     slip_kind,
     slip_row,
 )
+from services.members.service_layer.imports.summary import history_imported, record_history_imported
 from services.members.service_layer.meetings import record_visitor
 from services.members.service_layer.slips import (
     record_ceu,
@@ -135,6 +137,10 @@ async def import_history(ctx: ImportContext, *, roster: Sheet | None, slips: She
     if slips is not None:
         report.unknown_columns["slips"] = slips.unknown_columns
         await _import_slips(ctx, slips, report, joined_in_memory, total, secret)
+        news = history_imported(report, ctx.job_id, ctx.clock().date())
+        if news is not None:
+            with contextlib.suppress(ConcurrencyError):  # this job's news is recorded already
+                await record_history_imported(ctx.store, news, ctx.principal.member_id or ctx.principal.role)
     await _progress(ctx, total, total)
     return report
 
