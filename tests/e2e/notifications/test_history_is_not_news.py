@@ -48,7 +48,7 @@ async def test_an_imported_history_and_late_slips_tell_nobody_one_by_one(setting
     members = members_app(settings, members_config())
     async with members.router.lifespan_context(members), \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=members), base_url="http://members") as m_client, \
-            running_app(settings, clock, config(port)) as (_app, _n_client):
+            running_app(settings, clock, config(port, news_days=7)) as (_app, _n_client):
         world = ChapterWorld(m_client, await found(m_client), settings)
         for name, category in (("Pat", "Lawyer"), ("Ann", "Accountant"), ("Bob", "Florist")):
             assert (await world.add("admin", name, category)).status_code == 201
