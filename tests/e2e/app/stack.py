@@ -66,7 +66,8 @@ class Stack:
         return [r for r in got.json() if r["giver_id"] == self.ids[giver]]
 
     async def found(self, names: dict[str, str], leader: str) -> None:
-        """A chapter whose meeting started ten minutes ago (UTC), members joined 300 days ago, `leader` its president."""
+        """A chapter whose meeting started ten minutes ago (UTC), its members joined 300 days ago, `leader` its
+        president."""
         started = datetime.now(UTC) - timedelta(minutes=10)
         today = date.today()
         founded = await self.api.post("/chapters", headers=self.admin, json={

@@ -1,4 +1,4 @@
-"""The member app on a phone (Debian's Chromium at 390×844, touch), on the real services: a new member signs
+"""The member app on a phone (Debian's Chromium at 390x844, touch), on the real services: a new member signs
 in through the welcome e-mail, records a referral, records another while offline, and both arrive once; a
 sync after a dropped answer records nothing twice; the receiver accepts the referral from their inbox; the
 leader's QR code checks a member in. Taps and seconds to record a referral are printed, not asserted.
@@ -20,7 +20,10 @@ from tests.e2e.app.stack import SIGN_IN, WELCOME, Stack, email, stack
 from tests.e2e.notifications.helpers import wait_until
 
 CHROMIUM = "/usr/bin/chromium"
-DOCS_IMG = Path(__file__).resolve().parents[3] / "docs" / "img"
+ROOT = Path(__file__).resolve().parents[3]
+DOCS_IMG = ROOT / "docs" / "img"
+QR_LIBRARY = (ROOT / "services" / "members" / "entrypoints" / "static" / "app" / "qrcode.mjs").exists()
+"""Put in place by `make app` (npm): without it the leader's screen shows the check-in link alone."""
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]
 PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
@@ -46,7 +49,8 @@ class Phone:
         self.keys += len(text)
         await locator.press_sequentially(text)
 
-    async def record_referral(self, search: str, receiver: str, temperature: int, prospect: str) -> tuple[int, int, float]:
+    async def record_referral(self, search: str, receiver: str, temperature: int,
+                              prospect: str) -> tuple[int, int, float]:
         """Taps, keys and seconds from the record screen to the app saying the referral is recorded (or kept)."""
         from playwright.async_api import expect
 
@@ -97,7 +101,6 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             taps, keys, seconds = await ann.record_referral("flo", "Bob", 4, "Jo Bloggs")
             print(f"\nrecording a referral: {taps} taps, {keys} characters typed, {seconds:.2f} s")
             assert [r["receiver_id"] for r in await s.referrals_of("Ann")] == [s.ids["Bob"]]
-            await shot(ann.page, "app-record.png", tmp_path)
 
             # offline: the next one waits on the phone, shown, and is sent once the connection returns
             await ann.context.set_offline(True)
@@ -166,8 +169,9 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             link = pat.page.locator("a.check-in-link")
             await expect(link).to_have_attribute("data-url", re.compile(
                 re.escape(f"{s.members}/app/check-in#chapter={s.chapter_id}&code=") + r"[\w-]{20}$"))
-            if Path("services/members/entrypoints/static/app/qrcode.mjs").exists():
+            if QR_LIBRARY:
                 await expect(pat.page.locator("svg.qr-code path")).to_have_attribute("d", re.compile(r"^M\d"))
+            await shot(pat.page, "app-meeting-qr.png", tmp_path)
             url = await link.get_attribute("data-url")
             # Cy scans it (his camera opens the link in the app where he is signed in)
             cy = await open_phone(browser, await s.link(email("Cy"), WELCOME))
@@ -191,10 +195,18 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
 
             # Ann's scorecard, read from the referrals service with her cookie (CORS for the app's origin)
             await ann.page.get_by_role("link", name="Scorecard").tap()
-            await expect(ann.page.locator(".light")).to_have_attribute("data-colour", re.compile("^(green|yellow|red|grey)$"),
-                                                                       timeout=20_000)
+            await expect(ann.page.locator(".light")).to_have_attribute(
+                "data-colour", re.compile("^(green|yellow|red|grey)$"), timeout=20_000)
             await expect(ann.page.locator("[data-given]")).to_have_attribute("data-given", "3", timeout=20_000)
             await shot(ann.page, "app-scorecard.png", tmp_path)
+            # the record screen, half filled in, for the docs
+            await ann.page.get_by_role("link", name="Record").tap()
+            await ann.page.get_by_label("Referral for").fill("er")
+            await shot(ann.page, "app-search.png", tmp_path)
+            await ann.page.locator("button.member", has_text="Pat").tap()
+            await ann.page.locator('input[name=temperature][value="4"] + label').tap()
+            await ann.page.evaluate("window.scrollTo(0, 0)")
+            await shot(ann.page, "app-record.png", tmp_path)
             for phone in (ann, bob, pat, cy):
                 assert phone.refused == [], phone.refused
         finally:
