@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 STATIC = Path(__file__).resolve().parent / "static" / "app"
 SCREENS = frozenset({"", "sign-in", "check-in", "record", "inbox", "score", "meeting", "more"})
+FILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9]+)+")
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
          ".png": "image/png", ".webmanifest": "application/manifest+json", ".json": "application/json"}
 
@@ -60,7 +62,8 @@ async def app_page(request: Request, screen: str = "") -> Response:
 
 
 def _file(name: str, zipped: bool) -> Response:
-    path = (STATIC / name).resolve()
+    # a plain file name before the file system is asked anything (no '..', no '/', no NUL)
+    path = (STATIC / name).resolve() if FILE_NAME.fullmatch(name) else STATIC
     if path.parent != STATIC or not path.is_file() or path.suffix not in TYPES:
         raise HTTPException(404, "no such file in the app")
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
