@@ -109,6 +109,10 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             await expect(ann.page.locator("#waiting")).to_have_attribute("data-count", "1")
             await expect(ann.page.locator("#waiting")).to_contain_text("1 slip waiting")
             assert len(await s.referrals_of("Ann")) == 1
+            # the app opens again without a connection (its shell is cached), the slip still waiting
+            await ann.page.reload()
+            await expect(ann.page.get_by_role("heading", name="Record a slip")).to_be_visible()
+            await expect(ann.page.locator("#waiting")).to_have_attribute("data-count", "1")
             await ann.context.set_offline(False)
             await expect(ann.page.locator("#waiting")).to_be_hidden(timeout=20_000)
             given = await s.referrals_of("Ann")
@@ -143,6 +147,10 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
 
             # Bob accepts Ann's referral from his inbox
             bob = await open_phone(browser, await s.link(email("Bob"), WELCOME))
+            # his access token has expired (a junk one stands for it): the app renews the session with the
+            # refresh cookie and carries on, unnoticed
+            await bob.context.add_cookies([{"name": "refnet_access", "value": "expired", "url": s.members,
+                                            "secure": True, "httpOnly": True, "sameSite": "Strict"}])
             await bob.page.get_by_role("link", name="Inbox").tap()
             card = bob.page.locator("article.card", has_text="Ann")
             await expect(card.locator(".status")).to_have_attribute("data-status", "given")

@@ -35,6 +35,7 @@ const ctx = {
   async signedIn(kept) {
     ctx.session = kept;
     await loadChapter();
+    sync();  // this member's slips kept from an earlier session on this phone, if any
   },
 };
 

@@ -3,7 +3,7 @@
 // A slip leaves the outbox when the service answered: accepted (2xx) or refused (4xx, shown to the member);
 // an unreachable service, a 5xx or a 429 leaves it waiting for the next sync.
 
-import { send, Offline, Refused, SignedOut } from './api.js';
+import { send, session, Offline, Refused, SignedOut } from './api.js';
 
 const DB = 'refnet';
 const STORE = 'outbox';
@@ -36,9 +36,12 @@ export function newKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+// The signed-in member's waiting slips: a slip is only ever sent in the session of the member who recorded
+// it (another member signing in on this phone does not send it as theirs).
 export async function waiting() {
+  const me = session()?.member_id;
   const all = (await run('readonly', (s) => s.getAll())) || [];
-  return all.sort((a, b) => a.created - b.created);
+  return all.filter((slip) => slip.member === me).sort((a, b) => a.created - b.created);
 }
 
 async function notify() {
@@ -58,7 +61,7 @@ async function drop(key) {
 // Record a slip: kept first, then sent. Answers {sent: body} or {waiting: true}; a refusal is thrown
 // (and the slip is not kept).
 export async function record(path, body, label) {
-  const slip = { key: newKey(), path, body, label, created: Date.now() };
+  const slip = { key: newKey(), path, body, label, created: Date.now(), member: session()?.member_id };
   await run('readwrite', (s) => s.put(slip));
   await notify();
   if (!navigator.onLine) return { waiting: true };

@@ -76,13 +76,24 @@ function memberPicker(ctx, name, label) {
   return box;
 }
 
+let hints = 0;
+
+function typeChoice(ctx) {
+  hints += 1;
+  const set = choices(ctx.t('field.type'), 'referral_type',
+    ['inside', 'outside', 'tier-3'].map((v) => [v, ctx.t(`type.${v}`)]), 'outside');
+  const hint = h('p', { class: 'hint', id: `type-hint-${hints}` }, ctx.t('type.hint'));
+  set.setAttribute('aria-describedby', hint.id);
+  set.append(hint);
+  return set;
+}
+
 async function referral(ctx, form) {
   const { t } = ctx;
   const meaning = h('p', { class: 'hint', id: 'temperature-meaning', 'aria-live': 'polite' }, t('temperature.pick'));
   form.append(
     memberPicker(ctx, 'receiver_id', t('field.receiver')),
-    choices(t('field.type'), 'referral_type', ['inside', 'outside', 'tier-3'].map((v) => [v, t(`type.${v}`)]), 'outside',
-      null),
+    typeChoice(ctx),
     h('div', {}, choices(t('field.temperature'), 'temperature', [1, 2, 3, 4, 5].map((v) => [String(v), String(v)]), null,
       (v) => { meaning.textContent = `${v}: ${t(`temperature.${v}`)}`; }), meaning),
     field(t('field.prospect'), h('input', { name: 'name', autocomplete: 'off', required: true, maxlength: 200 })),
@@ -126,8 +137,7 @@ async function closed(ctx, form) {
     field(t('field.amount', { currency: ctx.chapter?.currency || '' }),
       h('input', { name: 'amount', inputmode: 'decimal', autocomplete: 'off', pattern: '[0-9]+([.,][0-9]{1,2})?' })),
     choices(t('field.business'), 'business_kind', [['new', t('business.new')], ['repeat', t('business.repeat')]], 'new'),
-    choices(t('field.type'), 'referral_type', ['inside', 'outside', 'tier-3'].map((v) => [v, t(`type.${v}`)]), 'outside'),
-    dayField(ctx), h('button', { type: 'submit', class: 'primary' }, t('record.closed')));
+    typeChoice(ctx), dayField(ctx), h('button', { type: 'submit', class: 'primary' }, t('record.closed')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const v = Object.fromEntries(new FormData(form));
