@@ -119,6 +119,12 @@ def figures(name: str, report: dict[str, Any]) -> str:
     requests = len((audits.get("network-requests", {}).get("details") or {}).get("items", []))
     failing = [a["id"] for a in audits.values() if a.get("score") is not None and a["score"] < 0.9
                and a.get("scoreDisplayMode") == "binary"]
+    if "bf-cache" in failing:  # why the page may not come back from the back/forward cache
+        reasons = {str(item.get("reason", "")) for item in (audits["bf-cache"].get("details") or {}).get("items", [])}
+        if all("disabled by" in r for r in reasons):  # Playwright's Chromium runs with it switched off
+            failing[failing.index("bf-cache")] = "bf-cache (not measured: disabled in the driving browser)"
+        else:
+            failing[failing.index("bf-cache")] = f"bf-cache ({'; '.join(sorted(reasons))})"
     line = (f"{name}: {scores}; transferred {transferred:.1f} KiB in {requests} requests; "
             f"FCP {audits['first-contentful-paint']['displayValue']}, "
             f"LCP {audits['largest-contentful-paint']['displayValue']}")

@@ -154,6 +154,8 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             await bob.page.get_by_role("link", name="Inbox").tap()
             card = bob.page.locator("article.card", has_text="Ann")
             await expect(card.locator(".status")).to_have_attribute("data-status", "given")
+            access = [c for c in await bob.context.cookies(s.members) if c["name"] == "refnet_access"]
+            assert len(access) == 1 and access[0]["value"] != "expired", "renewed by the refresh cookie"
             await card.get_by_role("button", name="Accept").tap()
             await expect(card.locator(".status")).to_have_attribute("data-status", "accepted")
             [to_bob] = [r for r in await s.referrals_of("Ann") if r["receiver_id"] == s.ids["Bob"]]
