@@ -65,7 +65,7 @@ class Stack:
         assert got.status_code == 200, got.text
         return [r for r in got.json() if r["giver_id"] == self.ids[giver]]
 
-    async def found(self, names: dict[str, str], leader: str) -> None:
+    async def found(self, names: dict[str, str], leader: str, language: str = "en") -> None:
         """A chapter whose meeting started ten minutes ago (UTC), its members joined 300 days ago, `leader` its
         president."""
         started = datetime.now(UTC) - timedelta(minutes=10)
@@ -73,7 +73,8 @@ class Stack:
         founded = await self.api.post("/chapters", headers=self.admin, json={
             "name": "Riverside Connectors", "city": "Leeds", "region": "Yorkshire",
             "meeting_weekday": WEEKDAYS[started.weekday()], "meeting_time": started.strftime("%H:%M"),
-            "timezone": "UTC", "currency": "GBP", "founded_on": (today - timedelta(days=400)).isoformat()})
+            "timezone": "UTC", "currency": "GBP", "founded_on": (today - timedelta(days=400)).isoformat(),
+            "language": language})
         assert founded.status_code == 201, founded.text
         self.chapter_id = founded.json()["chapter_id"]
         for name, category in names.items():

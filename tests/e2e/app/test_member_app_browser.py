@@ -163,6 +163,17 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             await card.get_by_role("button", name="Show the prospect").tap()
             await expect(card.locator("dd", has_text="Jo Bloggs")).to_be_visible()
             await shot(bob.page, "app-inbox.png", tmp_path)
+            # the business came through: Bob thanks Ann, picking the referral it came from
+            await bob.page.get_by_role("link", name="Record").tap()
+            await bob.page.get_by_role("button", name="Closed business").tap()
+            await bob.page.get_by_label("From which referral").select_option(to_bob["referral_id"])
+            await expect(bob.page.get_by_label("Member you thank")).to_have_value(s.ids["Ann"])
+            await bob.page.get_by_label("Amount").fill("1250.50")
+            await bob.page.get_by_role("button", name="Record thank-you").tap()
+            await expect(bob.page.locator(".message.ok")).to_contain_text("recorded")
+            thanks = (await s.api.get(f"/chapters/{s.chapter_id}/closed-business", headers=s.admin)).json()
+            assert [(c["thanked_member_id"], c["referral_id"], c["amount"]) for c in thanks] == [
+                (s.ids["Ann"], to_bob["referral_id"], "1250.50")]
 
             # Pat, the president, asks for a link by e-mail (appointing him ended his welcome session's role)
             context = await browser.new_context(**PHONE)
@@ -203,6 +214,33 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
                 s.ids["Cy"]: "P", s.ids["Ann"]: "P", s.ids["Dee"]: "A"}
             await shot(pat.page, "app-meeting.png", tmp_path)
 
+            # Ann confirms the thanks in her inbox, and records the rest of her week
+            await ann.page.get_by_role("link", name="Inbox").tap()
+            thanked = ann.page.locator("article[data-closed-business]", has_text="Bob")
+            await expect(thanked).to_contain_text("£1,250.50")
+            await thanked.get_by_role("button", name="Confirm").tap()
+            await expect(ann.page.get_by_text("✓ Confirmed")).to_be_visible()
+            thanks = (await s.api.get(f"/chapters/{s.chapter_id}/closed-business", headers=s.admin)).json()
+            assert [c["verdict"] for c in thanks] == ["confirmed"]
+            await ann.page.get_by_role("link", name="Record").tap()
+            await ann.page.get_by_role("button", name="One-to-one").tap()
+            await ann.page.get_by_label("Met with").fill("dee")
+            await ann.page.locator("button.member", has_text="Dee").tap()
+            await ann.page.locator("input[name=mode][value=video] + label").tap()
+            await ann.page.get_by_role("button", name="Record one-to-one").tap()
+            await expect(ann.page.locator(".message.ok")).to_contain_text("One-to-one with Dee: recorded")
+            await ann.page.get_by_role("button", name="CEU").tap()
+            await ann.page.get_by_label("What you learned").fill("Podcast: asking for referrals")
+            await ann.page.get_by_role("button", name="Record CEU").tap()
+            await expect(ann.page.locator(".message.ok")).to_contain_text("CEU: recorded")
+            await ann.page.get_by_role("button", name="Visitor").tap()
+            await ann.page.locator("input[name=visitor_name]").fill("Sam Visitor")
+            await ann.page.get_by_role("button", name="Record invitation").tap()
+            await expect(ann.page.locator(".message.ok")).to_contain_text("Visitor Sam Visitor: recorded")
+            for path, count in (("/one-to-ones", 1), ("/ceus", 1), ("/visitors", 1)):
+                listed = (await s.api.get(f"/chapters/{s.chapter_id}{path}", headers=s.admin)).json()
+                assert len(listed) == count, (path, listed)
+
             # Ann's scorecard, read from the referrals service with her cookie (CORS for the app's origin)
             await ann.page.get_by_role("link", name="Scorecard").tap()
             await expect(ann.page.locator(".light")).to_have_attribute(
@@ -211,6 +249,7 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             await shot(ann.page, "app-scorecard.png", tmp_path)
             # the record screen, half filled in, for the docs
             await ann.page.get_by_role("link", name="Record").tap()
+            await ann.page.get_by_role("button", name="Referral", exact=True).tap()  # it opens on the last kind
             await ann.page.get_by_label("Referral for").fill("er")
             await shot(ann.page, "app-search.png", tmp_path)
             await ann.page.locator("button.member", has_text="Pat").tap()
@@ -219,6 +258,34 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             await shot(ann.page, "app-record.png", tmp_path)
             for phone in (ann, bob, pat, cy):
                 assert phone.refused == [], phone.refused
+        finally:
+            await browser.close()
+
+
+async def test_the_app_speaks_the_chapters_language(settings: Settings) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    async with stack(settings) as s, async_playwright() as pw:
+        await s.found({"Pat": "Lawyer", "Ana": "Accountant", "Bob": "Florist"}, leader="Pat", language="es")
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            ana = await open_phone(browser, await s.link(email("Ana"), WELCOME))
+            await expect(ana.page.locator("html")).to_have_attribute("lang", "es")
+            await expect(ana.page.get_by_role("heading", name="Registrar una ficha")).to_be_visible()
+            await expect(ana.page.get_by_role("link", name="Recibidos")).to_be_visible()
+            await ana.page.locator('input[name=temperature][value="5"] + label').tap()
+            await expect(ana.page.locator("#temperature-meaning")).to_have_text(
+                "5: presentado en persona: listo para hacer negocio")
+            await ana.context.set_offline(True)
+            await ana.page.get_by_label("Referencia para").fill("flor")
+            await ana.page.locator("button.member", has_text="Bob").tap()
+            await ana.page.get_by_label("Nombre del cliente potencial").fill("Lola")
+            await ana.page.get_by_role("button", name="Registrar referencia").tap()
+            await expect(ana.page.locator("#waiting")).to_have_text("1 ficha esperando envío (sin conexión)")
+            await ana.context.set_offline(False)
+            await expect(ana.page.locator("#waiting")).to_be_hidden(timeout=20_000)
+            assert len(await s.referrals_of("Ana")) == 1
+            assert ana.refused == []
         finally:
             await browser.close()
 
