@@ -202,6 +202,15 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             marks = await s.api.get(f"/chapters/{s.chapter_id}/meetings/{date.today().isoformat()}/attendance",
                                     headers=s.admin)
             assert {m["member_id"]: m["mark"] for m in marks.json()} == {s.ids["Cy"]: "P"}
+            # Cy declines the referral Ann gave him, saying why
+            await cy.page.get_by_role("link", name="Inbox").tap()
+            declined = cy.page.locator("article.card", has_text="Ann")
+            await declined.get_by_role("button", name="Decline").tap()
+            await declined.get_by_label("Reason").fill("outside my area")
+            await declined.get_by_role("button", name="Decline").tap()
+            await expect(declined.locator(".status")).to_have_attribute("data-status", "declined")
+            [to_cy] = [r for r in await s.referrals_of("Ann") if r["receiver_id"] == s.ids["Cy"]]
+            assert to_cy["status"] == "declined"
             # and Pat marks the others by tapping
             row = pat.page.locator(f'fieldset[data-member="{s.ids["Ann"]}"]')
             await row.locator("label", has_text="P").first.tap()
