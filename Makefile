@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 
-.PHONY: install up down test unit lint bench docs kafka
+.PHONY: install up down test unit lint bench docs kafka app lighthouse
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,18 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+APP_VENDOR := services/members/entrypoints/static/app/qrcode.mjs
+
+install: $(STAMP) $(APP_VENDOR)
+
+# the member app's one npm package (a QR code generator), from the committed lock file; no build step
+$(APP_VENDOR): web/package.json web/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd web && npm ci --no-audit --no-fund --ignore-scripts && \
+	  cp node_modules/qrcode-generator/dist/qrcode.mjs ../$(APP_VENDOR); \
+	else echo "npm not found: the member app runs without its QR code generator (leaders see the check-in link)"; fi
+
+app: $(APP_VENDOR)
 
 # Kafka's jars from Maven Central (cached under .refnet/kafka/libs)
 kafka: install
@@ -40,6 +51,11 @@ unit: install
 
 bench: install
 	$(BIN)/python -m bench.run_all
+
+# Lighthouse (npm, bench/lighthouse) on the member app and the leaders' dashboard, in Debian's chromium
+lighthouse: install
+	cd bench/lighthouse && npm ci --no-audit --no-fund
+	$(BIN)/python -m bench.lighthouse
 
 docs: install
 	$(BIN)/refnet docs

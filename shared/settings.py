@@ -97,6 +97,20 @@ class Settings(BaseSettings):
     def dashboard_origin_list(self) -> frozenset[str]:
         return frozenset(o.strip().rstrip("/") for o in self.dashboard_origins.split(",") if o.strip())
 
+    # The member app (served by the members service at /app) reads scorecards from the referrals service:
+    # where it finds it, and which origins the referrals service lets read with the session cookie (CORS with
+    # credentials; empty: the origin of REFNET_MEMBERS_PUBLIC_URL).
+    referrals_public_url: str = Field(default="http://127.0.0.1:8002", alias="REFNET_REFERRALS_PUBLIC_URL")
+    app_origins: str = Field(default="", alias="REFNET_APP_ORIGINS", description="comma-separated")
+
+    @property
+    def app_origin_list(self) -> frozenset[str]:
+        listed = [o.strip().rstrip("/") for o in self.app_origins.split(",") if o.strip()]
+        if not listed:
+            parts = urlsplit(self.members_public_url.strip())
+            listed = [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+        return frozenset(listed)
+
     # Checked before a body is parsed or a token verified: a JSON body, and a file upload (multipart).
     max_body_bytes: int = Field(default=1024 * 1024, gt=0, alias="REFNET_MAX_BODY_BYTES")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, alias="REFNET_MAX_UPLOAD_BYTES")

@@ -17,12 +17,14 @@ import base64
 import binascii
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.members.adapters.keyring import KEK_BYTES, Keyring
+from services.members.domain.check_in import CheckInWindow
 from shared.settings import InsecureSecrets
 
 LOCAL_KEKS_FILE = "members-data-keks"
@@ -37,6 +39,14 @@ class MembersConfig(BaseSettings):
 
     data_keks: str = Field(default="", alias="MEMBERS_DATA_KEKS", repr=False,
                            description="comma-separated id:base64key; the first wraps new keys")
+    check_in_before_minutes: float = Field(default=30, ge=0, le=24 * 60, alias="MEMBERS_CHECK_IN_BEFORE_MINUTES",
+                                           description="QR check-in opens this long before the meeting starts")
+    check_in_after_minutes: float = Field(default=120, ge=0, le=24 * 60, alias="MEMBERS_CHECK_IN_AFTER_MINUTES",
+                                          description="and closes this long after it started")
+
+    def check_in_window(self) -> CheckInWindow:
+        return CheckInWindow(timedelta(minutes=self.check_in_before_minutes),
+                             timedelta(minutes=self.check_in_after_minutes))
 
     def keyring(self) -> Keyring:
         """The configured KEKs; none configured is a refusal to start (the local launcher passes its own)."""

@@ -69,9 +69,10 @@ async def project(conn: asyncpg.Connection, recorded: Sequence[RecordedEvent],
             await handler(conn, payload, event)
 
 
-_statement(ChapterFounded, "INSERT INTO chapters VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+_statement(ChapterFounded, "INSERT INTO chapters (chapter_id, name, city, region, meeting_weekday, meeting_time,"
+           " timezone, currency, founded_on, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
            "chapter_id", "chapter_name", "city", "region", "meeting_weekday", "meeting_time", "timezone", "currency",
-           "founded_on")
+           "founded_on", "language")
 
 
 @_on(MemberJoined)

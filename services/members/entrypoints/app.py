@@ -15,7 +15,9 @@ from services.members.adapters import keyring, prospect_keys
 from services.members.config import MembersConfig
 from services.members.domain.errors import DomainError, InvalidField
 from services.members.entrypoints import (
+    routes_app,
     routes_chapters,
+    routes_check_in,
     routes_imports,
     routes_meetings,
     routes_referrals,
@@ -92,7 +94,9 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
         """Database reachable, last event-store position and how far the Kafka relay has published."""
         return await service.health()
 
-    for module in (routes_sign_in, routes_chapters, routes_referrals, routes_slips, routes_meetings, routes_imports):
+    app.state.check_in_window = config.check_in_window()
+    for module in (routes_sign_in, routes_chapters, routes_referrals, routes_slips, routes_check_in, routes_meetings,
+                   routes_imports, routes_app):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
     app.add_middleware(RefreshCors, origins=service.settings.dashboard_origin_list)  # inside the edge

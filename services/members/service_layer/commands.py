@@ -193,6 +193,12 @@ class RecordAttendance(BaseModel):
     marks: list[Mark] = Field(min_length=1)
 
 
+class CheckIn(BaseModel):
+    model_config = _examples({"code": "the code in the QR link's #code="})
+    code: str = Field(min_length=1, max_length=100,
+                      description="The code on the leader's screen (it changes every 30 s).")
+
+
 class RequestSignIn(BaseModel):
     model_config = _examples({"email": "priya@shahco.example"})
     email: Email

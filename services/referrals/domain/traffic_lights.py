@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, Field
 
@@ -103,3 +103,29 @@ def traffic_light_changed(chapter_id: str, member_id: str, before: Colour | None
     return TrafficLightChanged(chapter_id=chapter_id, member_id=member_id, from_colour=before,
                                to_colour=now.colour, score=now.score, points=now.points, window_from=window[0],
                                as_of=window[1])
+
+
+def raise_next(activity: Activity, result: Score, scheme: TrafficLightScheme | None = None) -> list[dict[str, object]]:
+    """What would raise a member's score next: the areas short of full points, most points missing first,
+    with how many more slips in the window would fill each rate area (attendance rises only as absences
+    leave the window: no count)."""
+    scheme = scheme or TrafficLightScheme()
+    weeks = Decimal(max(activity.days, 1)) / 7
+    months = Decimal(max(activity.days, 1)) / DAYS_PER_MONTH
+    needed = {"referrals": (activity.referrals_given, weeks * scheme.referrals_per_week),
+              "one_to_ones": (activity.one_to_ones, weeks * scheme.one_to_ones_per_week),
+              "ceus": (activity.ceu_credits, weeks * scheme.ceus_per_week),
+              "visitors": (activity.visitors, months * scheme.visitors_per_month)}
+    steps: list[dict[str, object]] = []
+    for area in AREAS:
+        most = Decimal(scheme.weights.get(area, 0)).quantize(ONE_PLACE, ROUND_HALF_UP)
+        missing = most - result.points.get(area, Decimal(0))
+        if missing <= 0:
+            continue
+        more = None
+        if area in needed:
+            count, target = needed[area]
+            more = max(0, int(target.to_integral_value(rounding=ROUND_CEILING)) - count)
+        steps.append({"area": area, "points": result.points.get(area, Decimal(0)), "max_points": most,
+                      "missing": missing, "more_needed": more})
+    return sorted(steps, key=lambda s: s["missing"], reverse=True)  # type: ignore[arg-type,return-value]

@@ -44,7 +44,14 @@ from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import SQL, current_schema, ensure_indexes
 from services.referrals.config import ReferralsConfig, load_config
-from services.referrals.entrypoints import routes_dashboard, routes_health, routes_lights, routes_reports
+from services.referrals.entrypoints import (
+    routes_dashboard,
+    routes_health,
+    routes_lights,
+    routes_member,
+    routes_reports,
+)
+from services.referrals.entrypoints.app_cors import AppCors
 from services.referrals.entrypoints.rendering import RenderedReports
 from services.referrals.entrypoints.stream_slots import StreamSlots
 from services.referrals.service_layer.daily_review import DailyReview
@@ -90,12 +97,13 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     app.state.rendered = RenderedReports()
     app.state.config = config
     app.state.slots = StreamSlots(config.streams_per_member, config.streams_per_chapter)
-    for module in (routes_reports, routes_lights, routes_dashboard):
+    for module in (routes_reports, routes_lights, routes_member, routes_dashboard):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     app.include_router(routes_health.router)
     refuse_unstorable_text(app)
     # reports are JSON of tens of kilobytes (a phone on a slow network waits for them); event streams stay
     # uncompressed (Starlette leaves text/event-stream alone), and small answers such as stream tickets too
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(AppCors, origins=service.settings.app_origin_list)  # inside the edge
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     return app

@@ -31,3 +31,23 @@ async def test_an_unknown_language_is_refused_naming_the_field(client: httpx.Asy
     refused = await client.post("/chapters", headers=bearer(ADMIN), json={**CHAPTER, "language": "klingon"})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "language"]
+
+
+async def test_the_chapter_answers_its_language_also_for_chapters_founded_before_it_was_kept(
+        client: httpx.AsyncClient, settings: Settings) -> None:
+    """The member app picks its texts by `GET /chapters/{id}`; chapters projected before the column existed
+    take their language from their ChapterFounded event when the migration runs."""
+    from services.members.entrypoints.app import SQL
+    from shared.migrations import apply_migrations
+
+    founded = await client.post("/chapters", headers=bearer(ADMIN), json={**CHAPTER, "language": "de"})
+    cid = founded.json()["chapter_id"]
+    assert (await client.get(f"/chapters/{cid}", headers=bearer(ADMIN))).json()["language"] == "de"
+    conn = await asyncpg.connect(settings.service_database_url("members"))
+    try:  # as the chapter stood before: no language column, the migration not applied yet
+        await conn.execute("ALTER TABLE chapters DROP COLUMN language")
+        await conn.execute("DELETE FROM schema_migrations WHERE name LIKE '%007_chapter_language.sql'")
+        assert "members/sql/007_chapter_language.sql" in await apply_migrations(conn, SQL)
+    finally:
+        await conn.close()
+    assert (await client.get(f"/chapters/{cid}", headers=bearer(ADMIN))).json()["language"] == "de"
