@@ -133,18 +133,20 @@ async def closed_business_reported(conn: asyncpg.Connection, facts: list[Fact], 
     rows = latest(((f.data["closed_business_id"], f.data["chapter_id"], f.data["reported_by"],
                     f.data["thanked_member_id"], Decimal(str(f.data["amount"])), f.data["currency"],
                     f.data["business_kind"], f.data["referral_type"], f.data.get("referral_id"),
-                    day(f.data["occurred_on"]), moment(f.time), f.sequence) for f in facts), key=lambda r: r[0])
+                    day(f.data["occurred_on"]), moment(f.time), f.data.get("recorded_by"), f.sequence)
+                   for f in facts), key=lambda r: r[0])
     await upsert(conn,
         """INSERT INTO closed_business (closed_business_id, chapter_id, reported_by, thanked_member_id, amount,
                                         currency, business_kind, referral_type, referral_id, occurred_on,
-                                        recorded_at)
+                                        recorded_at, recorded_by)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[],
-                                $7::text[], $8::text[], $9::text[], $10::date[], $11::timestamptz[])
+                                $7::text[], $8::text[], $9::text[], $10::date[], $11::timestamptz[], $12::text[])
            ON CONFLICT (closed_business_id) DO UPDATE SET reported_by = excluded.reported_by,
                thanked_member_id = excluded.thanked_member_id, amount = excluded.amount,
                currency = excluded.currency, business_kind = excluded.business_kind,
                referral_type = excluded.referral_type, referral_id = excluded.referral_id,
-               occurred_on = excluded.occurred_on, recorded_at = excluded.recorded_at""", [r[:11] for r in rows])
+               occurred_on = excluded.occurred_on, recorded_at = excluded.recorded_at,
+               recorded_by = excluded.recorded_by""", [r[:12] for r in rows])
 
 
 def closed_business_marked(column: str) -> Handler:

@@ -27,23 +27,28 @@ async def one_to_one_recorded(conn: asyncpg.Connection, facts: list[Fact], touch
     for f in facts:
         a, b = sorted(f.data["member_ids"])
         rows.append((f.data["one_to_one_id"], f.data["chapter_id"], a, b, f.data["mode"],
-                     day(f.data["occurred_on"]), moment(f.time), f.sequence))
+                     day(f.data["occurred_on"]), moment(f.time), f.data.get("reported_by"),
+                     f.data.get("recorded_by"), f.sequence))
         touched.members.update((a, b))
     rows = latest(rows, key=lambda r: r[0])
     await upsert(conn,
-        """INSERT INTO one_to_ones (one_to_one_id, chapter_id, member_a, member_b, mode, occurred_on, recorded_at)
+        """INSERT INTO one_to_ones (one_to_one_id, chapter_id, member_a, member_b, mode, occurred_on, recorded_at,
+                                    reported_by, recorded_by)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[],
-               $7::timestamptz[]) ON CONFLICT (one_to_one_id) DO NOTHING""", [r[:7] for r in rows])
+               $7::timestamptz[], $8::text[], $9::text[]) ON CONFLICT (one_to_one_id) DO NOTHING""",
+        [r[:9] for r in rows])
 
 
 async def ceu_recorded(conn: asyncpg.Connection, facts: list[Fact], touched: Touched) -> None:
     rows = latest(((f.data["ceu_id"], f.data["chapter_id"], f.data["member_id"], int(f.data.get("credits", 1)),
-                    day(f.data["occurred_on"]), moment(f.time), f.sequence) for f in facts), key=lambda r: r[0])
+                    day(f.data["occurred_on"]), moment(f.time), f.data.get("recorded_by"), f.sequence)
+                   for f in facts), key=lambda r: r[0])
     touched.members.update(r[2] for r in rows)
     await upsert(conn,
-        """INSERT INTO ceus (ceu_id, chapter_id, member_id, credits, occurred_on, recorded_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::date[], $6::timestamptz[])
-           ON CONFLICT (ceu_id) DO NOTHING""", [r[:6] for r in rows])
+        """INSERT INTO ceus (ceu_id, chapter_id, member_id, credits, occurred_on, recorded_at, recorded_by)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::date[], $6::timestamptz[],
+               $7::text[])
+           ON CONFLICT (ceu_id) DO NOTHING""", [r[:7] for r in rows])
 
 
 def visitor_step(column: str) -> Handler:

@@ -31,10 +31,10 @@ CREATE TABLE referral_steps (
 CREATE TABLE closed_business (
     closed_business_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, reported_by TEXT, thanked_member_id TEXT,
     amount NUMERIC(16, 2), currency TEXT, business_kind TEXT, referral_type TEXT, referral_id TEXT,
-    occurred_on DATE, confirmed_on DATE, disputed_on DATE, recorded_at TIMESTAMPTZ);
+    occurred_on DATE, confirmed_on DATE, disputed_on DATE, recorded_at TIMESTAMPTZ, recorded_by TEXT);
 CREATE TABLE one_to_ones (
     one_to_one_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_a TEXT NOT NULL, member_b TEXT NOT NULL,
-    mode TEXT, occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ);
+    mode TEXT, occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ, reported_by TEXT, recorded_by TEXT);
 CREATE TABLE attendance (
     member_id TEXT NOT NULL, meeting_date DATE NOT NULL, chapter_id TEXT NOT NULL, mark TEXT NOT NULL,
     seq BIGINT NOT NULL, recorded_at TIMESTAMPTZ, PRIMARY KEY (member_id, meeting_date));
@@ -46,7 +46,7 @@ CREATE TABLE visitors (
     became_member_recorded_at TIMESTAMPTZ);
 CREATE TABLE ceus (
     ceu_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_id TEXT NOT NULL, credits INT NOT NULL,
-    occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ);
+    occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ, recorded_by TEXT);
 -- derived state (what the derived events compare against)
 CREATE TABLE lights (
     member_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, colour TEXT NOT NULL, score NUMERIC(5, 1) NOT NULL,
@@ -140,7 +140,9 @@ LATER_COLUMNS: list[tuple[str, str]] = [
 ]
 """Columns (all TIMESTAMPTZ) added after generations were first created: `ensure_columns` adds them to an
 existing generation (rows projected before have NULL there: recorded time unknown until a rebuild)."""
-LATER_TEXT_COLUMNS: list[tuple[str, str]] = [("chapters", "language"), ("referrals", "recorded_by")]
+LATER_TEXT_COLUMNS: list[tuple[str, str]] = [
+    ("chapters", "language"), ("referrals", "recorded_by"), ("closed_business", "recorded_by"),
+    ("one_to_ones", "reported_by"), ("one_to_ones", "recorded_by"), ("ceus", "recorded_by")]
 """TEXT columns added later, likewise (NULL before a rebuild: language unknown, or keyed in by the giver)."""
 
 DROPPED_COLUMNS: list[tuple[str, str]] = [("visitors", "visitor_name")]

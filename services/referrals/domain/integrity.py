@@ -44,6 +44,8 @@ class Slip:
     happened_on: date
     recorded_on: date | None
     """the day it was recorded, in the chapter's time zone"""
+    recorded_by: str | None = None
+    """who typed it, when not the member themself (a leader keying in paper slips)"""
 
 
 def effective_referrals(referrals: Sequence[Row]) -> dict[str, Decimal]:
@@ -106,6 +108,14 @@ def back_dated(slips: Iterable[Slip], rules: IntegrityRules) -> Table:
     return sorted(late, key=lambda r: (r["member_id"], r["happened_on"], r["slip_id"]))
 
 
+def keyed_by_others(slips: Iterable[Slip]) -> Table:
+    """The slips someone else keyed in for the member (a leader typing paper slips), so a member's figures
+    can be told from what others recorded for them."""
+    rows = [{"kind": s.kind, "slip_id": s.slip_id, "member_id": s.member_id, "recorded_by": s.recorded_by,
+             "happened_on": s.happened_on} for s in slips if s.recorded_by not in (None, s.member_id)]
+    return sorted(rows, key=lambda r: (r["member_id"], r["happened_on"], r["slip_id"]))
+
+
 def pending_confirmation(closed_business: Sequence[Row], end: date, rules: IntegrityRules) -> Table:
     """Closed business neither confirmed nor disputed more than `unconfirmed_days` after it was recorded."""
     pending = []
@@ -141,10 +151,10 @@ def concentrated_pairs(referrals: Sequence[Row], rules: IntegrityRules) -> Table
 
 
 def member_signals(member_ids: Sequence[str], referrals: Sequence[Row], closed_business: Sequence[Row],
-                   late: Table, slips_recorded: dict[str, int]) -> Table:
+                   late: Table, slips_recorded: dict[str, int], keyed: Table | None = None) -> Table:
     """Per member: raw and effective referrals given, the share sent to their top partner, and of the
     closed business credited to them (they were thanked) the share tied to no referral and the share
-    disputed; of the slips they recorded, the share back-dated."""
+    disputed; of the slips that are theirs, the share back-dated and how many others keyed in."""
     effective = effective_referrals(referrals)
     given: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in referrals:
@@ -155,6 +165,9 @@ def member_signals(member_ids: Sequence[str], referrals: Sequence[Row], closed_b
     late_by: dict[str, int] = defaultdict(int)
     for row in late:
         late_by[row["member_id"]] += 1
+    keyed_by: dict[str, int] = defaultdict(int)
+    for row in keyed or []:
+        keyed_by[row["member_id"]] += 1
     rows = []
     for m in member_ids:
         to = given.get(m, {})
@@ -169,6 +182,7 @@ def member_signals(member_ids: Sequence[str], referrals: Sequence[Row], closed_b
             "disputed_share": ratio(Decimal(sum(1 for c in cbs if c["disputed_on"] is not None)), Decimal(len(cbs))),
             "slips_recorded": slips_recorded.get(m, 0), "back_dated": late_by.get(m, 0),
             "back_dated_share": ratio(Decimal(late_by.get(m, 0)), Decimal(slips_recorded.get(m, 0))),
+            "keyed_by_others": keyed_by.get(m, 0),
         }
         rows.append(signals)
     return rows

@@ -53,6 +53,9 @@ async def record_history(feed: MembersFeed) -> None:
         # a frozen screen: bob's thank-you to ann for 1,200 recorded twice, three days apart, never confirmed
         (at(4, 2), [closed(C, "cb-a", "bob", "ann", "1200.00", d(2024, 4, 2), rid="pad1")]),
         (at(4, 5), [closed(C, "cb-b", "bob", "ann", "1200.00", d(2024, 4, 5))]),
+        # the president keys in cid's paper slip at the meeting
+        (at(4, 10), [m.CeuRecorded(chapter_id=C, ceu_id="keyed-ceu", member_id="cid", description="a talk",
+                                   occurred_on=d(2024, 4, 10), recorded_by="pat")]),
         # dan keys in a CEU from January in May
         (at(5, 20), [ceu(C, "late-ceu", "dan", d(2024, 1, 15))]),
     ]
@@ -94,6 +97,11 @@ async def test_integrity_report_flags_duplicates_padding_and_late_slips_and_not_
         assert [(s["slip_id"], s["member_id"], s["days_late"]) for s in rep["back_dated"]] == [("late-ceu", "dan", 126)]
         assert (members["dan"]["slips_recorded"], members["dan"]["back_dated_share"]) == (1, "1.0000")
         assert members["cid"]["back_dated"] == 0 and members["cid"]["top_partner_share"] == "0.2500"
+        # what others keyed in for a member is told apart from what they recorded themself
+        assert [(k["slip_id"], k["member_id"], k["recorded_by"]) for k in rep["keyed_by_others"]] == [
+            ("keyed-ceu", "cid", "pat")]
+        assert (members["cid"]["keyed_by_others"], members["cid"]["slips_recorded"]) == (1, 6)  # + "honest"
+        assert members["dan"]["keyed_by_others"] == 0
         assert rep["rules"]["back_dated_days"] == 7
 
         csv = await client.get(f"/chapters/{C}/integrity.csv", params={**WINDOW, "table": "suspected_duplicates"},
