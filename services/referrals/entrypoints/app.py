@@ -35,14 +35,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
+import asyncpg
 from fastapi import FastAPI
 
 from services.referrals.adapters.changes import ChapterChanges
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import SQL, current_schema, ensure_indexes
 from services.referrals.config import ReferralsConfig, load_config
-from services.referrals.entrypoints import routes_dashboard, routes_health, routes_reports
+from services.referrals.entrypoints import routes_dashboard, routes_reports
 from services.referrals.entrypoints.rendering import RenderedReports
 from services.referrals.entrypoints.stream_slots import StreamSlots
 from services.referrals.service_layer.daily_review import DailyReview
@@ -51,6 +53,7 @@ from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
 from shared.http_edge import guard
 from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
+from shared.operations import operate
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -88,7 +91,12 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     app.state.slots = StreamSlots(config.streams_per_member, config.streams_per_chapter)
     for module in (routes_reports, routes_dashboard):
         app.include_router(module.router, responses=EDGE_REFUSALS)
-    app.include_router(routes_health.router)
     refuse_unstorable_text(app)
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
+
+    async def details(pool: asyncpg.Pool) -> dict[str, Any]:
+        async with pool.acquire() as conn:
+            return {"projection_schema": await current_schema(conn)}  # which projection generation is live
+
+    operate(app, service, details)  # health, metrics, access log: outermost
     return app
