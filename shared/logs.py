@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -32,7 +31,7 @@ SAFE_ID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 def new_correlation_id(offered: str | None = None) -> str:
     """The caller's `X-Correlation-Id` when it is a plain id (at most 64 letters, digits, `-_.:`), else a new
     one: what a caller sends must not be able to forge log lines or carry personal data into them."""
-    return plain_id(offered) or uuid.uuid4().hex
+    return plain_id(offered) or os.urandom(16).hex()
 
 
 def plain_id(value: str | None) -> str | None:
@@ -51,18 +50,26 @@ def working_on(correlation: str | None, chapter: str | None) -> Iterator[None]:
         chapter_id.reset(tokens[1])
 
 
+_encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
+
+
 class JsonLines(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, service, the context's
-    correlation and chapter ids, whatever the call passed in `extra=`, and the exception if any."""
+    correlation and chapter ids, whatever the call passed in `extra=`, and the exception if any.
+    It formats every access line, so it does little: the time text is made once a second."""
 
     def __init__(self, service: str | None = None) -> None:
         super().__init__()
         self.service = service or os.environ.get("REFNET_SERVICE") or None
+        self._second, self._stamp = -1, ""
 
     def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         line: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage(),
+            "time": f"{self._stamp}.{int(record.msecs):03d}Z", "level": record.levelname.lower(),
+            "logger": record.name, "message": record.getMessage(),
         }
         if self.service:
             line["service"] = self.service
@@ -70,12 +77,18 @@ class JsonLines(logging.Formatter):
             line["correlation_id"] = correlation
         if (chapter := chapter_id.get()) is not None:
             line["chapter_id"] = chapter
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
-                line[key] = value
+        for key in record.__dict__.keys() - _STANDARD:
+            if not key.startswith("_"):
+                line[key] = record.__dict__[key]
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return _encode(line)
+
+
+def emit(logger: logging.Logger, level: int, message: str, args: tuple[Any, ...], extra: dict[str, Any]) -> None:
+    """`logger.log(level, message, *args, extra=extra)` without looking up the caller's file and line (a
+    stack walk): for the lines written per request and per event. The caller checked `isEnabledFor`."""
+    logger.handle(logger.makeRecord(logger.name, level, "", 0, message, args, None, extra=extra))
 
 
 def level() -> str:
@@ -85,6 +98,7 @@ def level() -> str:
 def logging_config(service: str | None = None) -> dict[str, Any]:
     """A `logging.config.dictConfig` (and uvicorn `log_config`) that sends every logger, uvicorn's included,
     to stdout as JSON lines. Kafka clients' chatter below WARNING is left out unless REFNET_LOG_LEVEL=DEBUG."""
+    lean_records()  # uvicorn applies this dict in each worker process: the one call every process makes
     chatty = "DEBUG" if level() == "DEBUG" else "WARNING"
     return {
         "version": 1, "disable_existing_loggers": False,
@@ -99,10 +113,16 @@ def logging_config(service: str | None = None) -> dict[str, Any]:
     }
 
 
+def lean_records() -> None:
+    """Log records skip what no line shows (thread, process and task names: looked up for every record)."""
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+
+
 def configure(service: str | None = None) -> None:
     """JSON lines for this process (the service processes call it before they start)."""
     import logging.config
 
+    lean_records()
     logging.config.dictConfig(logging_config(service))
 
 
@@ -116,6 +136,6 @@ def log_consumed(consumer: str, delivered: Sequence[Any]) -> None:
     for d in delivered:
         envelope, record = d.envelope, d.record
         with working_on(envelope.correlationid, envelope.chapterid):
-            consumed_log.info("applied %s", envelope.type, extra={
+            emit(consumed_log, logging.INFO, "applied %s", (envelope.type,), {
                 "consumer": consumer, "event_id": envelope.id, "topic": record.topic,
                 "partition": record.partition, "offset": record.offset})

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from shared.http_edge import Message, Receive, Scope, Send
-from shared.logs import chapter_id, correlation_id, new_correlation_id
+from shared.logs import chapter_id, correlation_id, emit, new_correlation_id
 from shared.metrics import Sampler, observe_request, scrape
 from shared.readiness import consumer_lag, outbox_lag, readiness
 from shared.runtime import Service
@@ -34,6 +34,8 @@ from shared.runtime import Service
 access_log = logging.getLogger("refnet.access")
 Details = Callable[[asyncpg.Pool], Awaitable[dict[str, Any]]]
 PROBES = frozenset({"/health", "/health/live", "/health/ready", "/metrics"})
+NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {"description": "not ready: `not_ready` names the failed checks", "content": {"application/json": {}}}}
 
 
 class Observed:
@@ -66,12 +68,12 @@ class Observed:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             observe_request(self.service, scope["method"], route, status, seconds)
-            quiet = route in PROBES
-            if access_log.isEnabledFor(logging.DEBUG if quiet else logging.INFO):
+            level = logging.DEBUG if route in PROBES else logging.INFO
+            if access_log.isEnabledFor(level):
                 chapter = chapter_id.set((scope.get("path_params") or {}).get("chapter_id"))
-                access_log.log(logging.DEBUG if quiet else logging.INFO, "%s %s %d", scope["method"], route, status,
-                               extra={"method": scope["method"], "route": route, "status": status,
-                                      "duration_ms": round(seconds * 1000, 2)})
+                emit(access_log, level, "%s %s %d", (scope["method"], route, status),
+                     {"method": scope["method"], "route": route, "status": status,
+                      "duration_ms": round(seconds * 1000, 2)})
                 chapter_id.reset(chapter)
             correlation_id.reset(reset)
 
@@ -90,17 +92,22 @@ def operate(app: FastAPI, service: Service, details: Details | None = None, samp
 
     @router.get("/health/live", summary="200 while the process answers")
     async def live() -> dict[str, Any]:
+        """Liveness: answers while the process serves HTTP, whatever its database or Kafka do."""
         return {"service": service.name, "status": "alive"}
 
     @router.get("/health/ready", summary="200 when ready for traffic, 503 naming what is not ready",
-                responses={503: {"description": "not ready: `not_ready` names the failed checks"}})
+                responses=NOT_READY)
     async def ready() -> JSONResponse:
+        """Readiness: database reachable, consumers assigned, outbox relay running (publishing or standing by);
+        503 naming the checks that failed otherwise."""
         ok, report = await readiness(service)
         return JSONResponse(report, status_code=200 if ok else 503)
 
     @router.get("/health", summary="readiness, with the event-store positions",
-                responses={503: {"description": "not ready: `not_ready` names the failed checks"}})
+                responses=NOT_READY)
     async def health() -> JSONResponse:
+        """The readiness check with the event store's last position, the relay's published position and the
+        service's own details."""
         ok, report = await readiness(service)
         if report["checks"]["database"]["ok"]:
             try:
@@ -115,8 +122,11 @@ def operate(app: FastAPI, service: Service, details: Details | None = None, samp
                 report["checks"]["database"] = {"ok": False, "reason": f"unreachable ({type(exc).__name__})"}
         return JSONResponse(report, status_code=200 if ok else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics (text format)", response_class=Response)
+    @router.get("/metrics", summary="Prometheus metrics (text format)", response_class=Response,
+                responses={200: {"content": {"text/plain": {}}},
+                           401: {"description": "REFNET_METRICS_TOKEN is set and was not presented"}})
     async def metrics(request: Request) -> Response:
+        """Prometheus metrics of this process, text format (see docs/operations.md)."""
         expected = service.settings.metrics_token
         if expected:
             given = request.headers.get("authorization", "")

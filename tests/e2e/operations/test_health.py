@@ -15,7 +15,7 @@ from infra.postgres_server import PostgresServer
 from infra.processes import free_port
 from shared.settings import Settings
 from tests.conftest import ROOT
-from tests.e2e.operations.conftest import eventually, notifications, referrals, running
+from tests.e2e.operations.helpers import eventually, notifications, referrals, running
 
 
 async def _ready(c: httpx.AsyncClient) -> dict:  # type: ignore[type-arg]

@@ -20,7 +20,7 @@ from infra.processes import free_port, stop_pid
 from shared.settings import Settings
 from tests.conftest import ADMIN_TOKEN, ROOT, TOKEN_SECRET
 from tests.e2e.members.conftest import PROSPECT, ChapterWorld, referral
-from tests.e2e.operations.conftest import eventually
+from tests.e2e.operations.helpers import eventually
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 

@@ -7,7 +7,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.settings import Settings
 from tests.e2e.members.conftest import ChapterWorld, referral
-from tests.e2e.operations.conftest import eventually, notifications, referrals, running, scrape, total
+from tests.e2e.operations.helpers import eventually, notifications, referrals, running, scrape, total
 
 GIVEN = "org.refnet.members.referral-given.v1"
 ROUTE = "/chapters/{chapter_id}/referrals"
