@@ -3,8 +3,12 @@ carries an id (a chapter id in a label would make one time series per chapter an
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 from aiokafka import AIOKafkaProducer
 
+from services.notifications.config import NotificationSettings
+from services.notifications.entrypoints.app import create_app as notifications_app
 from shared.settings import Settings
 from tests.e2e.members.conftest import ChapterWorld, referral
 from tests.e2e.operations.helpers import eventually, notifications, referrals, running, scrape, total
@@ -84,3 +88,21 @@ async def test_referrals_metrics_show_consumer_lag_cache_hits_and_dead_letters(w
         await eventually(notifications_lag_sampled, "the notifications consumer's lag sampled")
         assert not any(n == "refnet_outbox_lag_events" and ("service", "notifications") in ls
                        for n, ls in await scrape(notes))  # it publishes nothing
+
+
+class Refusing:
+    """An SMTP server that refuses every message."""
+
+    async def send(self, _message: EmailMessage) -> None:
+        raise ConnectionRefusedError("the mail server is away")
+
+
+async def test_notifications_metrics_count_deliveries_given_up(world: ChapterWorld, settings: Settings) -> None:
+    """The chapter's members were e-mailed sign-in links; with the mail server refusing and one attempt allowed,
+    those deliveries fail, and the gauge shows them."""
+    app = notifications_app(settings, smtp=Refusing(), config=NotificationSettings(email_max_attempts=1))
+    async with running(app) as notes:
+        async def failed() -> bool:
+            return total(await scrape(notes), "refnet_notification_deliveries", status="failed", channel="email") >= 1
+
+        await eventually(failed, "failed e-mail deliveries in the notifications service's metrics")
