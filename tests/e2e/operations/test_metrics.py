@@ -106,3 +106,14 @@ async def test_notifications_metrics_count_deliveries_given_up(world: ChapterWor
             return total(await scrape(notes), "refnet_notification_deliveries", status="failed", channel="email") >= 1
 
         await eventually(failed, "failed e-mail deliveries in the notifications service's metrics")
+
+
+async def test_with_a_metrics_token_only_its_bearer_reads_the_metrics(settings: Settings) -> None:
+    token = "metrics-" + "x" * 30
+    async with running(referrals(settings.model_copy(update={"metrics_token": token}))) as c:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": token}):
+            refused = await c.get("/metrics", headers=headers)
+            assert refused.status_code == 401 and "refnet_" not in refused.text
+        allowed = await c.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert allowed.status_code == 200 and "refnet_http_request_duration_seconds" in allowed.text
+        assert (await c.get("/health/live")).status_code == 200  # probes need no token
