@@ -1,11 +1,29 @@
 # One image for the three services; the command picks the service (see docker-compose.yml).
-FROM python:3.11-slim
-WORKDIR /app
+# Two stages: the first installs the locked runtime dependencies (requirements-runtime.lock: no test or lint
+# tools) and refnet into a virtual environment; the second copies only that environment onto a fresh slim
+# Python and runs it as an unprivileged user.
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/refnet
+COPY requirements-runtime.lock /tmp/
+RUN /opt/refnet/bin/pip install --require-hashes -r /tmp/requirements-runtime.lock
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY infra ./infra
-RUN pip install --no-cache-dir .
-ENV PYTHONUNBUFFERED=1
+# not editable: the wheel's package data (migrations, the dashboard, the member app) is what runs
+RUN /opt/refnet/bin/pip install --no-deps . \
+ && /opt/refnet/bin/python -c "import importlib.resources as r; \
+assert r.files('services.referrals.entrypoints').joinpath('static/dashboard.html').is_file()"
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/refnet --create-home refnet
+COPY --from=build /opt/refnet /opt/refnet
+ENV PATH=/opt/refnet/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 REFNET_STATE_DIR=/var/lib/refnet
+USER refnet
+WORKDIR /var/lib/refnet
+# ready = database answers, consumers assigned, outbox relay running (docs/operations.md)
+HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 CMD ["python", "-m", "infra.healthcheck"]
 ENTRYPOINT ["refnet", "serve", "--host", "0.0.0.0"]
 CMD ["members"]

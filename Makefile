@@ -2,14 +2,17 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+LOCK   := requirements.lock
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | md5sum | cut -c1-8)
 
-.PHONY: install up down test unit lint bench docs kafka app lighthouse
+.PHONY: install lock up down test unit lint bench docs kafka app lighthouse
 
-$(STAMP): pyproject.toml
+# Exactly the versions (and file hashes) in requirements.lock, then refnet itself on top without touching them.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -25,6 +28,18 @@ $(APP_VENDOR): web/package.json web/package-lock.json
 	else echo "npm not found: the member app runs without its QR code generator (leaders see the check-in link)"; fi
 
 app: $(APP_VENDOR)
+
+# Resolve pyproject.toml's ranges anew (from PyPI) into requirements.lock (runtime + dev, what `make install`
+# installs) and requirements-runtime.lock (runtime only, the same versions: what the Docker image installs).
+# Run it after changing dependencies in pyproject.toml: it keeps the versions locked already and adds what is
+# new; `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed (a deliberate step, reviewed).
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock" -q $(LOCK_ARGS)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install -q "uv>=0.9,<1"
+	$(UV_COMPILE) --extra dev -o $(LOCK)
+	$(UV_COMPILE) -c $(LOCK) -o requirements-runtime.lock
 
 # Kafka's jars from Maven Central (cached under .refnet/kafka/libs)
 kafka: install

@@ -17,6 +17,7 @@ import typer
 
 from infra.local import external_servers, stack_for
 from infra.processes import free_port, read_pid, stop_pid
+from shared.logs import logging_config
 from shared.settings import (
     SCALES_ACROSS_WORKERS,
     SECRETS_FILE,
@@ -92,13 +93,15 @@ def serve(service: Annotated[str, typer.Argument(help="members | referrals | not
                                  "scales across workers)", param_hint="--workers")
     os.environ.update(_environment())
     count = workers or service_workers(service)
+    # JSON lines on stdout, uvicorn's loggers included; the access log is refnet's own (shared.operations)
+    logs = logging_config(service)
     if count == 1:
         module = importlib.import_module(f"services.{service}.entrypoints.app")
         uvicorn.run(module.create_app(load_settings()), host=host, port=port or service_port(service),
-                    log_level="warning")
+                    log_config=logs, access_log=False)
     else:  # each worker process builds its app from the environment set above
         uvicorn.run(f"services.{service}.entrypoints.app:create_app", factory=True, workers=count, host=host,
-                    port=port or service_port(service), log_level="warning")
+                    port=port or service_port(service), log_config=logs, access_log=False)
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:

@@ -28,6 +28,8 @@ from faststream.message import StreamMessage
 
 from shared.envelope import CloudEvent, PoisonMessage, from_kafka
 from shared.events import DomainEvent, EventRegistry, InvalidEvent, UnknownEventType
+from shared.logs import log_consumed, plain_id, working_on
+from shared.metrics import dead_lettered
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,7 @@ class EventConsumer:
                     fresh.discard(delivered.envelope.id)  # the same event twice in one batch
             if new:
                 await self.projection.apply(conn, new)
+        log_consumed(self.projection.name, new)
 
     async def _apply_one_by_one(self, events: Sequence[Delivered]) -> list[tuple[ConsumerRecord, str]]:
         failed: list[tuple[ConsumerRecord, str]] = []
@@ -185,6 +188,8 @@ class EventConsumer:
         })
         await self.broker.publish(record.value or b"", topic=dead_letter_topic(record.topic), key=record.key,
                                   headers=headers)
-        log.warning("%s: dead-lettered %s[%d]@%d: %s", self.projection.name, record.topic, record.partition,
-                    record.offset, reason)
+        dead_lettered(self.projection.name, record.topic)
+        with working_on(plain_id(headers.get("ce_correlationid")), plain_id(headers.get("ce_chapterid"))):
+            log.warning("%s: dead-lettered %s[%d]@%d: %s", self.projection.name, record.topic, record.partition,
+                        record.offset, reason)
 

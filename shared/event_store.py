@@ -18,6 +18,8 @@ from typing import Any
 import asyncpg
 
 from shared.events import DomainEvent, split_type
+from shared.logs import correlation_id
+from shared.metrics import events_appended
 
 APPEND_LOCK = 7_345_002
 NOTIFY_CHANNEL = "refnet_events"  # notified by a trigger on events (sql/003_notify_trigger.sql)
@@ -45,6 +47,8 @@ class NewEvent:
 
     @classmethod
     def of(cls, event: DomainEvent, chapter_id: str, **metadata: Any) -> NewEvent:
+        # the request's or consumed event's correlation id (shared.logs), unless the caller names one
+        metadata = {"correlation_id": correlation_id.get(), **metadata}
         return cls(type=event.type_name(), data=event.model_dump(mode="json"), chapter_id=chapter_id,
                    metadata={k: v for k, v in metadata.items() if v is not None})
 
@@ -146,6 +150,7 @@ class EventStore:
             )
         except asyncpg.UniqueViolationError as exc:  # belt and braces behind the lock
             raise ConcurrencyError(stream_ids[0], appends[0].expected_version, -1) from exc
+        events_appended(cols["type"])
         assigned = {row["event_id"]: row for row in rows}
         recorded = [
             RecordedEvent(position=assigned[event.event_id]["position"], event_id=event.event_id,

@@ -36,6 +36,8 @@ _COMMON = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-re
 PAGE_HEADERS = [*_COMMON, (b"content-security-policy", PAGE_POLICY.encode())]
 DOCS_HEADERS = [*_COMMON, (b"content-security-policy", DOCS_POLICY.encode())]
 READING = frozenset({"GET", "HEAD", "OPTIONS"})
+UNLIMITED = ("/health", "/metrics")
+"""Probes and scrapes (an orchestrator's, Prometheus'): never refused for their rate."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class Edge:
             await _refuse(send, 413, {"detail": [{"loc": ["body"], "type": "too_large",
                                                   "msg": f"the request body is larger than {limit} bytes"}]})
             return
-        if scope["path"] != "/health":
+        if not scope["path"].startswith(UNLIMITED):
             wait = self._wait(scope, authorization)
             if wait > 0:
                 await _refuse(send, 429, {"detail": "too many requests: slow down and retry after the time given"},

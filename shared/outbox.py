@@ -73,6 +73,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.leading = False
+        self.running = False
+        self.error: str | None = None
+        """The kind of the last failure to publish (Kafka or PostgreSQL away), until a publish succeeds."""
         self._wake = asyncio.Event()
 
     def _on_notify(self, *_: object) -> None:
@@ -112,6 +115,13 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event, standby_interval: float = 1.0) -> None:
         """Publish until `stop` is set, while this relay leads (see the module's notes); errors (Kafka or
         PostgreSQL away) are retried with backoff."""
+        self.running = True
+        try:
+            await self._run(stop, standby_interval)
+        finally:
+            self.running = False
+
+    async def _run(self, stop: asyncio.Event, standby_interval: float) -> None:
         listener: asyncpg.Connection | None = None
         backoff = 0.2
         while not stop.is_set():
@@ -127,12 +137,14 @@ class OutboxRelay:
                     await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
                 self._wake.clear()
                 await self.publish_pending()
+                self.error = None
                 backoff = 0.2
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self.error = type(exc).__name__  # shown by /health/ready: the kind, never the text (hosts, SQL)
                 log.warning("outbox relay %s: %s; retrying in %.1fs", self.name, exc, backoff)
                 if listener is not None:
                     await self._release(listener)

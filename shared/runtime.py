@@ -49,7 +49,7 @@ class Service:
         self.publishes = publishes
         self.pool_size = pool_size
         self.broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=log,
-                                  client_id=f"refnet-{name}")
+                                  client_id=f"refnet-{name}", log_level=logging.DEBUG)  # per batch: debug
         self.consumers: list[EventConsumer] = []
         self._pool: asyncpg.Pool | None = None
         self._tasks: list[asyncio.Task[Any]] = []

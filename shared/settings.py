@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     rate_per_address: float = Field(default=1000.0, gt=0, alias="REFNET_RATE_PER_ADDRESS")
     # Asking for a sign-in link sends an e-mail: per address, a burst of 5, then this many a minute.
     rate_sign_in_per_minute: float = Field(default=10.0, gt=0, alias="REFNET_RATE_SIGN_IN_PER_MINUTE")
+    # GET /metrics answers only `Authorization: Bearer <this>` when set (the services' ports face members).
+    metrics_token: str = Field(default="", alias="REFNET_METRICS_TOKEN")
 
     def secret_problems(self) -> list[str]:
         """What makes the secrets unfit to run with: missing, a value published in refnet's own code, short."""

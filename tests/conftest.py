@@ -1,8 +1,9 @@
 """Fixtures on the real parts: Kafka and PostgreSQL, started once per test session.
 
 Order of preference: servers named by KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL; else testcontainers when a
-Docker engine answers; else the local launchers (Kafka from Maven Central, PostgreSQL from the wheel) on
-free ports under .refnet/test, stopped when the session ends.
+Docker engine answers (tests/containers.py: a cp-kafka image in KRaft mode and postgres:17; REFNET_TESTCONTAINERS=0
+skips it); else the local launchers (Kafka from Maven Central, PostgreSQL from the wheel) on free ports under
+.refnet/test, stopped when the session ends.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from infra.processes import free_port
 from services.members.config import new_kek
 from shared.migrations import open_database
 from shared.settings import Settings, with_database
+from tests.containers import docker_answers, docker_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,29 +44,15 @@ class Infra:
     postgres: PostgresServer | None = None
 
 
-def _docker_available() -> bool:
-    try:
-        import docker  # type: ignore[import-untyped]
-
-        docker.from_env().ping()
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
     kafka_env, db_env = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("DATABASE_URL")
     if kafka_env and db_env:
         yield Infra(kafka_env, db_env)
         return
-    if _docker_available():  # pragma: no cover - no Docker engine on our machines
-        from testcontainers.kafka import KafkaContainer
-        from testcontainers.postgres import PostgresContainer
-
-        with KafkaContainer("apache/kafka:4.1.1").with_kraft() as k, PostgresContainer("postgres:17") as p:
-            url = p.get_connection_url().replace("+psycopg2", "")
-            yield Infra(k.get_bootstrap_server(), url)
+    if docker_answers():  # pragma: no cover - no Docker engine on our machines
+        with docker_servers() as (bootstrap, url):
+            yield Infra(bootstrap, url)
         return
     home = ROOT / ".refnet" / "test"
     kafka = KafkaServer(home / "kafka", port=free_port(19092))

@@ -6,7 +6,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -29,6 +28,7 @@ from shared.clock import utc_now
 from shared.contracts.members import members_events
 from shared.http_edge import guard
 from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
+from shared.operations import operate
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -89,11 +89,6 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
                                              "type": "value_error"}]}, status_code=422)
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
 
-    @app.get("/health", tags=["operations"])
-    async def health() -> dict[str, Any]:
-        """Database reachable, last event-store position and how far the Kafka relay has published."""
-        return await service.health()
-
     app.state.check_in_window = config.check_in_window()
     for module in (routes_sign_in, routes_chapters, routes_referrals, routes_slips, routes_check_in, routes_meetings,
                    routes_imports, routes_app):
@@ -101,4 +96,5 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
     refuse_unstorable_text(app)
     app.add_middleware(RefreshCors, origins=service.settings.dashboard_origin_list)  # inside the edge
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
+    operate(app, service)  # health, metrics, access log: outermost
     return app

@@ -193,6 +193,12 @@ async def pending_deliveries(conn: asyncpg.Connection | asyncpg.Pool) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM n_deliveries WHERE status = 'pending'"))
 
 
+async def delivery_counts(pool: asyncpg.Pool) -> list[asyncpg.Record]:
+    """Pending and failed deliveries by status and channel (for /metrics)."""
+    return await pool.fetch("SELECT status, channel, count(*) AS n FROM n_deliveries"
+                            " WHERE status IN ('pending', 'failed') GROUP BY status, channel")
+
+
 async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, limit: int) -> list[asyncpg.Record]:
     """Take up to `limit` due deliveries: their next attempt moves to the end of the lease, so a process that
     dies mid-send leaves them to be tried again then, and two dispatchers never take the same row."""

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI
 
 from services.notifications.adapters import postgres as db
@@ -25,6 +26,8 @@ from shared.contracts.referrals import referrals_events
 from shared.events import EventRegistry
 from shared.http_edge import guard
 from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
+from shared.metrics import Sample
+from shared.operations import operate
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -86,25 +89,30 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     app.state.config = config
     app.state.webhook_guard = targets
 
-    @app.get("/health", tags=["operations"])
-    async def health() -> dict[str, Any]:
-        report = await service.health()
-        report["pending_deliveries"] = await db.pending_deliveries(service.pool)
-        return report
-
     for routes in (routes_feed, routes_preferences, routes_chapters, routes_webhooks):
         app.include_router(routes.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
+
+    async def details(pool: asyncpg.Pool) -> dict[str, Any]:
+        return {"pending_deliveries": await db.pending_deliveries(pool)}
+
+    async def deliveries() -> list[Sample]:
+        return [Sample("refnet_notification_deliveries", {"status": row["status"], "channel": row["channel"]},
+                       row["n"]) for row in await db.delivery_counts(service.pool)]
+
+    operate(app, service, details, [deliveries])  # health, metrics, access log: outermost
     return app
 
 
 def main() -> None:  # pragma: no cover
     import uvicorn
 
+    from shared.logs import logging_config
     from shared.settings import SERVICE_PORTS
 
-    uvicorn.run(create_app(), host="0.0.0.0", port=SERVICE_PORTS["notifications"])
+    uvicorn.run(create_app(), host="0.0.0.0", port=SERVICE_PORTS["notifications"],
+                log_config=logging_config("notifications"), access_log=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

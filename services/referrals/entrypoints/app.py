@@ -36,7 +36,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
+import asyncpg
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -46,7 +48,6 @@ from services.referrals.adapters.schema import SQL, current_schema, ensure_index
 from services.referrals.config import ReferralsConfig, load_config
 from services.referrals.entrypoints import (
     routes_dashboard,
-    routes_health,
     routes_lights,
     routes_member,
     routes_reports,
@@ -60,6 +61,7 @@ from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
 from shared.http_edge import guard
 from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
+from shared.operations import operate
 from shared.runtime import Service
 from shared.settings import Settings, load_settings
 
@@ -99,11 +101,16 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     app.state.slots = StreamSlots(config.streams_per_member, config.streams_per_chapter)
     for module in (routes_reports, routes_lights, routes_member, routes_dashboard):
         app.include_router(module.router, responses=EDGE_REFUSALS)
-    app.include_router(routes_health.router)
     refuse_unstorable_text(app)
     # reports are JSON of tens of kilobytes (a phone on a slow network waits for them); event streams stay
     # uncompressed (Starlette leaves text/event-stream alone), and small answers such as stream tickets too
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(AppCors, origins=service.settings.app_origin_list)  # inside the edge
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
+
+    async def details(pool: asyncpg.Pool) -> dict[str, Any]:
+        async with pool.acquire() as conn:
+            return {"projection_schema": await current_schema(conn)}  # which projection generation is live
+
+    operate(app, service, details)  # health, metrics, access log: outermost
     return app

@@ -13,6 +13,7 @@ import pydantic_core
 from fastapi.responses import Response
 
 from shared.http_errors import invalid_field
+from shared.metrics import report_cache
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -74,6 +75,7 @@ class RenderedReports:
     async def get(self, key: tuple[Any, ...], make: Callable[[], Awaitable[Response]]) -> Response:
         """The response kept under `key` (which ends with the data version), else `make()`'s, kept."""
         hit = self._kept.get(key)
+        report_cache(str(key[0]), hit is not None)
         if hit is not None:
             self._kept.move_to_end(key)
             return Response(hit[0], media_type=hit[1], headers=hit[2])

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import httpx
 
+from tests.e2e.operations.helpers import eventually
+
 
 async def test_health_reports_the_database_and_the_relay(client: httpx.AsyncClient) -> None:
+    async def ready() -> bool:  # ready once its consumers have their partitions: moments after start
+        return (await client.get("/health")).status_code == 200
+
+    await eventually(ready, "/health ready")
     health = (await client.get("/health")).json()
     assert health["service"] == "members" and health["status"] == "ok"
-    assert "published_position" in health
+    assert "published_position" in health and health["checks"]["relay"]["role"] == "publishing"
 
 
 NEVER_STORED = {"/sign-in", "/sign-in/exchange", "/sign-in/refresh",
