@@ -79,8 +79,8 @@ def infra_status() -> None:
 def serve(service: Annotated[str, typer.Argument(help="members | referrals | notifications")],
           port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003 or REFNET_<SERVICE>_PORT")] = None,
           host: str = "127.0.0.1",
-          workers: Annotated[int | None, typer.Option(help="worker processes (members only); default "
-                                                           "REFNET_MEMBERS_WORKERS, else 1")] = None,
+          workers: Annotated[int | None, typer.Option(help="worker processes; default "
+                                                           "REFNET_<SERVICE>_WORKERS, else 1")] = None,
           ) -> None:
     """Run one service in the foreground."""
     import uvicorn
@@ -88,8 +88,7 @@ def serve(service: Annotated[str, typer.Argument(help="members | referrals | not
     if service not in SERVICES:
         raise typer.BadParameter(f"service must be one of {', '.join(SERVICES)}")
     if workers is not None and workers > 1 and service not in SCALES_ACROSS_WORKERS:
-        raise typer.BadParameter(f"{service} runs in one process (only {', '.join(SCALES_ACROSS_WORKERS)} "
-                                 "scales across workers)", param_hint="--workers")
+        raise typer.BadParameter(f"{service} runs in one process", param_hint="--workers")
     os.environ.update(_environment())
     count = workers or service_workers(service)
     if count == 1:
