@@ -17,6 +17,7 @@ import typer
 
 from infra.local import external_servers, stack_for
 from infra.processes import free_port, read_pid, stop_pid
+from infra.supervisor import Supervisor
 from shared.settings import (
     SCALES_ACROSS_WORKERS,
     SECRETS_FILE,
@@ -127,44 +128,21 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
     # against servers named by the environment (a bare `refnet serve` there refuses to start without them)
     env = {**stack.secrets(), **{k: v for k, v in _environment().items() if v}}
     logs = stack.state / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        typer.echo("\nstopping refnet ...")
-        for proc in procs.values():
-            proc.send_signal(signal.SIGINT)
-        for proc in procs.values():
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if not external_servers():
-            stack.down()
-        typer.echo("stopped")
+    supervisor = Supervisor(echo=typer.echo)
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if "NOTIFICATIONS_SMTP_HOST" not in env:  # no mail server named: catch e-mail in a local folder
             mail_port = free_port(8025)
             env.update(NOTIFICATIONS_SMTP_HOST="127.0.0.1", NOTIFICATIONS_SMTP_PORT=str(mail_port))
-            procs["mailbox"] = subprocess.Popen(
-                [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)],
-                stdout=(logs / "mailbox.log").open("ab"), stderr=subprocess.STDOUT)
-            (stack.state / "mailbox.pid").write_text(str(procs["mailbox"].pid))
+            supervisor.add("mailbox", [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)],
+                           None, logs / "mailbox.log", stack.state / "mailbox.pid")
+        for service in SERVICES:  # restarted with backoff whenever one exits, until Ctrl-C (infra/supervisor.py)
+            supervisor.add(service, [sys.executable, "-m", "infra.cli", "serve", service], env,
+                           logs / f"{service}.log", stack.state / f"{service}.pid")
         for service in SERVICES:
-            log = logs / f"{service}.log"
-            procs[service] = subprocess.Popen(
-                [sys.executable, "-m", "infra.cli", "serve", service], env=env,
-                stdout=log.open("ab"), stderr=subprocess.STDOUT)
-            (stack.state / f"{service}.pid").write_text(str(procs[service].pid))
-        for service in SERVICES:
-            _wait_healthy(f"http://127.0.0.1:{service_port(service)}", procs[service], logs / f"{service}.log")
+            _wait_healthy(f"http://127.0.0.1:{service_port(service)}", supervisor.process(service),
+                          logs / f"{service}.log")
         typer.echo("\nrefnet is running:")
         for service in SERVICES:
             url = f"http://127.0.0.1:{service_port(service)}"
@@ -172,7 +150,7 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
         typer.echo(f"  admin token    {env['REFNET_ADMIN_TOKEN']}", nl=True)
         if not os.environ.get("REFNET_ADMIN_TOKEN"):
             typer.echo(f"  secrets        {stack.state / SECRETS_FILE} (made once for this state directory)")
-        if "mailbox" in procs:
+        if "mailbox" in supervisor.children:
             typer.echo(f"  e-mail         caught as .eml files in {stack.state / 'mail'}")
         sys.stdout.flush()
         if demo:
@@ -180,14 +158,17 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
         if live:
             typer.echo("recording a slip every few seconds (Ctrl-C to stop) ...")
             _run_demo(env, live=True, weeks=demo_weeks)
-        typer.echo("\nCtrl-C stops everything.")
-        while all(proc.poll() is None for proc in procs.values()):
-            time.sleep(0.5)
-        typer.echo("a service exited; see " + str(logs))
+        typer.echo("\nCtrl-C stops everything; a service that exits is started again.")
+        sys.stdout.flush()
+        supervisor.watch()
     except KeyboardInterrupt:
         pass
     finally:
-        stop()
+        typer.echo("\nstopping refnet ...")
+        supervisor.stop()
+        if not external_servers():
+            stack.down()
+        typer.echo("stopped")
 
 
 def _interrupt(*_: object) -> None:
