@@ -135,8 +135,8 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
         if "NOTIFICATIONS_SMTP_HOST" not in env:  # no mail server named: catch e-mail in a local folder
             mail_port = free_port(8025)
             env.update(NOTIFICATIONS_SMTP_HOST="127.0.0.1", NOTIFICATIONS_SMTP_PORT=str(mail_port))
-            supervisor.add("mailbox", [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)],
-                           None, logs / "mailbox.log", stack.state / "mailbox.pid")
+            mailbox = [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)]
+            supervisor.add("mailbox", mailbox, None, logs / "mailbox.log", stack.state / "mailbox.pid")
         for service in SERVICES:  # restarted with backoff whenever one exits, until Ctrl-C (infra/supervisor.py)
             supervisor.add(service, [sys.executable, "-m", "infra.cli", "serve", service], env,
                            logs / f"{service}.log", stack.state / f"{service}.pid")

@@ -12,6 +12,7 @@ receivers can recognise it. Anything else seen twice fails the test.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
@@ -57,12 +58,15 @@ async def test_two_processes_of_each_service_one_of_each_killed_mid_run(infra: I
 
             async def kill_mid_run() -> None:
                 await _until(lambda: _recorded(workload, CHAPTERS * REFERRALS // 3), 240, "a third recorded")
+                for group in ("referrals.referrals", "notifications.notifications"):  # both processes consume
+                    await _until(lambda g=group: _members(kafka_ready, f"{cluster.prefix}.{g}", 2), 60,  # type: ignore[misc]
+                                 f"two consumers in {group}")
                 for service in ("members", "referrals", "notifications"):
                     cluster.kill(service, 0)
 
             await asyncio.gather(kill_mid_run(), *(workload.chapter(n, MEMBERS, REFERRALS) for n in range(CHAPTERS)))
             assert workload.tally.referrals == CHAPTERS * REFERRALS
-            assert workload.tally.referrals < CHAPTERS * REFERRALS + 1 and cluster.alive("members") == [1]
+            assert cluster.alive("members") == cluster.alive("referrals") == cluster.alive("notifications") == [1]
 
             await _until(lambda: workload.reports_match(1), 240, "the reports equal the tally")
             await _until(lambda: _delivered(inbox, receiver, workload), 240, "every e-mail and webhook delivered")
@@ -73,6 +77,16 @@ async def test_two_processes_of_each_service_one_of_each_killed_mid_run(infra: I
         finally:
             await workload.close()
             cluster.stop()
+
+
+async def _members(bootstrap: str, group: str, expected: int) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = (await admin.describe_consumer_groups([group]))[0].to_object()["groups"][0]
+    finally:
+        await admin.close()
+    return described["state"] == "Stable" and len(described["members"]) == expected
 
 
 async def _recorded(workload: Workload, n: int) -> bool:
@@ -113,7 +127,7 @@ async def _check_once(cluster: Cluster, inbox: Inbox, receiver: Receiver) -> Non
     assert all(attempts[d] >= 2 for d in twice), f"e-mails sent twice without a killed sender: {twice}"
     from services.notifications.domain.webhooks import message_id
 
-    by_message = {message_id(__import__("uuid").UUID(d)): d for d in attempts}
+    by_message = {message_id(uuid.UUID(d)): d for d in attempts}
     twice_posted = [by_message[w] for w, n in _webhooks(receiver).items() if n > 1]
     assert all(attempts[d] >= 2 for d in twice_posted), f"webhooks posted twice without a killed sender: {twice_posted}"
     print(f"\n{len(rows)} deliveries; seen twice after the kill (same id, claimed again): "
