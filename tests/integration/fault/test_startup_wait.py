@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +21,6 @@ from fastapi import FastAPI
 
 from infra.kafka_server import KafkaServer
 from infra.postgres_server import PostgresServer
-from infra.processes import free_port
 from services.members.entrypoints.app import create_app
 from shared.settings import Settings, with_database
 from shared.startup import GaveUpWaiting
@@ -28,6 +28,13 @@ from tests.conftest import ADMIN_TOKEN, ROOT, TOKEN_SECRET, Infra
 from tests.e2e.members.conftest import found, members_config
 
 pytestmark = pytest.mark.fault
+
+
+def _unused_port() -> int:
+    """A port the kernel hands out (not a well-known preferred one other test sessions may pick too)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class Waits(logging.Handler):
@@ -84,7 +91,7 @@ def _settings(kafka: str, postgres: str, prefix: str, wait: float = 300.0) -> Se
 
 async def test_a_service_started_before_its_postgresql_waits_and_then_works(
         infra: Infra, kafka_ready: str, topic_prefix: str, waits: Waits, home: Path) -> None:
-    postgres = PostgresServer(home / "postgres", port=free_port(35432))
+    postgres = PostgresServer(home / "postgres", port=_unused_port())
     app = create_app(_settings(kafka_ready, postgres.url, topic_prefix), members_config())
     task, context = _begin(app)
     try:
@@ -104,7 +111,7 @@ async def test_a_service_started_before_its_postgresql_waits_and_then_works(
 
 async def test_a_service_started_before_its_kafka_waits_and_then_works(
         infra: Infra, topic_prefix: str, waits: Waits, home: Path) -> None:
-    kafka = KafkaServer(home / "kafka", port=free_port(39092))
+    kafka = KafkaServer(home / "kafka", port=_unused_port())
     kafka.libs.parent.mkdir(parents=True, exist_ok=True)
     shared_libs = ROOT / ".refnet" / "test" / "kafka" / "libs"
     if (shared_libs / ".complete").exists():
@@ -128,7 +135,7 @@ async def test_a_service_started_before_its_kafka_waits_and_then_works(
 
 
 async def test_the_wait_has_a_limit(infra: Infra, topic_prefix: str, home: Path) -> None:
-    nowhere = f"postgresql://postgres@localhost:{free_port(36432)}/postgres"
+    nowhere = f"postgresql://postgres@localhost:{_unused_port()}/postgres"
     app = create_app(_settings("localhost:1", nowhere, topic_prefix, wait=2.0), members_config())
     with pytest.raises(GaveUpWaiting, match="PostgreSQL at localhost"):
         async with app.router.lifespan_context(app):
