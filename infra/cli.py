@@ -17,6 +17,7 @@ import typer
 
 from infra.local import external_servers, stack_for
 from infra.processes import free_port, read_pid, stop_pid
+from infra.supervisor import Supervisor
 from shared.logs import logging_config
 from shared.settings import (
     SCALES_ACROSS_WORKERS,
@@ -80,8 +81,8 @@ def infra_status() -> None:
 def serve(service: Annotated[str, typer.Argument(help="members | referrals | notifications")],
           port: Annotated[int | None, typer.Option(help="default: 8001/8002/8003 or REFNET_<SERVICE>_PORT")] = None,
           host: str = "127.0.0.1",
-          workers: Annotated[int | None, typer.Option(help="worker processes (members only); default "
-                                                           "REFNET_MEMBERS_WORKERS, else 1")] = None,
+          workers: Annotated[int | None, typer.Option(help="worker processes; default "
+                                                           "REFNET_<SERVICE>_WORKERS, else 1")] = None,
           ) -> None:
     """Run one service in the foreground."""
     import uvicorn
@@ -89,8 +90,7 @@ def serve(service: Annotated[str, typer.Argument(help="members | referrals | not
     if service not in SERVICES:
         raise typer.BadParameter(f"service must be one of {', '.join(SERVICES)}")
     if workers is not None and workers > 1 and service not in SCALES_ACROSS_WORKERS:
-        raise typer.BadParameter(f"{service} runs in one process (only {', '.join(SCALES_ACROSS_WORKERS)} "
-                                 "scales across workers)", param_hint="--workers")
+        raise typer.BadParameter(f"{service} runs in one process", param_hint="--workers")
     os.environ.update(_environment())
     count = workers or service_workers(service)
     # JSON lines on stdout, uvicorn's loggers included; the access log is refnet's own (shared.operations)
@@ -131,47 +131,24 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
     # against servers named by the environment (a bare `refnet serve` there refuses to start without them)
     env = {**stack.secrets(), **{k: v for k, v in _environment().items() if v}}
     logs = stack.state / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        typer.echo("\nstopping refnet ...")
-        for proc in procs.values():
-            proc.send_signal(signal.SIGINT)
-        for proc in procs.values():
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if not external_servers():
-            stack.down()
-        typer.echo("stopped")
+    supervisor = Supervisor(echo=typer.echo)
 
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if "NOTIFICATIONS_SMTP_HOST" not in env:  # no mail server named: catch e-mail in a local folder
             mail_port = free_port(8025)
             env.update(NOTIFICATIONS_SMTP_HOST="127.0.0.1", NOTIFICATIONS_SMTP_PORT=str(mail_port))
-            procs["mailbox"] = subprocess.Popen(
-                [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)],
-                stdout=(logs / "mailbox.log").open("ab"), stderr=subprocess.STDOUT)
-            (stack.state / "mailbox.pid").write_text(str(procs["mailbox"].pid))
+            mailbox = [sys.executable, "-m", "infra.mailbox", str(stack.state / "mail"), str(mail_port)]
+            supervisor.add("mailbox", mailbox, None, logs / "mailbox.log", stack.state / "mailbox.pid")
         members, referrals = service_port("members"), service_port("referrals")  # links and the dashboard's renewal
         env.setdefault("REFNET_MEMBERS_PUBLIC_URL", f"http://127.0.0.1:{members}")
         env.setdefault("REFNET_DASHBOARD_ORIGINS", f"http://127.0.0.1:{referrals},http://localhost:{referrals}")
+        for service in SERVICES:  # restarted with backoff whenever one exits, until Ctrl-C (infra/supervisor.py)
+            supervisor.add(service, [sys.executable, "-m", "infra.cli", "serve", service], env,
+                           logs / f"{service}.log", stack.state / f"{service}.pid")
         for service in SERVICES:
-            log = logs / f"{service}.log"
-            procs[service] = subprocess.Popen(
-                [sys.executable, "-m", "infra.cli", "serve", service], env=env,
-                stdout=log.open("ab"), stderr=subprocess.STDOUT)
-            (stack.state / f"{service}.pid").write_text(str(procs[service].pid))
-        for service in SERVICES:
-            _wait_healthy(f"http://127.0.0.1:{service_port(service)}", procs[service], logs / f"{service}.log")
+            _wait_healthy(f"http://127.0.0.1:{service_port(service)}", supervisor.process(service),
+                          logs / f"{service}.log")
         typer.echo("\nrefnet is running:")
         for service in SERVICES:
             url = f"http://127.0.0.1:{service_port(service)}"
@@ -179,7 +156,7 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
         typer.echo(f"  admin token    {env['REFNET_ADMIN_TOKEN']}", nl=True)
         if not os.environ.get("REFNET_ADMIN_TOKEN"):
             typer.echo(f"  secrets        {stack.state / SECRETS_FILE} (made once for this state directory)")
-        if "mailbox" in procs:
+        if "mailbox" in supervisor.children:
             typer.echo(f"  e-mail         caught as .eml files in {stack.state / 'mail'}")
         sys.stdout.flush()
         if demo:
@@ -187,14 +164,17 @@ def up(demo: Annotated[bool, typer.Option(help="record the demo chapter once eve
         if live:
             typer.echo("recording a slip every few seconds (Ctrl-C to stop) ...")
             _run_demo(env, live=True, weeks=demo_weeks)
-        typer.echo("\nCtrl-C stops everything.")
-        while all(proc.poll() is None for proc in procs.values()):
-            time.sleep(0.5)
-        typer.echo("a service exited; see " + str(logs))
+        typer.echo("\nCtrl-C stops everything; a service that exits is started again.")
+        sys.stdout.flush()
+        supervisor.watch()
     except KeyboardInterrupt:
         pass
     finally:
-        stop()
+        typer.echo("\nstopping refnet ...")
+        supervisor.stop()
+        if not external_servers():
+            stack.down()
+        typer.echo("stopped")
 
 
 def _interrupt(*_: object) -> None:

@@ -47,8 +47,8 @@ async def ensure_database(url: str) -> None:
         if not exists:
             try:
                 await conn.execute(f'CREATE DATABASE "{database}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                pass  # another process of the service created it meanwhile (the second is how that race ends)
     finally:
         await conn.close()
 

@@ -20,13 +20,15 @@ import asyncpg
 from faststream.kafka import KafkaBroker
 
 from shared.auth import RevocationProjection
-from shared.consumer import EventConsumer, Projection
+from shared.consumer import EventConsumer, Projection, dead_letter_topic
 from shared.contracts.access import access_events
 from shared.event_store import EventStore, RecordedEvent
 from shared.events import DomainEvent, EventRegistry
 from shared.migrations import open_database
 from shared.outbox import OutboxRelay, idempotent_producer
 from shared.settings import InsecureSecrets, Settings
+from shared.startup import patiently, where
+from shared.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,12 @@ class Service:
                                             projection=projection, topics=topics,
                                             group_id=self.group_id(projection)))
 
+    def topics(self) -> list[str]:
+        """Every topic this service publishes or consumes, and the dead-letter topics of those it consumes."""
+        published = {self.settings.topic(cls.topic) for cls in self.publishes or ()}
+        consumed = {topic for consumer in self.consumers for topic in consumer.topics}
+        return sorted(published | consumed | {dead_letter_topic(t) for t in consumed})
+
     def topic_for(self, event: RecordedEvent) -> str:
         assert self.publishes is not None
         return self.settings.topic(self.publishes.event_class(event.type).topic)
@@ -101,14 +109,19 @@ class Service:
             raise InsecureSecrets(f"refnet {self.name} will not start: " + "; ".join(problems)
                                   + ". Set them to long random values (the same in all three services), e.g."
                                   " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`.")
-        self._pool = await open_database(self.settings.service_database_url(self.name), *self.migrations,
-                                         max_size=self.pool_size)
+        url, limit = self.settings.service_database_url(self.name), self.settings.startup_wait_seconds
+        self._pool = await patiently(f"PostgreSQL at {where(url)}", lambda: open_database(
+            url, *self.migrations, max_size=self.pool_size), limit)
         for consumer in self.consumers:
             consumer.pool = self.pool
-        await self.broker.start()
+        kafka = self.settings.kafka_bootstrap_servers
+        await patiently(f"Kafka at {kafka}", lambda: ensure_topics(
+            kafka, self.topics(), self.settings.topic_partitions, self.settings.topic_replication,
+            client_id=f"refnet-{self.name}"), limit)
+        await patiently(f"Kafka at {kafka}", self.broker.start, limit)
         if self.publishes is not None:
             producer = idempotent_producer(self.settings.kafka_bootstrap_servers)
-            await producer.start()
+            await patiently(f"Kafka at {kafka}", producer.start, limit)
             self.relay = OutboxRelay(self.store, producer, self.topic_for, source=f"/refnet/{self.name}",
                                      poll_interval=0.5)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"{self.name}-relay"))

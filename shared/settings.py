@@ -25,14 +25,15 @@ def service_port(service: str) -> int:
     return int(os.environ.get(f"REFNET_{service.upper()}_PORT", SERVICE_PORTS[service]))
 
 
-SCALES_ACROSS_WORKERS = frozenset({"members"})
-"""Services that may run in several worker processes: their in-process state is only caches of the database,
-and their outbox relay leads by a database lock. (The referrals service's stream caps and daily review and
-the notifications timers are process-local: one process each.)"""
+SCALES_ACROSS_WORKERS = frozenset(SERVICE_PORTS)
+"""Services that may run in several worker processes (or replicas): their in-process state is only caches of
+the database, their outbox relay leads by a database lock, their consumers share a consumer group, the
+referrals service's streams are woken by PostgreSQL notifications and its daily review is taken under a
+database lock, and the notifications service claims timers and deliveries with leases (docs/scale-out.md)."""
 
 
 def service_workers(service: str) -> int:
-    """Worker processes for a service: REFNET_MEMBERS_WORKERS, else 1. Measured on 2 cores shared with
+    """Worker processes for a service: REFNET_<SERVICE>_WORKERS, else 1. Measured on 2 cores shared with
     PostgreSQL and Kafka, a second worker made recording slower (appends queue for the event store's append
     lock while their holder waits for a core), so more workers are for machines with cores to spare."""
     import os
@@ -65,6 +66,12 @@ class Settings(BaseSettings):
     notifications_database_url: str | None = Field(default=None, alias="NOTIFICATIONS_DATABASE_URL")
     # Lets several deployments (or test runs) share one Kafka cluster without sharing topics.
     topic_prefix: str = Field(default="refnet", alias="REFNET_TOPIC_PREFIX")
+    # Partitions of the topics a service creates (the most processes of one service that share a topic's
+    # work); existing topics are left as they are (shared/topics.py). Replicas: 0 = three, or fewer brokers.
+    topic_partitions: int = Field(default=12, ge=1, le=10_000, alias="REFNET_TOPIC_PARTITIONS")
+    topic_replication: int = Field(default=0, ge=0, le=16, alias="REFNET_TOPIC_REPLICATION")
+    # How long a starting service waits for its PostgreSQL and Kafka before it gives up (shared/startup.py).
+    startup_wait_seconds: float = Field(default=300.0, ge=0, alias="REFNET_STARTUP_WAIT_SECONDS")
     state_dir: Path = Field(default=Path(".refnet"), alias="REFNET_STATE_DIR")
     # No defaults: a known token is a public one. The local launcher generates both once per state
     # directory (`local_secrets`); anywhere else the operator sets them, or the service refuses to start.

@@ -34,6 +34,9 @@ TOKEN_SECRET = "test-signing-" + secrets.token_urlsafe(32)
 # The members' key-encryption key for every members app and process this session starts (in-process apps
 # read it from the environment, service processes inherit it), as the launcher passes a deployment's.
 os.environ.setdefault("MEMBERS_DATA_KEKS", new_kek("test-session"))
+# Every test makes topics of its own: a few partitions each (as the test broker's default) keep the one test
+# broker light; the scale-out tests ask for their own count.
+os.environ.setdefault("REFNET_TOPIC_PARTITIONS", "3")
 
 
 @dataclass

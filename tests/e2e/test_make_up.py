@@ -1,5 +1,6 @@
 """`refnet up` (what `make up` runs): the three services start, a demo chapter is recorded through the
-public API and shows in the leaders' reports, and Ctrl-C stops everything."""
+public API and shows in the leaders' reports, a service killed with -9 is started again, and Ctrl-C stops
+everything."""
 
 from __future__ import annotations
 
@@ -74,6 +75,26 @@ def test_refnet_up_runs_the_services_with_a_demo_chapter_until_ctrl_c(settings: 
             time.sleep(0.2)
         mails = [p.read_text(errors="replace") for p in mailbox.glob("*.eml")]
         assert sum("alice.adams@example.org" in m for m in mails) >= 1, f"{len(mails)} e-mails caught"
+
+        # a service that dies is started again by `refnet up`, which says so, and answers again
+        pid_file = ROOT / ".refnet" / "test-up" / "referrals.pid"
+        killed = int(pid_file.read_text())
+        os.kill(killed, signal.SIGKILL)
+        said = ""
+        while "referrals restarted" not in said and time.monotonic() < deadline + 120:
+            said += proc.stdout.readline()
+        assert "referrals exited (killed by SIGKILL); restarting it in" in said, said
+        while time.monotonic() < deadline + 180:
+            try:
+                if httpx.get(f"http://127.0.0.1:{ports['referrals']}/chapters/{chapter_id}/summary",
+                             params={"from": "2000-01-01"}, headers=auth, timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        assert int(pid_file.read_text()) != killed
+        assert httpx.get(f"http://127.0.0.1:{ports['referrals']}/chapters/{chapter_id}/summary",
+                         params={"from": "2000-01-01"}, headers=auth, timeout=5).json()["summary"][0]["members"] == 25
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)

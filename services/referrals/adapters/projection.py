@@ -163,7 +163,7 @@ async def _progress(conn: asyncpg.Connection, facts: Sequence[Fact]) -> None:
             last[chapter] = f
     overall = max(last.values(), key=lambda f: f.sequence)  # '' is the all-chapters row
     rows = [(c, f.sequence, datetime.fromisoformat(f.time) if f.time else None, counts[c])
-            for c, f in last.items() if c != ""]
+            for c, f in sorted(last.items()) if c != ""]  # one lock order: consumers never deadlock
     rows.append(("", overall.sequence, datetime.fromisoformat(overall.time) if overall.time else None,
                  len(facts)))
     await upsert(conn, "INSERT INTO applied_sequences SELECT * FROM unnest($1::bigint[])"

@@ -1,6 +1,8 @@
 """How many event streams are open, per member and per chapter: each open stream holds a connection and a
 waiter, so one leader (or a script with a leaked token) cannot open hundreds. Counted in the process, which
-is where the connections are (the service runs one process: `shared.settings.SCALES_ACROSS_WORKERS`)."""
+is where the connections are: with several processes (replicas, workers) each allows that many, so the caps
+bound what one process holds, and a load balancer spreading a member's streams may let N processes hold N times
+the caps (docs/scale-out.md)."""
 
 from __future__ import annotations
 

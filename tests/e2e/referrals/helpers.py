@@ -206,7 +206,7 @@ def visitor(chapter_id: str, vid: str, invited_by: str, on: date) -> list[Domain
 async def wait_consumed(settings: Settings, timeout: float = 60.0) -> None:
     """Until the referrals projection has committed every members topic up to its end: whatever was published
     before this call has been applied (the "nothing changed" checks wait for this, never a fixed time)."""
-    from aiokafka import AIOKafkaConsumer
+    from aiokafka import AIOKafkaConsumer, TopicPartition
     from aiokafka.admin import AIOKafkaAdminClient
 
     group = f"{settings.topic_prefix}.referrals.referrals"
@@ -217,11 +217,15 @@ async def wait_consumed(settings: Settings, timeout: float = 60.0) -> None:
     await reader.start()
     try:
         deadline = asyncio.get_running_loop().time() + timeout
+        present = [t for t in await admin.list_topics() if t in topics]
+        # every partition of every topic, also those the group has not committed for yet (a topic has several)
+        partitions = [TopicPartition(d["topic"], p["partition"]) for d in await admin.describe_topics(present)
+                      for p in d["partitions"]]
         while True:
             committed = {tp: o.offset for tp, o in (await admin.list_consumer_group_offsets(group)).items()
                          if tp.topic in topics}
-            ends = await reader.end_offsets(list(committed)) if committed else {}
-            if committed and all(committed[tp] >= end for tp, end in ends.items()):
+            ends = await reader.end_offsets(partitions) if partitions else {}
+            if committed and all(committed.get(tp, 0) >= end for tp, end in ends.items()):
                 return
             assert asyncio.get_running_loop().time() < deadline, f"{group} did not catch up: {committed} < {ends}"
             await asyncio.sleep(0.05)
