@@ -33,7 +33,7 @@ async def give_referral(request: Request, chapter_id: str, body: GiveReferral, p
     """Give a referral, as yourself, to another active member of your chapter. The prospect's contact
     details are sealed with a per-prospect key before they are recorded."""
     return await run(request, principal, lambda uow: slips.give_referral(body, uow, chapter_id=chapter_id),
-                     bodies.referral_given, idempotency_key)
+                     bodies.referral_given, idempotency_key, grouped=True)
 
 
 @router.post("/chapters/{chapter_id}/referrals/{referral_id}/status", status_code=200,
@@ -45,7 +45,7 @@ async def change_status(request: Request, chapter_id: str, referral_id: str, bod
     reason) from given or accepted."""
     return await run(request, principal,
                      lambda uow: slips.change_status(body, uow, chapter_id=chapter_id, referral_id=referral_id),
-                     bodies.status_changed, idempotency_key, status_code=200)
+                     bodies.status_changed, idempotency_key, status_code=200, grouped=True)
 
 
 @router.get("/chapters/{chapter_id}/referrals")
@@ -82,4 +82,4 @@ async def erase_prospect(request: Request, chapter_id: str, referral_id: str, pr
     the sealed data, in this service, on Kafka and in every subscriber, becomes unreadable. Counts stay."""
     return await run(request, principal,
                      lambda uow: slips.erase_prospect(uow, chapter_id=chapter_id, referral_id=referral_id),
-                     bodies.prospect_erased, idempotency_key)
+                     bodies.prospect_erased, idempotency_key, grouped=True)
