@@ -43,9 +43,13 @@ class MembersProcess:
                     "MEMBERS_GROUP_COMMIT_MS": "5", "MEMBERS_GROUP_COMMIT_MAX": "64"}
         self.proc: subprocess.Popen[bytes] | None = None
 
-    async def start(self) -> None:
+    def spawn(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "members", "--port", str(self.port)],
                                      cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def start(self) -> None:
+        self.spawn()
+        assert self.proc is not None
         async with httpx.AsyncClient() as client:
             for _ in range(600):
                 assert self.proc.poll() is None, "the members service exited"
