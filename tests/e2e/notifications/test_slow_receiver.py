@@ -4,7 +4,6 @@ still answered none of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -26,52 +25,16 @@ from tests.e2e.notifications.helpers import (
     wait_applied,
     wait_until,
 )
+from tests.e2e.notifications.receivers import HangingReceiver, hanging_receiver
 
 SLIPS = 30
 PER_SUBSCRIPTION = 2
 
 
-class HangingReceiver:
-    """Accepts connections and reads the requests, but answers nothing until released."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.answered = 0
-        self.release = asyncio.Event()
-        self._open: set[asyncio.StreamWriter] = set()
-        self.port = 0
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        self._open.add(writer)
-        try:
-            await reader.readuntil(b"\r\n\r\n")
-            await self.release.wait()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            self._open.discard(writer)
-            writer.close()
-
-    @property
-    def hanging(self) -> int:
-        return len(self._open)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
 @pytest.fixture
 async def hanging() -> AsyncIterator[HangingReceiver]:
-    receiver = HangingReceiver()
-    server = await asyncio.start_server(receiver._serve, "127.0.0.1", 0)
-    receiver.port = server.sockets[0].getsockname()[1]
-    try:
+    async with hanging_receiver() as receiver:
         yield receiver
-    finally:
-        receiver.release.set()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_hanging_receiver_never_delays_a_live_one_or_the_emails(
