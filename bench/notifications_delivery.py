@@ -8,7 +8,8 @@ aiosmtpd server (e-mail to the receiver) and a local webhook receiver (signed PO
   * latency: one referral at a time, from append+publish to the e-mail in the inbox and the webhook received;
   * throughput: a burst of N referrals, until every e-mail and webhook arrived;
   * isolation: a second subscription whose receiver hangs (answers nothing: the webhook timeout ends each
-    attempt), then referrals at 15/s (within what the service keeps up with here, so only the hanging receiver can delay them): latency from each one's append to its webhook at the live receiver.
+    attempt), then referrals at 15/s (within what the service keeps up with here, so only the hanging
+    receiver can delay them): latency from each one's append to its webhook at the live receiver.
 Prints os.cpu_count().
 """
 

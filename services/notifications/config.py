@@ -34,7 +34,7 @@ class NotificationSettings(BaseSettings):
     webhook_allowed_hosts: str = ""
     webhook_max_attempts: int = 6
     # deliveries sent at once to one subscription: a slow or dead receiver holds no more of the dispatcher
-    webhook_concurrency_per_subscription: int = 4
+    webhook_concurrency_per_subscription: int = 8
     retry_base_seconds: float = 30.0
     retry_cap_seconds: float = 6 * 3600.0
     webhook_disable_after_days: float = 3.0
