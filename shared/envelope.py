@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import to_json
 
 Headers = list[tuple[str, bytes]]
 
@@ -47,7 +48,7 @@ def to_kafka(event: CloudEvent) -> tuple[bytes, bytes, Headers]:
     for name, value in event.model_dump(mode="json", exclude={"data", "datacontenttype"}).items():
         if value is not None:
             headers.append((f"ce_{name}", str(value).encode()))
-    body = json.dumps(event.data, separators=(",", ":"), default=str).encode()
+    body = to_json(event.data, fallback=str)
     return event.chapterid.encode(), body, headers
 
 
