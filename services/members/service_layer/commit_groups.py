@@ -89,6 +89,9 @@ class CommitGroups:
                 await self._runner
         if self._groups:
             await asyncio.gather(*self._groups, return_exceptions=True)
+        leftover, self._queue = self._queue, []  # (the server drains requests first: normally none)
+        for outcome in await asyncio.gather(*(self._alone(r) for r in leftover)):
+            self._answer(outcome)
 
     async def _form_groups(self) -> None:
         while True:
