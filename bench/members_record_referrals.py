@@ -5,7 +5,7 @@ Kafka and PostgreSQL, with its own topics and database (dropped afterwards); thi
 chapter with members and then gives referrals open-loop at --rate per second for --seconds.
 Target: at least 500 per second sustained with p99 under 50 ms.
 
-    python -m bench.members_record_referrals --rate 500 --seconds 20
+    python -m bench.members_record_referrals --rate 500 --seconds 20 [--commit grouped|per-request|both]
 """
 
 from __future__ import annotations
@@ -35,13 +35,15 @@ from infra.processes import free_port
 from shared.settings import with_database
 
 
-async def run(rate: float, seconds: float, members: int, warmup: float) -> None:
+async def run(rate: float, seconds: float, members: int, warmup: float, commit: str = "grouped") -> None:
     kafka, server = servers()
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     database = with_database(server, f"{prefix}_members")
     port = free_port(18301)
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server, "REFNET_TOPIC_PREFIX": prefix,
            "MEMBERS_DATABASE_URL": database, **SECRETS}
+    if commit == "per-request":  # group commit switched off: a transaction (and an fsync) per slip
+        env["MEMBERS_GROUP_COMMIT_MAX"] = "1"
     proc = serve("members", port, env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -98,7 +100,7 @@ async def run(rate: float, seconds: float, members: int, warmup: float) -> None:
             await lean.close()
             cpu_after = cpu_seconds(proc.pid)
         q = statistics.quantiles(latencies, n=100)
-        print(f"recording referrals over HTTP ({machine()})")
+        print(f"recording referrals over HTTP, {commit} commits ({machine()})")
         print(f"  offered {rate:.0f}/s for {seconds:.0f}s after {warmup:.0f}s of warm-up: "
               f"{len(tasks) / elapsed:.0f}/s completed, statuses {statuses}")
         print(f"  latency p50 {q[49] * 1000:.1f} ms   p90 {q[89] * 1000:.1f} ms   p99 {q[98] * 1000:.1f} ms   "
@@ -116,5 +118,8 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds at the same rate, not measured")
+    parser.add_argument("--commit", choices=["grouped", "per-request", "both"], default="grouped",
+                        help="group commit (the default), one transaction per slip, or both one after the other")
     args = parser.parse_args()
-    asyncio.run(run(args.rate, args.seconds, args.members, args.warmup))
+    for commit in (["per-request", "grouped"] if args.commit == "both" else [args.commit]):
+        asyncio.run(run(args.rate, args.seconds, args.members, args.warmup, commit))

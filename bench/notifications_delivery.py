@@ -6,13 +6,17 @@
 A members event store (published by the shared outbox relay) → Kafka → the notifications service → a local
 aiosmtpd server (e-mail to the receiver) and a local webhook receiver (signed POST). Measures:
   * latency: one referral at a time, from append+publish to the e-mail in the inbox and the webhook received;
-  * throughput: a burst of N referrals, until every e-mail and webhook arrived.
+  * throughput: a burst of N referrals, until every e-mail and webhook arrived;
+  * isolation: a second subscription whose receiver hangs (answers nothing: the webhook timeout ends each
+    attempt), then referrals at 15/s (within what the service keeps up with here, so only the hanging
+    receiver can delay them): latency from each one's append to its webhook at the live receiver.
 Prints os.cpu_count().
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -37,7 +41,11 @@ from tests.e2e.notifications.helpers import (
     wait_until,
     webhook_receiver,
 )
+from tests.e2e.notifications.receivers import hanging_receiver
 from tests.e2e.notifications.sign_in import welcome_links
+
+ISOLATION_SLIPS = 150
+ISOLATION_RATE = 15.0
 
 
 def pct(values: list[float], q: float) -> float:
@@ -110,12 +118,37 @@ async def run(burst: int) -> dict[str, Any]:
                 await wait_until(lambda: len(inbox.messages) - base_mail >= burst
                                  and len(receiver_.at("/hook")) - base_hook >= burst, 600, "the burst")
                 elapsed = time.perf_counter() - start
+
+                # isolation: the live receiver's latency while a hanging one is subscribed too
+                async with hanging_receiver() as dead:
+                    hung = {"url": dead.url("/hook"), "event_types": ["org.refnet.members.referral-given"]}
+                    assert (await client.post("/chapters/c1/webhooks", headers=admin, json=hung)).status_code == 201
+                    sent: dict[str, float] = {}
+                    seen = len(receiver_.at("/hook"))
+                    began = time.perf_counter()
+                    for i in range(ISOLATION_SLIPS):
+                        await asyncio.sleep(max(0.0, began + i / ISOLATION_RATE - time.perf_counter()))
+                        sent[f"d{i}"] = time.perf_counter()
+                        await members.record(given("c1", f"d{i}", f"m{i % members_count}",
+                                                   f"m{(i + 3) % members_count}"))
+                    arrived: dict[str, float] = {}
+                    deadline = time.perf_counter() + 120
+                    while len(arrived) < ISOLATION_SLIPS and time.perf_counter() < deadline:
+                        for _, body in receiver_.at("/hook")[seen:]:
+                            rid = json.loads(body)["data"]["referral_id"]
+                            arrived.setdefault(rid, time.perf_counter())
+                        seen = len(receiver_.at("/hook"))
+                        await asyncio.sleep(0.002)
+                    isolated = [arrived.get(rid, deadline) - at for rid, at in sent.items()]
+                    dead_tries = dead.connections
     finally:
         for url in urls.values():
             await drop_database(url)
     return {"mail_p50": statistics.median(latencies_mail), "mail_p95": pct(latencies_mail, 0.95),
             "hook_p50": statistics.median(latencies_hook), "hook_p95": pct(latencies_hook, 0.95),
-            "burst": burst, "published_s": published, "elapsed_s": elapsed}
+            "burst": burst, "published_s": published, "elapsed_s": elapsed,
+            "isolated_p50": statistics.median(isolated), "isolated_p99": pct(isolated, 0.99),
+            "isolated_missing": ISOLATION_SLIPS - len(arrived), "dead_tries": dead_tries}
 
 
 def main() -> None:
@@ -129,6 +162,10 @@ def main() -> None:
     print(f"throughput: {r['burst']} referrals -> {r['burst']} e-mails + {r['burst']} webhooks + "
           f"{r['burst']} feed items in {r['elapsed_s']:.1f} s "
           f"({2 * r['burst'] / r['elapsed_s']:.0f} deliveries/s; append+publish took {r['published_s']:.1f} s)")
+    print(f"webhook to a live receiver while a hanging one is subscribed ({ISOLATION_SLIPS} referrals at "
+          f"{ISOLATION_RATE:.0f}/s): p50 {r['isolated_p50'] * 1000:.0f} ms, p99 {r['isolated_p99'] * 1000:.0f} ms, "
+          f"{r['isolated_missing']} not arrived within 120 s; the hanging receiver was tried {r['dead_tries']} times "
+          "(target p99 < 200 ms)")
 
 
 if __name__ == "__main__":

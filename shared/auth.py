@@ -12,6 +12,7 @@ tokens from then on: within the second or so the event takes to arrive.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
@@ -84,9 +85,28 @@ def issue_token(keys: Keys, *, member_id: str, chapter_id: str, role: Role, sess
     return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key_id(secret)})
 
 
+VERIFIED_TOKENS = 10_000
+"""Tokens verified recently, per process: a member's app sends the same token with every request for 15
+minutes, and verifying it (base64, JSON, HMAC) is a fifth of a slip's CPU. The token string is the key,
+signature included, so only the very token verified before is let through; its expiry is checked at every use."""
+_verified: dict[tuple[str, tuple[str, ...]], tuple[Principal, float]] = {}
+
+
 def decode_token(keys: Keys, token: str) -> Principal:
     """The token's principal, verified with the secret its `kid` names (tokens from before key ids were
     used carry none: those are tried against every secret)."""
+    cache_key = (token, (keys,) if isinstance(keys, str) else tuple(keys))
+    known = _verified.get(cache_key)
+    if known is not None and time.time() < known[1]:
+        return known[0]
+    principal, expires = _verify(keys, token)
+    if len(_verified) >= VERIFIED_TOKENS:
+        _verified.pop(next(iter(_verified)))  # the oldest entry
+    _verified[cache_key] = (principal, expires)
+    return principal
+
+
+def _verify(keys: Keys, token: str) -> tuple[Principal, float]:
     ring = _keyring(keys)
     kid = jwt.get_unverified_header(token).get("kid")
     candidates = list(ring.values()) if kid is None else [ring[kid]] if kid in ring else []
@@ -101,7 +121,7 @@ def decode_token(keys: Keys, token: str) -> Principal:
             error = exc
             continue
         return Principal(member_id=claims["sub"], chapter_id=claims["chapter"], role=claims["role"],
-                         token_id=claims["jti"], session_id=claims["sid"])
+                         token_id=claims["jti"], session_id=claims["sid"]), float(claims["exp"])
     raise error
 
 
@@ -135,7 +155,57 @@ class RevocationProjection:
 
 
 async def is_revoked(conn: asyncpg.Connection | asyncpg.Pool, principal: Principal) -> bool:
-    """Revoked itself, its session (sign-out, a reused refresh token) or its member (left the chapter)."""
+    """Revoked itself, its session (sign-out, a reused refresh token) or its member (left the chapter).
+    On a pool, checks of requests that arrive together share one query (`RevocationChecks`)."""
+    if isinstance(conn, asyncpg.Pool):
+        checks = _checks.get(id(conn))
+        if checks is None or checks.pool is not conn:
+            for key in [k for k, c in _checks.items() if c.pool.is_closing()]:
+                del _checks[key]  # pools closed since (tests open many)
+            checks = _checks[id(conn)] = RevocationChecks(conn)
+        return await checks.revoked(principal)
     return bool(await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM revocations WHERE token_id = ANY($1::text[]) OR member_id = $2)",
         [t for t in (principal.token_id, principal.session_id) if t], principal.member_id))
+
+
+class RevocationChecks:
+    """Every request's token is checked against `revocations`: one query each would be a round trip and a
+    pool checkout per request. While one query is out, the checks that come meanwhile wait for it and then
+    go together in the next one, so a quiet service waits for nobody and a busy one sends a query per batch.
+    Each answer still reads the table after the request arrived: a revocation committed before is seen."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._waiting: list[tuple[Principal, asyncio.Future[bool]]] = []
+        self._running: asyncio.Task[None] | None = None
+
+    async def revoked(self, principal: Principal) -> bool:
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((principal, answer))
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._run())
+        return await answer
+
+    async def _run(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                rows = await self.pool.fetch(
+                    "SELECT c.i FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY"
+                    " AS c(token_id, session_id, member_id, i) WHERE EXISTS (SELECT 1 FROM revocations r"
+                    " WHERE r.token_id = c.token_id OR r.token_id = c.session_id OR r.member_id = c.member_id)",
+                    [p.token_id for p, _ in batch], [p.session_id for p, _ in batch],
+                    [p.member_id for p, _ in batch])
+            except Exception as exc:  # each waiting request fails as its own query would have
+                for _, answer in batch:
+                    if not answer.done():
+                        answer.set_exception(exc)
+                continue
+            revoked = {int(r["i"]) for r in rows}
+            for i, (_, answer) in enumerate(batch, start=1):
+                if not answer.done():
+                    answer.set_result(i in revoked)
+
+
+_checks: dict[int, RevocationChecks] = {}

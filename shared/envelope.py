@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import to_json
 
 Headers = list[tuple[str, bytes]]
 
@@ -54,7 +55,7 @@ def to_kafka(event: CloudEvent) -> tuple[bytes, bytes, Headers]:
         if value is not None:
             text = str(value).lower() if isinstance(value, bool) else str(value)
             headers.append((f"ce_{name}", text.encode()))
-    body = json.dumps(event.data, separators=(",", ":"), default=str).encode()
+    body = to_json(event.data, fallback=str)
     return event.chapterid.encode(), body, headers
 
 

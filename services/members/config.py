@@ -39,6 +39,10 @@ class MembersConfig(BaseSettings):
 
     data_keks: str = Field(default="", alias="MEMBERS_DATA_KEKS", repr=False,
                            description="comma-separated id:base64key; the first wraps new keys")
+    group_commit_ms: float = Field(default=2.0, ge=0, le=1000, alias="MEMBERS_GROUP_COMMIT_MS",
+                                   description="how long a slip waits for others to share its commit")
+    group_commit_max: int = Field(default=64, ge=1, le=10_000, alias="MEMBERS_GROUP_COMMIT_MAX",
+                                  description="most slips in one commit (1: one transaction per request)")
     check_in_before_minutes: float = Field(default=30, ge=0, le=24 * 60, alias="MEMBERS_CHECK_IN_BEFORE_MINUTES",
                                            description="QR check-in opens this long before the meeting starts")
     check_in_after_minutes: float = Field(default=120, ge=0, le=24 * 60, alias="MEMBERS_CHECK_IN_AFTER_MINUTES",

@@ -15,6 +15,8 @@ class NotificationSettings(BaseSettings):
     smtp_host: str = "localhost"
     smtp_port: int = 8025
     smtp_timeout: float = 10.0
+    smtp_connections: int = 8  # kept SMTP connections (at most this many e-mails are sent at once)
+    smtp_messages_per_connection: int = 100  # then the connection is closed and a new one opened
     mail_from: str = "refnet <notifications@refnet.local>"
     public_url: str = "http://localhost:8003"
     reminder_hours: float = 48.0
@@ -34,6 +36,8 @@ class NotificationSettings(BaseSettings):
     webhook_allow_http: bool = False
     webhook_allowed_hosts: str = ""
     webhook_max_attempts: int = 6
+    # deliveries sent at once to one subscription: a slow or dead receiver holds no more of the dispatcher
+    webhook_concurrency_per_subscription: int = 8
     retry_base_seconds: float = 30.0
     retry_cap_seconds: float = 6 * 3600.0
     webhook_disable_after_days: float = 3.0

@@ -24,6 +24,7 @@ from services.members.entrypoints import (
     routes_slips,
 )
 from services.members.entrypoints.cors import RefreshCors
+from services.members.service_layer.commit_groups import CommitGroups
 from shared.clock import utc_now
 from shared.contracts.members import members_events
 from shared.http_edge import guard
@@ -72,9 +73,13 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
             if moved := await prospect_keys.rewrap(service.pool, keys):
                 logging.getLogger("refnet.members").info("re-wrapped %d stored key(s) under %s", moved, keys.primary)
             keyring.register(service.pool, keys)
+            app.state.commit_groups = CommitGroups(
+                service.pool, window=config.group_commit_ms / 1000, max_size=config.group_commit_max,
+                token_secret=service.settings.token_secret, clock=lambda: app.state.clock())
             try:
                 yield
             finally:
+                await app.state.commit_groups.close()
                 keyring.unregister(service.pool)
 
     app = FastAPI(title="refnet members", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from services.members.adapters import idempotency, read_models
 from services.members.adapters.idempotency import IdempotencyKey
 from services.members.domain.errors import Forbidden, NotFound
+from services.members.service_layer.commit_groups import CommitGroups
 from services.members.service_layer.transaction import Body, execute
 from services.members.service_layer.unit_of_work import UnitOfWork
 from shared.auth import LEADER_ROLES, Principal
@@ -43,8 +44,10 @@ IdempotencyHeader = Annotated[str | None, Header(
 
 
 async def run(request: Request, principal: Principal, use_case: Callable[[UnitOfWork], Awaitable[R]],
-              body: Callable[[R], Body], key: str | None, status_code: int = 201) -> JSONResponse:
-    """Run the use case in one transaction and answer its result as `body` says (with its `position`)."""
+              body: Callable[[R], Body], key: str | None, status_code: int = 201, grouped: bool = False,
+              ) -> JSONResponse:
+    """Run the use case in one transaction and answer its result as `body` says (with its `position`).
+    `grouped`: in the transaction of a group of requests that arrived together (slips: group commit)."""
     svc = service(request)
 
     async def work(uow: UnitOfWork) -> Body:
@@ -56,8 +59,13 @@ async def run(request: Request, principal: Principal, use_case: Callable[[UnitOf
         route = f"{request.method} {request.url.path}"
         bound_to = idempotency.request_hash(request.method, request.url.path, request.url.query, await request.body())
         idem = IdempotencyKey(key=key, principal=who, route=route, request_hash=bound_to)
-    answer = await execute(svc.pool, principal, work, idempotency_key=idem, token_secret=svc.settings.token_secret,
-                           clock=request.app.state.clock, status_code=status_code)
+    if grouped:
+        groups: CommitGroups = request.app.state.commit_groups
+        answer = await groups.submit(principal, work, idempotency_key=idem, status_code=status_code)
+    else:
+        answer = await execute(svc.pool, principal, work, idempotency_key=idem,
+                               token_secret=svc.settings.token_secret, clock=request.app.state.clock,
+                               status_code=status_code)
     return JSONResponse(answer, status_code=status_code)  # `execute` returns plain JSON types already
 
 

@@ -35,7 +35,7 @@ async def give_referral(request: Request, chapter_id: str, body: GiveReferral, p
     slip name that member in `on_behalf_of` (the event records both; the member is told); for anyone else
     `on_behalf_of` another member is 403."""
     return await run(request, principal, lambda uow: slips.give_referral(body, uow, chapter_id=chapter_id),
-                     bodies.referral_given, idempotency_key)
+                     bodies.referral_given, idempotency_key, grouped=True)
 
 
 @router.post("/chapters/{chapter_id}/referrals/{referral_id}/status", status_code=200,
@@ -47,7 +47,7 @@ async def change_status(request: Request, chapter_id: str, referral_id: str, bod
     reason) from given or accepted."""
     return await run(request, principal,
                      lambda uow: slips.change_status(body, uow, chapter_id=chapter_id, referral_id=referral_id),
-                     bodies.status_changed, idempotency_key, status_code=200)
+                     bodies.status_changed, idempotency_key, status_code=200, grouped=True)
 
 
 @router.get("/chapters/{chapter_id}/referrals")
@@ -84,4 +84,4 @@ async def erase_prospect(request: Request, chapter_id: str, referral_id: str, pr
     the sealed data, in this service, on Kafka and in every subscriber, becomes unreadable. Counts stay."""
     return await run(request, principal,
                      lambda uow: slips.erase_prospect(uow, chapter_id=chapter_id, referral_id=referral_id),
-                     bodies.prospect_erased, idempotency_key)
+                     bodies.prospect_erased, idempotency_key, grouped=True)

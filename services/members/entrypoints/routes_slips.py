@@ -24,7 +24,7 @@ async def report_closed_business(request: Request, chapter_id: str, body: Report
     """Thank a member for closed business you got (amount as a decimal string, in the chapter's currency).
     Linked to a referral, the thanked member must be its giver and you its receiver."""
     return await run(request, principal, lambda uow: slips.report_closed_business(body, uow, chapter_id=chapter_id),
-                     bodies.closed_business_reported, idempotency_key)
+                     bodies.closed_business_reported, idempotency_key, grouped=True)
 
 
 @router.post("/chapters/{chapter_id}/closed-business/{closed_business_id}/verdict", status_code=201)
@@ -34,7 +34,7 @@ async def judge_closed_business(request: Request, chapter_id: str, closed_busine
     return await run(request, principal,
                      lambda uow: slips.judge_closed_business(body, uow, chapter_id=chapter_id,
                                                            closed_business_id=closed_business_id),
-                     bodies.verdict, idempotency_key)
+                     bodies.verdict, idempotency_key, grouped=True)
 
 
 @router.get("/chapters/{chapter_id}/closed-business")
@@ -63,7 +63,7 @@ async def record_one_to_one(request: Request, chapter_id: str, body: RecordOneTo
     (`already_recorded: true` on the second report)."""
     return await run(request, principal,
                      lambda uow: slips.one_to_one(body, uow, chapter_id=chapter_id), bodies.one_to_one,
-                     idempotency_key)
+                     idempotency_key, grouped=True)
 
 
 @router.get("/chapters/{chapter_id}/one-to-ones")
@@ -79,7 +79,7 @@ async def record_ceu(request: Request, chapter_id: str, body: RecordCeu, princip
                      idempotency_key: IdempotencyHeader = None) -> JSONResponse:
     """Record an education credit (a training, a podcast, a book) for yourself."""
     return await run(request, principal,
-                     lambda uow: slips.ceu(body, uow, chapter_id=chapter_id), bodies.ceu, idempotency_key)
+                     lambda uow: slips.ceu(body, uow, chapter_id=chapter_id), bodies.ceu, idempotency_key, grouped=True)
 
 
 @router.get("/chapters/{chapter_id}/ceus")

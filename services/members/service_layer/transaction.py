@@ -41,7 +41,7 @@ async def execute(pool: asyncpg.Pool, principal: Principal, work: Work, *, idemp
                         return first
                     body = await work(uow)
                     body["position"] = uow.last_position
-                    answer = dict(json.loads(json.dumps(body, default=str)))
+                    answer = plain_json(body)
                     if idempotency_key is not None:
                         await idempotency.store(conn, idempotency_key, status_code, answer)
             except ConcurrencyError:
@@ -60,6 +60,11 @@ async def execute(pool: asyncpg.Pool, principal: Principal, work: Work, *, idemp
             await idempotency.sweep(pool)
         return answer
     raise AssertionError("unreachable")
+
+
+def plain_json(body: Body) -> Body:
+    """The body as plain JSON types (dates as ISO strings): what is stored and what is answered."""
+    return dict(json.loads(json.dumps(body, default=str)))
 
 
 R = TypeVar("R")

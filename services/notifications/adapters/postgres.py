@@ -199,15 +199,23 @@ async def delivery_counts(pool: asyncpg.Pool) -> list[asyncpg.Record]:
                             " WHERE status IN ('pending', 'failed') GROUP BY status, channel")
 
 
-async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, limit: int) -> list[asyncpg.Record]:
+async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, limit: int,
+                    skip: Sequence[str] = (), per_subscription: int = 1_000_000) -> list[asyncpg.Record]:
     """Take up to `limit` due deliveries: their next attempt moves to the end of the lease, so a process that
-    dies mid-send leaves them to be tried again then, and two dispatchers never take the same row."""
+    dies mid-send leaves them to be tried again then, and two dispatchers never take the same row. None for
+    the webhook subscriptions in `skip`, at most `per_subscription` for each other one (the dispatcher's
+    share per subscription: see service_layer/subscription_slots.py)."""
     return await pool.fetch(
         "UPDATE n_deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2"
         " FROM (SELECT delivery_id FROM n_deliveries WHERE status = 'pending' AND channel <> 'feed'"
-        "       AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due"
+        "       AND next_attempt_at <= $1 AND delivery_id IN (SELECT delivery_id FROM (SELECT delivery_id, channel,"
+        "         row_number() OVER (PARTITION BY channel, recipient ORDER BY next_attempt_at) AS nth"
+        "         FROM n_deliveries WHERE status = 'pending' AND channel <> 'feed' AND next_attempt_at <= $1"
+        "         AND NOT (channel = 'webhook' AND recipient = ANY($4::text[]))) ranked"
+        "         WHERE channel <> 'webhook' OR nth <= $5)"
+        "       ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due"
         " WHERE d.delivery_id = due.delivery_id RETURNING d.*",
-        now, lease_until, limit)
+        now, lease_until, limit, list(skip), per_subscription)
 
 
 async def mark_sent(pool: asyncpg.Pool, delivery_id: uuid.UUID, now: datetime) -> None:

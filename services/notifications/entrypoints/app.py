@@ -57,7 +57,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
                config: NotificationSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
     config = config or NotificationSettings()
-    mailer = smtp or SmtpMailer(config.smtp_host, config.smtp_port, timeout=config.smtp_timeout)
+    mailer = smtp or SmtpMailer(config.smtp_host, config.smtp_port, timeout=config.smtp_timeout,
+                                connections=config.smtp_connections,
+                                messages_per_connection=config.smtp_messages_per_connection)
     service = Service("notifications", settings, migrations=[SQL])
     sources, registry = consumed_events()
     targets = TargetGuard.from_config(config)
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(task, 15)
                 await poster.close()
+                if isinstance(mailer, SmtpMailer):
+                    await mailer.close()
 
     app = FastAPI(title="refnet notifications", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.service = service

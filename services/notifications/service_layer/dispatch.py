@@ -1,9 +1,8 @@
-"""The dispatcher: sends logged deliveries that are due, outside any consumer transaction.
-
-Each delivery is sent on its own (bounded concurrency, timeouts), so one dead SMTP server or webhook receiver
-never holds up the others or the event consumer. A failure is retried with exponential backoff and jitter;
-after the last attempt the delivery is marked failed (visible through the API). A webhook subscription that
-keeps failing for days is disabled and its owner told."""
+"""The dispatcher: sends logged deliveries that are due, outside any consumer transaction, each on its own
+(bounded concurrency, timeouts, a few at a time per webhook subscription), so one dead SMTP server or webhook
+receiver never holds up the others or the event consumer. A failure is retried with backoff and jitter; after
+the last attempt the delivery is marked failed (visible through the API). A webhook subscription that keeps
+failing for days is disabled and its owner told."""
 
 from __future__ import annotations
 
@@ -34,6 +33,7 @@ from services.notifications.domain.rendering import Context, render
 from services.notifications.domain.schedule import backoff
 from services.notifications.domain.unsubscribe import make_token
 from services.notifications.service_layer import sign_in_links
+from services.notifications.service_layer.subscription_slots import SubscriptionSlots
 from shared.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,13 @@ class Dispatcher:
     link_keys: Sequence[str] = ()  # the token keys: sign-in links are sealed with them (shared.sign_in_links)
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _inflight: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
+    _slots: SubscriptionSlots = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._slots = SubscriptionSlots(self.config.webhook_concurrency_per_subscription)
 
     async def dispatch_due(self, wait: bool = True) -> int:
-        """Start sending everything due now; returns how many deliveries were started. With `wait`, returns
-        once they finished (tests, benchmarks); the loop does not wait, so a slow receiver holds only its
-        own slot and the next due deliveries start at once."""
+        """Start what is due; how many started. `wait`: until they finished (tests); the loop never waits."""
         started: list[asyncio.Task[None]] = []
         while True:
             free = self.config.dispatch_concurrency - len(self._inflight)
@@ -71,12 +73,9 @@ class Dispatcher:
                 break
             now = self.clock()
             rows = await db.claim_due(self.pool, now, now + timedelta(seconds=self.config.claim_lease_seconds),
-                                      min(free, self.config.dispatch_batch))
-            for row in rows:
-                task = asyncio.create_task(self._one(row))
-                self._inflight.add(task)
-                task.add_done_callback(self._finished)
-                started.append(task)
+                                      min(free, self.config.dispatch_batch), skip=self._slots.full(),
+                                      per_subscription=self._slots.limit)
+            started += [self._start(row) for row in rows if self._slots.admit(row)]  # others wait their turn
             if len(rows) < min(free, self.config.dispatch_batch):
                 break
         if wait and started:
@@ -84,6 +83,11 @@ class Dispatcher:
             if len(started) >= self.config.dispatch_concurrency:
                 return len(started) + await self.dispatch_due(wait=True)
         return len(started)
+
+    def _start(self, row: asyncpg.Record) -> asyncio.Task[None]:
+        self._inflight.add(task := asyncio.create_task(self._one(row)))
+        task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
@@ -106,6 +110,9 @@ class Dispatcher:
         except Exception as exc:  # a bug or a dead database: the lease brings the row back later
             # where, not what: an exception's text may quote a member's name or address (or a sign-in link)
             log.error("delivery %s: %s; tried again after the lease", row["delivery_id"], where(exc))
+        finally:
+            if (following := self._slots.release(row)) is not None:
+                self._start(following)
 
     # --- e-mail ------------------------------------------------------------------------------------
 

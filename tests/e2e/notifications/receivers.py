@@ -3,11 +3,13 @@ receives with its envelope, and a webhook receiver answering each path as told."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import email.policy
 import socket
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,3 +115,48 @@ def webhook_receiver() -> Any:
         server.server_close()
 
 
+
+
+# --- a receiver that hangs ------------------------------------------------------------------------
+
+class HangingReceiver:
+    """Accepts connections and reads the requests, but answers nothing until released."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.answered = 0
+        self.release = asyncio.Event()
+        self._open: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._open.add(writer)
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            await self.release.wait()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self._open.discard(writer)
+            writer.close()
+
+    @property
+    def hanging(self) -> int:
+        return len(self._open)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@contextlib.asynccontextmanager
+async def hanging_receiver() -> AsyncIterator[HangingReceiver]:
+    receiver = HangingReceiver()
+    server = await asyncio.start_server(receiver._serve, "127.0.0.1", 0)
+    receiver.port = server.sockets[0].getsockname()[1]
+    try:
+        yield receiver
+    finally:
+        receiver.release.set()
+        server.close()
+        await server.wait_closed()

@@ -79,11 +79,17 @@ async def test_signed_delivery_retries_failure_and_disable(settings: Settings, m
         assert [(d["event_id"], d["status"], d["attempts"]) for d in history] == [(r1, "pending", 1)]
         assert "HTTP 500" in history[0]["last_error"]
 
+        async def crm_sent(count: int) -> bool:  # recorded as sent: a clock jump within a send's lease resends it
+            got = await client.get(f"/chapters/c1/webhooks/{crm.json()['subscription_id']}/deliveries", headers=pat)
+            return [d["status"] for d in got.json()].count("sent") == count
+
         # retried with backoff (the clock moves, the test does not sleep); the CRM keeps getting events meanwhile
+        await wait_until(lambda: crm_sent(1), what="r1 recorded as sent to the CRM")
         clock.advance(minutes=10, seconds=1)
         await wait_until(lambda: len(receiver.at("/broken")) == 2, what="second attempt")
         [r2] = await members.record(given("c1", "r2", "bob", "ann"))
         await wait_until(lambda: len(receiver.at("/crm")) == 2, what="CRM delivery while the other fails")
+        await wait_until(lambda: crm_sent(2), what="r2 recorded as sent to the CRM")
         clock.advance(minutes=10, seconds=1)
         await wait_until(lambda: len([1 for h, b in receiver.at("/broken") if json.loads(b)["event_id"] == r1]) == 3,
                          what="third attempt of r1")
@@ -98,6 +104,7 @@ async def test_signed_delivery_retries_failure_and_disable(settings: Settings, m
         [r3] = await members.record(given("c1", "r3", "ann", "bob"))
         await wait_until(lambda: any(json.loads(b)["event_id"] == r3 for _, b in receiver.at("/broken")),
                          what="first attempt of r3")
+        await wait_until(lambda: crm_sent(3), what="r3 recorded as sent to the CRM")
         clock.advance(days=3)
         await wait_until(lambda: inbox.to(PAT, "webhook-disabled"), what="owner told of the disabled webhook")
         assert receiver.url("/broken") in text_of(inbox.to(PAT, "webhook-disabled")[0])

@@ -3,6 +3,8 @@ everyone out, and a retired or forged key is refused."""
 
 from __future__ import annotations
 
+import time
+
 import jwt
 import pytest
 
@@ -52,3 +54,21 @@ def test_an_unsigned_token_is_refused() -> None:
                            "iss": "refnet"}, None, algorithm="none", headers={"kid": key_id(NEW)})
     with pytest.raises(jwt.PyJWTError):
         decode_token([NEW], unsigned)
+
+
+def test_a_token_verified_before_is_still_refused_once_it_expires() -> None:
+    """Verified tokens are remembered (a member's app sends the same one for minutes): its expiry is not."""
+    token = issue_token(NEW, member_id="m-1", chapter_id="c-1", role="member", ttl_seconds=1)
+    exp = jwt.decode(token, NEW, algorithms=["HS256"])["exp"]
+    assert decode_token(NEW, token).member_id == "m-1"  # verified, and remembered
+    while time.time() < exp:  # waits for the expiry itself (at most a second or two), no fixed sleep
+        time.sleep(0.05)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        decode_token(NEW, token)
+
+
+def test_a_remembered_token_is_refused_once_its_key_is_retired() -> None:
+    token = issue_token(OLD, member_id="m-1", chapter_id="c-1", role="member")
+    assert decode_token([NEW, OLD], token).member_id == "m-1"
+    with pytest.raises(jwt.PyJWTError, match="not \\(or no longer\\) accepted"):
+        decode_token([NEW], token)
