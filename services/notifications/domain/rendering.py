@@ -34,11 +34,12 @@ class Context:
     timezone: str = "UTC"
     # opened by the dispatcher just before sending, for the e-mail only: never stored, never in the feed
     sign_in_url: str | None = None
+    app_url: str | None = None  # the member app, for a link to act on what the e-mail says
 
     @classmethod
     def in_chapter(cls, recipient_name: str, chapter: Mapping[str, Any] | None, names: dict[str, str],
                    unsubscribe_url: str | None = None, unsubscribe_all_url: str | None = None,
-                   sign_in_url: str | None = None) -> Context:
+                   sign_in_url: str | None = None, app_url: str | None = None) -> Context:
         """A chapter not known yet (its founding travels on another topic) reads as "your chapter", in GBP,
         English and UTC."""
         return cls(recipient_name=recipient_name, names=names,
@@ -46,7 +47,8 @@ class Context:
                    currency=chapter["currency"] if chapter else "GBP",
                    language=chapter["language"] if chapter else "en",
                    timezone=chapter["timezone"] if chapter else "UTC",
-                   unsubscribe_url=unsubscribe_url, unsubscribe_all_url=unsubscribe_all_url, sign_in_url=sign_in_url)
+                   unsubscribe_url=unsubscribe_url, unsubscribe_all_url=unsubscribe_all_url, sign_in_url=sign_in_url,
+                   app_url=app_url)
 
     def name(self, member_id: str | None) -> str:
         if member_id is None:
@@ -100,7 +102,9 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
         return (t("thanks.subject", amount=amount),
                 [t("thanks.body", reporter=n(data["reported_by"]), kind=t(f"kind.{data['business_kind']}"),
                    amount=amount),
-                 t("thanks.credit")])
+                 t("thanks.credit"),
+                 # the thanked member confirms it or disputes it (a duplicate, a wrong amount) in the app's inbox
+                 *([t("thanks.confirm"), f"{ctx.app_url}/inbox"] if ctx.app_url else [])])
     if kind == k.WELCOME:
         lines = [t("welcome.body", chapter=ctx.chapter_name, name=ctx.recipient_name)]
         if ctx.sign_in_url:

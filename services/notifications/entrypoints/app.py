@@ -70,7 +70,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
         async with service.lifespan(app):
             poster = WebhookPoster(targets, config.webhook_timeout, config.webhook_connect_timeout)
             dispatcher = Dispatcher(service.pool, clock, mailer, poster, config, settings.token_secret,
-                                    link_keys=settings.token_keys)
+                                    link_keys=settings.token_keys,
+                                    app_url=settings.members_public_url.rstrip("/") + "/app")
             app.state.dispatcher = dispatcher
             stop = asyncio.Event()
             tasks = [asyncio.create_task(dispatcher.run(stop), name="notifications-dispatcher"),

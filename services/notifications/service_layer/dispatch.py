@@ -57,6 +57,7 @@ class Dispatcher:
     token_secret: str
     wall_clock: Callable[[], float] = time.time
     link_keys: Sequence[str] = ()  # the token keys: sign-in links are sealed with them (shared.sign_in_links)
+    app_url: str | None = None  # the member app (`<members public URL>/app`): where e-mails send members to act
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _inflight: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
     _slots: SubscriptionSlots = field(init=False, repr=False)
@@ -177,7 +178,8 @@ class Dispatcher:
         all_token = make_token(self.token_secret, member["member_id"], "all")
         ctx = Context.in_chapter(member["name"], chapter, await db.names(self.pool, row["chapter_id"]),
                                  unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
-                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}", sign_in_url=sign_in_url)
+                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}", sign_in_url=sign_in_url,
+                                 app_url=self.app_url)
         headers = {
             # stable per delivery: a resend after a crash mid-send can be recognised by the mail system
             "Message-ID": make_msgid(idstring=row["delivery_id"].hex, domain="refnet.local"),

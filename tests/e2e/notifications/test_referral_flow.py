@@ -74,6 +74,9 @@ async def test_referral_life_tells_each_person_once(settings: Settings, members:
         thanks = inbox.to(ANN, "closed-business-thanks")[0]
         assert thanks["Subject"] == "Thank you: £1,234.50 of closed business from your referral"
         assert "Bob thanked you for new business worth £1,234.50" in text_of(thanks)
+        # the thanked member is sent to confirm it or dispute it, in the member app's inbox
+        assert "Confirm it, or dispute it" in text_of(thanks)
+        assert f"{settings.members_public_url.rstrip('/')}/app/inbox" in text_of(thanks)
 
         await members.record(given("c1", "r2", "bob", "ann"), step("c1", "r2", "bob", "ann", "given", "lost",
                                                                    reason="went elsewhere"))

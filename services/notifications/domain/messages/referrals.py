@@ -134,4 +134,11 @@ REFERRALS: dict[str, Text] = {
         nl="Wie geeft, wint: dit wordt u toegerekend in de cijfers van het chapter.",
         es="Quien da, recibe: se le acredita en las cifras del capítulo.",
         pl="Kto daje, ten zyskuje: ta kwota jest zapisana na Państwa konto w wynikach chaptera."),
+    "thanks.confirm": Text(
+        en="Is it right? Confirm it, or dispute it (recorded twice, a wrong amount), in your inbox:",
+        de="Stimmt das? Bestätigen Sie es oder widersprechen Sie (doppelt erfasst, falscher Betrag) im Eingang:",
+        fr="Est-ce exact ? Confirmez-le, ou contestez-le (saisi deux fois, montant erroné), dans votre boîte :",
+        nl="Klopt dit? Bevestig het, of betwist het (dubbel geboekt, verkeerd bedrag), in uw inbox:",
+        es="¿Es correcto? Confírmelo, o dispútelo (registrado dos veces, importe erróneo), en su bandeja:",
+        pl="Czy to się zgadza? Prosimy potwierdzić lub zakwestionować (zapisane dwa razy, zła kwota) w skrzynce:"),
 }
