@@ -111,12 +111,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
             raise RuntimeError(f"{url} exited with {proc.returncode}; see {log}:\n"
                                + "\n".join(log.read_text(errors="replace").splitlines()[-20:]))
         try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise TimeoutError(f"{url}/health did not answer within {timeout:.0f}s; see {log}")
+    raise TimeoutError(f"{url}/health/ready did not answer 200 within {timeout:.0f}s; see {log}")
 
 
 @app.command()
