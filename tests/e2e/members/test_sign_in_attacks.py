@@ -17,7 +17,7 @@ from tests.e2e.notifications.receivers import smtp_server
 from tests.e2e.referrals.helpers import running_app as running_referrals
 from tests.e2e.sign_in import code_of, last_link_position, latest_link, request_link
 
-VARYING = {"date", "x-request-id"}
+VARYING = {"date", "x-request-id", "x-correlation-id"}  # per request, whoever asks
 
 
 async def test_a_code_signs_in_only_the_member_it_was_sent_to(world: ChapterWorld) -> None:
