@@ -57,7 +57,7 @@ lint: install
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.
 test: install kafka lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
 
 # the domain and handlers alone, with fakes: no Kafka, no PostgreSQL, seconds
