@@ -1,8 +1,7 @@
-"""The dispatcher: sends logged deliveries that are due, outside any consumer transaction, each on its own
-(bounded concurrency, timeouts, a few at a time per webhook subscription), so one dead SMTP server or webhook
-receiver never holds up the others or the event consumer. A failure is retried with backoff and jitter; after
-the last attempt the delivery is marked failed (visible through the API). A webhook subscription that keeps
-failing for days is disabled and its owner told."""
+"""The dispatcher: sends due deliveries outside any consumer transaction, each on its own (bounded concurrency,
+timeouts, a few at a time per webhook subscription), so a dead SMTP server or webhook receiver holds up neither
+the others nor the event consumer. Failures are retried with backoff and jitter, then marked failed (visible
+through the API); a webhook subscription that keeps failing for days is disabled and its owner told."""
 
 from __future__ import annotations
 
@@ -177,9 +176,8 @@ class Dispatcher:
         kind_token = make_token(self.token_secret, member["member_id"], row["kind"])
         all_token = make_token(self.token_secret, member["member_id"], "all")
         ctx = Context.in_chapter(member["name"], chapter, await db.names(self.pool, row["chapter_id"]),
-                                 unsubscribe_url=f"{base}/unsubscribe?token={kind_token}",
-                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}", sign_in_url=sign_in_url,
-                                 app_url=self.app_url)
+                                 unsubscribe_url=f"{base}/unsubscribe?token={kind_token}", app_url=self.app_url,
+                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}", sign_in_url=sign_in_url)
         headers = {
             # stable per delivery: a resend after a crash mid-send can be recognised by the mail system
             "Message-ID": make_msgid(idstring=row["delivery_id"].hex, domain="refnet.local"),
