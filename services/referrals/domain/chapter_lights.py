@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from services.referrals.domain.conversion import ratio
-from services.referrals.domain.traffic_lights import Band, Score
+from services.referrals.domain.traffic_lights import Band, Score, band_colour, default_bands
 from shared.contracts.referrals import Colour
 
 CHAPTER_AREAS = ("size", "growth", "retention", "referrals", "visitors", "conversion", "attendance")
@@ -43,15 +43,10 @@ class ChapterLightScheme(BaseModel):
     visitors_per_week: Decimal = Decimal(1)
     conversion: Decimal = Decimal("0.2")
     attendance: Decimal = Decimal("0.95")
-    bands: list[Band] = Field(default_factory=lambda: [
-        Band(colour="green", min_score=Decimal(70)), Band(colour="yellow", min_score=Decimal(50)),
-        Band(colour="red", min_score=Decimal(30)), Band(colour="grey", min_score=Decimal(0))])
+    bands: list[Band] = Field(default_factory=lambda: default_bands())
 
     def colour(self, score: Decimal) -> Colour:
-        for band in sorted(self.bands, key=lambda b: b.min_score, reverse=True):
-            if score >= band.min_score:
-                return band.colour
-        return "grey"
+        return band_colour(self.bands, score)
 
 
 @dataclass(frozen=True)

@@ -32,15 +32,24 @@ class TrafficLightScheme(BaseModel):
     # fraction of the attendance weight by absences in the window: 0 → full, 1 → 75%, 2 → 50%, 3+ → 0
     attendance_by_absences: list[Decimal] = Field(
         default_factory=lambda: [Decimal("1"), Decimal("0.75"), Decimal("0.5")])
-    bands: list[Band] = Field(default_factory=lambda: [
-        Band(colour="green", min_score=Decimal(70)), Band(colour="yellow", min_score=Decimal(50)),
-        Band(colour="red", min_score=Decimal(30)), Band(colour="grey", min_score=Decimal(0))])
+    bands: list[Band] = Field(default_factory=lambda: default_bands())
 
     def colour(self, score: Decimal) -> Colour:
-        for band in sorted(self.bands, key=lambda b: b.min_score, reverse=True):
-            if score >= band.min_score:
-                return band.colour
-        return "grey"
+        return band_colour(self.bands, score)
+
+
+def default_bands() -> list[Band]:
+    """Green from 70, yellow from 50, red from 30, grey below (members' and chapters' lights alike)."""
+    return [Band(colour="green", min_score=Decimal(70)), Band(colour="yellow", min_score=Decimal(50)),
+            Band(colour="red", min_score=Decimal(30)), Band(colour="grey", min_score=Decimal(0))]
+
+
+def band_colour(bands: list[Band], score: Decimal) -> Colour:
+    """The colour of the highest band the score reaches; grey below them all."""
+    for band in sorted(bands, key=lambda b: b.min_score, reverse=True):
+        if score >= band.min_score:
+            return band.colour
+    return "grey"
 
 
 @dataclass(frozen=True)
