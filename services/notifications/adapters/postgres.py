@@ -223,22 +223,28 @@ async def mark_sent(pool: asyncpg.Pool, delivery_id: uuid.UUID, now: datetime) -
                        " WHERE delivery_id = $1", delivery_id, now)
 
 
+# An attempt's outcome is written only while the delivery is pending: an attempt that outlived its lease (a
+# send hanging past it, a clock jumping) must not turn another attempt's final "failed" or "sent" back.
 async def mark_skipped(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: uuid.UUID, reason: str) -> None:
-    await pool.execute("UPDATE n_deliveries SET status = 'skipped', last_error = $2 WHERE delivery_id = $1",
+    await pool.execute("UPDATE n_deliveries SET status = 'skipped', last_error = $2"
+                       " WHERE delivery_id = $1 AND status = 'pending'",
                        delivery_id, reason)
 
 
 async def mark_failed(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: uuid.UUID, error: str) -> None:
-    await pool.execute("UPDATE n_deliveries SET status = 'failed', last_error = $2 WHERE delivery_id = $1",
+    await pool.execute("UPDATE n_deliveries SET status = 'failed', last_error = $2"
+                       " WHERE delivery_id = $1 AND status = 'pending'",
                        delivery_id, error[:2000])
 
 
 async def retry_later(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: uuid.UUID, at: datetime, error: str,
-                      count_attempt: bool = True) -> None:
+                      count_attempt: bool = True, attempt: int | None = None) -> None:
+    """`attempt`: the claim this outcome belongs to; a later claim of the same delivery wins (its lease stays)."""
     await pool.execute(
         "UPDATE n_deliveries SET next_attempt_at = $2, last_error = $3,"
-        " attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END WHERE delivery_id = $1",
-        delivery_id, at, error[:2000], count_attempt)
+        " attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END"
+        " WHERE delivery_id = $1 AND status = 'pending' AND ($5::int IS NULL OR attempts = $5)",
+        delivery_id, at, error[:2000], count_attempt, attempt)
 
 
 # --- timers ---------------------------------------------------------------------------------------

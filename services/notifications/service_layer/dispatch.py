@@ -59,6 +59,7 @@ class Dispatcher:
     app_url: str | None = None  # the member app (`<members public URL>/app`): where e-mails send members to act
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _inflight: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
+    passes: int = field(default=0, init=False)  # rounds of the loop: what tests wait for, never a time
     _slots: SubscriptionSlots = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -160,8 +161,7 @@ class Dispatcher:
         await db.mark_sent(self.pool, row["delivery_id"], self.clock())
 
     async def _wait(self, row: asyncpg.Record, reason: str, key: str) -> None:
-        """Park a delivery until what it needs arrives (the reaction to that event releases it), or an hour;
-        if it arrived meanwhile, the delivery is due again at once."""
+        """Park until what it needs arrives (its reaction releases it) or an hour; due at once if it has."""
         now = self.clock()
         if not await db.park(self.pool, row["delivery_id"], reason, key, now + timedelta(hours=1)):
             await db.retry_later(self.pool, row["delivery_id"], now, f"{reason.split()[0]} arrived",
@@ -224,8 +224,7 @@ class Dispatcher:
     @staticmethod
     async def _closed(into: asyncpg.Pool | asyncpg.Connection, row: asyncpg.Record, sub: asyncpg.Record | None,
                       error: str = "") -> bool:
-        """A deleted subscription's delivery is skipped. A disabled one's (pending when it was disabled) is
-        failed, so "redeliver" sends it once the receiver is fixed."""
+        """Skipped for a deleted subscription; failed for a disabled one, so "redeliver" sends it later."""
         if sub is None or sub["deleted_at"] is not None:
             await db.mark_skipped(into, row["delivery_id"], "subscription deleted")
             return True
@@ -243,7 +242,7 @@ class Dispatcher:
             await db.mark_failed(into, row["delivery_id"], f"gave up after {row['attempts']} attempts: {error}")
             return
         delay = backoff(row["attempts"], self.config.retry_base_seconds, self.config.retry_cap_seconds)
-        await db.retry_later(into, row["delivery_id"], self.clock() + delay, error)
+        await db.retry_later(into, row["delivery_id"], self.clock() + delay, error, attempt=row["attempts"])
 
     async def _subscription_failing(self, conn: asyncpg.Connection, sub: asyncpg.Record) -> None:
         """Inside the caller's transaction, which holds the subscription's row."""
@@ -275,6 +274,7 @@ class Dispatcher:
                     await listener.add_listener(db.WAKE_CHANNEL, self.wake)
                 self._wake.clear()
                 await self.dispatch_due(wait=False)
+                self.passes += 1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

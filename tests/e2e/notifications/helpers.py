@@ -26,6 +26,7 @@ from shared.event_store import EventStore, NewEvent
 from shared.events import DomainEvent, EventRegistry
 from shared.migrations import open_database
 from shared.outbox import OutboxRelay, idempotent_producer
+from shared.readiness import consumer_lag, readiness
 from shared.settings import Settings
 from tests.e2e.notifications.receivers import Inbox as Inbox
 from tests.e2e.notifications.receivers import Receiver as Receiver
@@ -137,9 +138,34 @@ async def wait_until(check: Callable[[], Awaitable[Any] | Any], timeout: float =
         await asyncio.sleep(0.05)
 
 
-async def settle(app: FastAPI, seconds: float = 1.0) -> None:
-    """Give the consumer, scheduler and dispatcher time to do anything they (wrongly) would."""
-    await asyncio.sleep(seconds)
+async def settle(app: FastAPI, timeout: float = 30.0) -> None:
+    """Wait until the service has nothing left to do as of the test clock, so that a check that something did
+    NOT happen can follow (never a fixed sleep): every message on its topics applied, no timer and no delivery
+    due, none in flight, and the dispatcher round twice more after all that was seen."""
+    service = app.state.service
+    dispatcher = app.state.dispatcher
+    clock = app.state.clock
+
+    async def idle() -> bool:
+        if not (await readiness(service))[0]:  # consumers assigned their partitions, database reachable
+            return False
+        if any(sample.value for sample in await consumer_lag(service)):
+            return False
+        due = await service.pool.fetchval(
+            "SELECT (SELECT count(*) FROM n_timers WHERE fired_at IS NULL AND due_at <= $1)"
+            " + (SELECT count(*) FROM n_deliveries WHERE status = 'pending' AND channel <> 'feed'"
+            "    AND next_attempt_at <= $1)", clock())
+        return bool(due == 0 and not dispatcher._inflight)
+
+    async def idle_for_two_rounds() -> bool:
+        start = dispatcher.passes
+        while dispatcher.passes < start + 2:
+            if not await idle():
+                return False
+            await asyncio.sleep(0.01)
+        return await idle()
+
+    await wait_until(idle_for_two_rounds, timeout, "the notifications service to have nothing left to do")
 
 
 async def applied(app: FastAPI, ids: list[str]) -> bool:

@@ -50,7 +50,7 @@ async def test_digest_on_the_evening_before_the_meeting_in_london_time_across_ds
         await wait_applied(app, ids)
         # Tuesday 25 March, 18:59 GMT (= UTC, before the clocks go forward on the 30th): not yet
         clock.set(datetime(2025, 3, 25, 18, 59, tzinfo=UTC))
-        await settle(app, 0.5)
+        await settle(app)
         assert inbox.to(BOB, "weekly-digest") == []
         clock.set(datetime(2025, 3, 25, 19, 0, 30, tzinfo=UTC))
         await wait_until(lambda: inbox.to(BOB, "weekly-digest") and inbox.to(ANN, "weekly-digest"),
@@ -70,12 +70,12 @@ async def test_digest_on_the_evening_before_the_meeting_in_london_time_across_ds
 
         # next week London is on BST: Tuesday 1 April 19:00 BST = 18:00 UTC
         clock.set(datetime(2025, 4, 1, 17, 59, tzinfo=UTC))
-        await settle(app, 0.5)
+        await settle(app)
         assert len(inbox.to(BOB, "weekly-digest")) == 1
         clock.set(datetime(2025, 4, 1, 18, 0, 30, tzinfo=UTC))
         await wait_until(lambda: len(inbox.to(BOB, "weekly-digest")) == 2, what="second digest at 19:00 BST")
         assert inbox.to(BOB, "weekly-digest")[1]["Subject"] == "Your weekly digest for 2025-04-02"
-        await settle(app, 0.5)
+        await settle(app)
     assert len(inbox.to(ANN, "weekly-digest")) == 2 and len(inbox.to(BOB, "weekly-digest")) == 2
 
 
@@ -89,7 +89,7 @@ async def test_digest_for_a_new_york_chapter_uses_its_own_zone(
                                            currency="USD"), joined("ny", "ann", "Ann"))
         await wait_applied(app, ids)
         clock.set(datetime(2025, 3, 6, 13, 59, tzinfo=UTC))  # 08:59 EST
-        await settle(app, 0.4)
+        await settle(app)
         assert inbox.to(ANN, "weekly-digest") == []
         clock.set(datetime(2025, 3, 6, 14, 0, 30, tzinfo=UTC))  # 09:00 EST
         await wait_until(lambda: inbox.to(ANN, "weekly-digest"), what="digest at 09:00 EST")

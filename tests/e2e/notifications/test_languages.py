@@ -119,7 +119,12 @@ async def test_a_chapter_recorded_while_its_email_is_being_parked_still_wakes_it
         await db.release_waiting(reaction, chapter_id="c9", now=clock())
         parking = asyncio.create_task(db.park(pool, delivery_id, db.WAITING_FOR_CHAPTER, "c9",
                                               clock() + timedelta(hours=1)))
-        await asyncio.sleep(0.5)
+
+        async def parking_waits_on_the_lock() -> bool:
+            return bool(await reaction.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                                 " AND datname = current_database()"))
+
+        await wait_until(parking_waits_on_the_lock, what="the parking to wait on the arrival's lock")
         assert not parking.done(), "parking waits for the arrival in flight"
         await tx.commit()
         await pool.release(reaction)

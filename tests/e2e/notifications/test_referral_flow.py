@@ -82,7 +82,7 @@ async def test_referral_life_tells_each_person_once(settings: Settings, members:
                                                                    reason="went elsewhere"))
         await wait_until(lambda: inbox.to(BOB, "referral-lost"), what="Bob told of the lost referral")
         assert "Reason: went elsewhere" in text_of(inbox.to(BOB, "referral-lost")[0])
-        await settle(app, 0.5)
+        await settle(app)
 
     # nobody got anything twice, nobody got anything not meant for them
     assert inbox.kinds(ANN) == ["closed-business-thanks", "referral-accepted", "referral-received", "referral-won",
@@ -117,7 +117,7 @@ async def test_thank_you_for_a_euro_chapter_and_turned_off(settings: Settings, m
         assert too_big.json()["detail"][0]["loc"] == ["body", "absence_limit"]
         later = await members.record(closed("c1", "cb2", "bob", "ann", "10.00", "EUR"))
         await wait_applied(app, later)
-        await settle(app, 0.5)
+        await settle(app)
     assert len(inbox.to(ANN, "closed-business-thanks")) == 1
     feed_kinds = {r for r in inbox.kinds(ANN)}
     assert feed_kinds == {"welcome", "closed-business-thanks"}

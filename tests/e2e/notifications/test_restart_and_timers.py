@@ -61,7 +61,7 @@ async def test_hung_smtp_blocks_nothing_and_a_restart_mid_send_sends_each_once(
     clock.advance(seconds=cfg.claim_lease_seconds + 1)
     async with running_app(settings, clock, cfg) as (app, _):
         await wait_until(lambda: len(inbox.messages) == 4, what="the four e-mails after the restart")
-        await settle(app, 1.5)
+        await settle(app)
         pool: asyncpg.Pool = app.state.service.pool
         assert await pool.fetchval("SELECT count(*) FROM applied_events WHERE consumer = 'notifications'") == 7
     assert inbox.kinds(ANN) == ["referral-received", "welcome"]
@@ -79,7 +79,7 @@ async def test_reminder_after_48_hours_survives_restart_and_nudge_after_14_days(
         await wait_applied(app, ids)
         await wait_until(lambda: len(inbox.to(BOB, "referral-received")) == 2, what="Bob told twice")
         clock.advance(hours=47, minutes=50)
-        await settle(app, 0.5)
+        await settle(app)
         assert inbox.to(BOB, "referral-reminder") == [], "reminded before 48 hours"
     # the timer is a row in PostgreSQL: it fires after a restart
     clock.advance(minutes=15)
@@ -91,7 +91,7 @@ async def test_reminder_after_48_hours_survives_restart_and_nudge_after_14_days(
 
         # r2 was accepted (48 h ago): no reminder, but a nudge once it has sat 14 days without a status change
         clock.advance(days=11, hours=20)
-        await settle(app, 0.5)
+        await settle(app)
         assert inbox.to(BOB, "referral-nudge") == []
         clock.advance(hours=5)
         await wait_until(lambda: inbox.to(BOB, "referral-nudge"), what="the 14-day nudge")
@@ -101,6 +101,6 @@ async def test_reminder_after_48_hours_survives_restart_and_nudge_after_14_days(
         ids = await members.record(step("c1", "r2", "ann", "bob", "accepted", "won"))
         await wait_applied(app, ids)
         clock.advance(days=30)
-        await settle(app, 0.7)
+        await settle(app)
     assert len(inbox.to(BOB, "referral-reminder")) == 1
     assert len(inbox.to(BOB, "referral-nudge")) == 1

@@ -115,7 +115,7 @@ async def test_signed_delivery_retries_failure_and_disable(settings: Settings, m
         clock.advance(days=1)
         await members.record(given("c1", "r4", "ann", "bob"))
         await wait_until(lambda: len(receiver.at("/crm")) == 4, what="CRM still served")
-        await settle(app, 0.5)
+        await settle(app)
         assert len(receiver.at("/broken")) == sent_to_broken, "a disabled subscription gets nothing"
 
         # the receiver is fixed: its failed deliveries are sent again (same webhook-id), the subscription is
