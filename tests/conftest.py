@@ -8,6 +8,7 @@ skips it); else the local launchers (Kafka from Maven Central, PostgreSQL from t
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import uuid
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from infra.kafka_server import KafkaServer, wait_for_kafka
 from infra.postgres_server import PostgresServer
@@ -83,9 +85,21 @@ async def kafka_ready(infra: Infra) -> str:
 
 
 @pytest.fixture
-def topic_prefix() -> str:
-    """Each test gets topics of its own, so tests never see each other's messages."""
-    return f"t{uuid.uuid4().hex[:10]}"
+async def topic_prefix(infra: Infra) -> AsyncIterator[str]:
+    """Each test gets topics of its own, so tests never see each other's messages; they are deleted after it
+    (a whole suite's topics kept would hold one file handle per partition in the broker: thousands)."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    yield prefix
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    try:
+        await admin.start()
+        mine = [topic for topic in await admin.list_topics() if topic.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    except Exception as exc:  # a test that stopped Kafka, say: its topics stay, nothing else is affected
+        logging.getLogger(__name__).warning("topics of %s not deleted: %s", prefix, exc)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture
