@@ -121,11 +121,15 @@ async def test_a_chapter_recorded_while_its_email_is_being_parked_still_wakes_it
                                               clock() + timedelta(hours=1)))
 
         async def parking_waits_on_the_lock() -> bool:
-            return bool(await reaction.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                                 " AND datname = current_database()"))
+            # asked on a connection of its own: inside the reaction's transaction, pg_stat_activity would
+            # answer from the snapshot its first read took
+            return bool(await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                            " AND datname = current_database()"))
 
-        await wait_until(parking_waits_on_the_lock, what="the parking to wait on the arrival's lock")
-        assert not parking.done(), "parking waits for the arrival in flight"
-        await tx.commit()
-        await pool.release(reaction)
+        try:
+            await wait_until(parking_waits_on_the_lock, what="the parking to wait on the arrival's lock")
+            assert not parking.done(), "parking waits for the arrival in flight"
+        finally:  # whatever happened, the parking is let go: a test that fails must not hang at shutdown
+            await tx.commit()
+            await pool.release(reaction)
         assert await parking is False, "the chapter is known once its reaction commits: nothing is parked"
