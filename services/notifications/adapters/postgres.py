@@ -223,6 +223,13 @@ async def mark_sent(pool: asyncpg.Pool, delivery_id: uuid.UUID, now: datetime) -
                        " WHERE delivery_id = $1", delivery_id, now)
 
 
+async def mark_sent_many(pool: asyncpg.Pool, sent: Sequence[tuple[uuid.UUID, datetime]]) -> None:
+    """`mark_sent` for many deliveries in one statement (see service_layer/sent_marks.py)."""
+    await pool.execute("UPDATE n_deliveries d SET status = 'sent', sent_at = v.at, last_error = NULL"
+                       " FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, at) WHERE d.delivery_id = v.id",
+                       [d for d, _ in sent], [at for _, at in sent])
+
+
 # An attempt's outcome is written only while the delivery is pending: an attempt that outlived its lease (a
 # send hanging past it, a clock jumping) must not turn another attempt's final "failed" or "sent" back.
 async def mark_skipped(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: uuid.UUID, reason: str) -> None:
