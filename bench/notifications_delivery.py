@@ -124,13 +124,14 @@ async def run(burst: int, e_mails: int) -> dict[str, Any]:
                                        " ORDER BY count(*) DESC LIMIT 1")  # the burst's
             copied = await pool.execute(COPY_E_MAILS, clock(), e_mails // max(1, burst) + 1, kind, e_mails)
             assert copied == f"INSERT 0 {e_mails}", copied
-            start = time.monotonic()
+            start, cpu, sink_cpu = time.monotonic(), time.process_time(), sinks.cpu_seconds()
             await pool.execute("UPDATE n_deliveries SET next_attempt_at = $1 WHERE trigger_id LIKE 'again:%'"
                                " AND status = 'pending'", clock())
             await pool.execute("SELECT pg_notify('refnet_notifications', '')")
             await wait_until(lambda: len(sinks.mails()) - base_mail >= e_mails, 600, "the e-mails")
             copies = sinks.mails()[base_mail:]
             dispatch_s = copies[-1][0] - start
+            cpu, sink_cpu = time.process_time() - cpu, sinks.cpu_seconds() - sink_cpu
             distinct = len({key for _, key in copies})
 
             # isolation: the live receiver's latency while a slow and a dead one are subscribed too
@@ -144,6 +145,7 @@ async def run(burst: int, e_mails: int) -> dict[str, Any]:
             await wait_until(lambda: {k for _, k in sinks.hooks()} >= set(sent), 120, "the live webhooks")
             arrived = {key: at for at, key in sinks.hooks() if key in sent}
             isolated = [arrived[rid] - at for rid, at in sent.items()]
+            slowest = sorted(((arrived[rid] - at, at - began) for rid, at in sent.items()), reverse=True)[:4]
             tries = {name: await pool.fetchval("SELECT coalesce(sum(attempts), 0) FROM n_deliveries"
                                                " WHERE recipient = $1", sub) for name, sub in (("slow", slow),
                                                                                               ("dead", dead))}
@@ -154,8 +156,9 @@ async def run(burst: int, e_mails: int) -> dict[str, Any]:
     return {"mail_p50": statistics.median(latencies_mail), "mail_p95": pct(latencies_mail, 0.95),
             "hook_p50": statistics.median(latencies_hook), "hook_p95": pct(latencies_hook, 0.95),
             "burst": burst, "published_s": published, "elapsed_s": elapsed,
-            "e_mails": e_mails, "dispatch_s": dispatch_s, "distinct": distinct, "arrived": len(copies),
-            "isolated_p50": statistics.median(isolated), "isolated_p99": pct(isolated, 0.99),
+            "e_mails": e_mails, "dispatch_s": dispatch_s, "cpu_ms": cpu * 1000 / e_mails,
+            "sink_cpu_ms": sink_cpu * 1000 / e_mails, "distinct": distinct, "arrived": len(copies),
+            "slowest": slowest, "isolated_p50": statistics.median(isolated), "isolated_p99": pct(isolated, 0.99),
             "slow_tries": tries["slow"], "dead_tries": tries["dead"]}
 
 
@@ -174,10 +177,13 @@ def main() -> None:
     print(f"e-mail dispatch: {r['e_mails']} e-mails due at once, all at the SMTP server in {r['dispatch_s']:.2f} s "
           f"= {r['e_mails'] / r['dispatch_s']:,.0f} e-mails/s ({r['arrived']} arrived, {r['distinct']} distinct; "
           "target >= 1,000/s)")
+    print(f"  CPU per e-mail: service (this process) {r['cpu_ms']:.2f} ms, SMTP server {r['sink_cpu_ms']:.2f} ms")
     print(f"webhook to a live receiver while a slow (5 s) and a dead (connect timeout) one are subscribed "
           f"({ISOLATION_SLIPS} referrals at {ISOLATION_RATE:.0f}/s): p50 {r['isolated_p50'] * 1000:.0f} ms, "
           f"p99 {r['isolated_p99'] * 1000:.0f} ms (target < 200 ms); attempts: slow {r['slow_tries']}, "
           f"dead {r['dead_tries']}")
+    print("  slowest live webhooks (latency at seconds into the phase): "
+          + ", ".join(f"{lat * 1000:.0f} ms at {when:.1f} s" for lat, when in r["slowest"]))
 
 
 if __name__ == "__main__":

@@ -150,6 +150,11 @@ class Sinks:
         self._drain()
         return self.arrivals.get(f"{receiver}:{path}", [])
 
+    def cpu_seconds(self) -> float:
+        """CPU time the receivers' process used so far (user + system)."""
+        fields = open(f"/proc/{self.process.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.pid is not None:
             with contextlib.suppress(ProcessLookupError):
