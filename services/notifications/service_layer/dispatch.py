@@ -194,7 +194,9 @@ class Dispatcher:
         """Record a failed attempt holding the subscription's row: two attempts failing at once (one of them
         disabling the subscription) must not leave the other pending behind the disable's back, where
         "redeliver" would never find it."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        # one at a time per subscription in this process: a dead receiver's attempts end together (its connect
+        # timeout), and each queueing for the row lock on a pooled connection of its own left the pool to them
+        async with self._slots.recording(row["recipient"]), self.pool.acquire() as conn, conn.transaction():
             sub = await subscriptions.row_of(conn, row["recipient"], lock=True)
             if not await self._closed(conn, row, sub, error) and sub is not None:
                 await self._failed(row, error, self.config.webhook_max_attempts, conn)
