@@ -142,9 +142,11 @@ async def _insert(conn: asyncpg.Connection, trigger_id: str, recipient: str, cha
 
 WAITING_FOR_RECIPIENT = "recipient not known yet"
 WAITING_FOR_CHAPTER = "chapter not known yet"
-_ARRIVAL_LOCK = {WAITING_FOR_RECIPIENT: 7_345_202, WAITING_FOR_CHAPTER: 7_345_201}
+WAITING_FOR_NAMED = "named member not known yet"  # parked as "<this>: <member id>", released when they join
+_ARRIVAL_LOCK = {WAITING_FOR_RECIPIENT: 7_345_202, WAITING_FOR_CHAPTER: 7_345_201, WAITING_FOR_NAMED: 7_345_202}
 _KNOWN = {WAITING_FOR_RECIPIENT: "SELECT 1 FROM n_members WHERE member_id = $1",
-          WAITING_FOR_CHAPTER: "SELECT 1 FROM n_chapters WHERE chapter_id = $1"}
+          WAITING_FOR_CHAPTER: "SELECT 1 FROM n_chapters WHERE chapter_id = $1",
+          WAITING_FOR_NAMED: "SELECT 1 FROM n_members WHERE member_id = $1"}
 
 
 async def arriving(conn: asyncpg.Connection, reason: str, key: str) -> None:
@@ -161,19 +163,22 @@ async def park(pool: asyncpg.Pool, delivery_id: uuid.UUID, reason: str, key: str
         await arriving(conn, reason, key)
         if await conn.fetchval(_KNOWN[reason], key):
             return False
-        await retry_later(conn, delivery_id, until, reason, count_attempt=False)
+        await retry_later(conn, delivery_id, until, f"{reason}: {key}" if reason == WAITING_FOR_NAMED else reason,
+                          count_attempt=False)
         return True
 
 
 async def release_waiting(conn: asyncpg.Connection, *, now: datetime, recipient: str | None = None,
                           chapter_id: str | None = None) -> None:
-    """Make the deliveries parked for this recipient (or chapter) due now (the caller holds `arriving`).
+    """Make the deliveries parked for this recipient, or naming this member, (or for this chapter) due now (the
+    caller holds `arriving`).
     Only those: a delivery backing off after a failed attempt keeps its backoff."""
     released = await conn.fetchval(
         "WITH due AS (UPDATE n_deliveries SET next_attempt_at = $3 WHERE status = 'pending'"
-        " AND ((recipient = $1 AND last_error = $4) OR (chapter_id = $2 AND last_error = $5))"
+        " AND ((recipient = $1 AND last_error = $4) OR (chapter_id = $2 AND last_error = $5)"
+        "      OR last_error = $6 || ': ' || $1)"
         " AND next_attempt_at > $3 RETURNING 1) SELECT count(*) FROM due",
-        recipient, chapter_id, now, WAITING_FOR_RECIPIENT, WAITING_FOR_CHAPTER)
+        recipient, chapter_id, now, WAITING_FOR_RECIPIENT, WAITING_FOR_CHAPTER, WAITING_FOR_NAMED)
     if released:
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
@@ -221,6 +226,13 @@ async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, li
 async def mark_sent(pool: asyncpg.Pool, delivery_id: uuid.UUID, now: datetime) -> None:
     await pool.execute("UPDATE n_deliveries SET status = 'sent', sent_at = $2, last_error = NULL"
                        " WHERE delivery_id = $1", delivery_id, now)
+
+
+async def mark_sent_many(pool: asyncpg.Pool, sent: Sequence[tuple[uuid.UUID, datetime]]) -> None:
+    """`mark_sent` for many deliveries in one statement (see service_layer/sent_marks.py)."""
+    await pool.execute("UPDATE n_deliveries d SET status = 'sent', sent_at = v.at, last_error = NULL"
+                       " FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, at) WHERE d.delivery_id = v.id",
+                       [d for d, _ in sent], [at for _, at in sent])
 
 
 # An attempt's outcome is written only while the delivery is pending: an attempt that outlived its lease (a

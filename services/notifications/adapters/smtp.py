@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
 
+from services.notifications.domain.email_message import OutgoingEmail
+
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: OutgoingEmail) -> None: ...
 
 
 @dataclass(eq=False)
@@ -34,14 +35,14 @@ class SmtpMailer:
     _idle: list[tuple[aiosmtplib.SMTP, int]] = field(default_factory=list, init=False, repr=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: OutgoingEmail) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(max(1, self.connections))
         async with self._slots:
             kept, sent = self._idle.pop() if self._idle else (None, 0)
             if kept is not None and kept.is_connected:
                 try:
-                    await kept.send_message(message)
+                    await _send(kept, message)
                 except aiosmtplib.SMTPServerDisconnected:  # closed by the server while kept: once more, anew
                     _drop(kept)
                 except BaseException:
@@ -54,7 +55,7 @@ class SmtpMailer:
                 _drop(kept)
             client = await self._connect()
             try:
-                await client.send_message(message)
+                await _send(client, message)
             except BaseException:
                 _drop(client)
                 raise
@@ -77,6 +78,13 @@ class SmtpMailer:
         for client, _ in idle:
             with contextlib.suppress(Exception):
                 await client.quit()
+
+
+async def _send(client: aiosmtplib.SMTP, message: OutgoingEmail) -> None:
+    """The envelope is the message's own (its one recipient), never read back from its headers."""
+    # an address outside ASCII needs the server's SMTPUTF8 (the bodies are 7-bit: quoted-printable)
+    options = None if message.data.isascii() else ["SMTPUTF8"]
+    await client.sendmail(message.sender, [message.recipient], message.data, mail_options=options)
 
 
 def _drop(client: aiosmtplib.SMTP) -> None:

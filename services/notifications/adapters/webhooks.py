@@ -82,7 +82,10 @@ async def row_of(conn: asyncpg.Connection | asyncpg.Pool, recipient: str, *, loc
 
 
 async def succeeded(conn: asyncpg.Connection | asyncpg.Pool, subscription_id: uuid.UUID) -> None:
-    await conn.execute("UPDATE n_webhooks SET failing_since = NULL WHERE subscription_id = $1", subscription_id)
+    # only when it was failing: every success writing the subscription's row would queue a busy subscription's
+    # deliveries behind one another's row lock
+    await conn.execute("UPDATE n_webhooks SET failing_since = NULL WHERE subscription_id = $1"
+                       " AND failing_since IS NOT NULL", subscription_id)
 
 
 async def failing(conn: asyncpg.Connection, subscription_id: uuid.UUID, now: datetime) -> datetime | None:

@@ -59,6 +59,19 @@ class Context:
         return self.names.get(member_id, member_id)
 
 
+# the fields of a notification's data that hold a member id the message writes as the member's name
+MEMBER_FIELDS = frozenset({"member_id", "giver_id", "receiver_id", "thanked_member_id", "reported_by",
+                           "recorded_by", "with_member_id", "invited_by"})
+
+
+def named_members(data: Mapping[str, Any]) -> set[str]:
+    """The members a message names (at the top of its data or in its lists of items, as a digest's open
+    referrals): what must be known before it is written, or it would show ids."""
+    items = [data, *(item for value in data.values() if isinstance(value, list)
+                     for item in value if isinstance(item, Mapping))]
+    return {item[f] for item in items for f in MEMBER_FIELDS if isinstance(item.get(f), str)}
+
+
 def format_day(value: str, language: str) -> str:
     """A day (ISO `YYYY-MM-DD`) as the chapter's language writes it in a sentence (CLDR's long form, by Babel):
     `March 5, 2025`, `5. März 2025`, `5 marca 2025`. Anything else is shown as it is."""

@@ -12,10 +12,8 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
 
 import asyncpg
@@ -27,11 +25,12 @@ from services.notifications.adapters.webhook_http import WebhookFailed, WebhookP
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain import webhooks
-from services.notifications.domain.email_message import UnbuildableMessage, compose, recipient
-from services.notifications.domain.rendering import Context, render
+from services.notifications.domain.email_message import UnbuildableMessage
+from services.notifications.domain.rendering import named_members
 from services.notifications.domain.schedule import backoff
-from services.notifications.domain.unsubscribe import make_token
 from services.notifications.service_layer import sign_in_links
+from services.notifications.service_layer.emails import Known, Letterhead, message
+from services.notifications.service_layer.sent_marks import SentMarks
 from services.notifications.service_layer.subscription_slots import SubscriptionSlots
 from shared.clock import Clock
 
@@ -61,9 +60,13 @@ class Dispatcher:
     _inflight: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
     passes: int = field(default=0, init=False)  # rounds of the loop: what tests wait for, never a time
     _slots: SubscriptionSlots = field(init=False, repr=False)
+    _marks: SentMarks = field(init=False, repr=False)
+    _head: Letterhead = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._slots = SubscriptionSlots(self.config.webhook_concurrency_per_subscription)
+        self._marks = SentMarks(self.pool)
+        self._head = Letterhead(self.config.mail_from, self.config.public_url, self.token_secret, self.app_url)
 
     async def dispatch_due(self, wait: bool = True) -> int:
         """Start what is due; how many started. `wait`: until they finished (tests); the loop never waits."""
@@ -76,7 +79,8 @@ class Dispatcher:
             rows = await db.claim_due(self.pool, now, now + timedelta(seconds=self.config.claim_lease_seconds),
                                       min(free, self.config.dispatch_batch), skip=self._slots.full(),
                                       per_subscription=self._slots.limit)
-            started += [self._start(row) for row in rows if self._slots.admit(row)]  # others wait their turn
+            known = await Known.of(self.pool, rows)  # the claim's e-mails' people and chapters, read once
+            started += [self._start(row, known) for row in rows if self._slots.admit(row)]  # others wait their turn
             if len(rows) < min(free, self.config.dispatch_batch):
                 break
         if wait and started:
@@ -85,8 +89,8 @@ class Dispatcher:
                 return len(started) + await self.dispatch_due(wait=True)
         return len(started)
 
-    def _start(self, row: asyncpg.Record) -> asyncio.Task[None]:
-        self._inflight.add(task := asyncio.create_task(self._one(row)))
+    def _start(self, row: asyncpg.Record, known: Known | None = None) -> asyncio.Task[None]:
+        self._inflight.add(task := asyncio.create_task(self._one(row, known)))
         task.add_done_callback(self._finished)
         return task
 
@@ -94,7 +98,7 @@ class Dispatcher:
         self._inflight.discard(task)
         self._wake.set()  # a slot is free
 
-    async def _one(self, row: asyncpg.Record) -> None:
+    async def _one(self, row: asyncpg.Record, known: Known | None) -> None:
         limit = self.config.email_max_attempts if row["channel"] == "email" else self.config.webhook_max_attempts
         try:
             if row["attempts"] > limit:
@@ -103,7 +107,7 @@ class Dispatcher:
                 await db.mark_failed(self.pool, row["delivery_id"],
                                      f"gave up after {limit} attempts: the last one did not finish")
             elif row["channel"] == "email":
-                await self._email(row)
+                await self._email(row, known or await Known.of(self.pool, [row]))
             else:
                 await self._webhook(row)
             if sign_in_links.carries_link(row):
@@ -117,9 +121,9 @@ class Dispatcher:
 
     # --- e-mail ------------------------------------------------------------------------------------
 
-    async def _email(self, row: asyncpg.Record) -> None:
+    async def _email(self, row: asyncpg.Record, known: Known) -> None:
         now = self.clock()
-        member = await db.member(self.pool, row["recipient"])
+        member = known.members.get(row["recipient"])
         if member is None:
             # the member-joined event travels on another topic and may still be on its way
             if now - row["created_at"] > UNKNOWN_RECIPIENT_PATIENCE:
@@ -130,14 +134,20 @@ class Dispatcher:
         if not member["active"]:
             await db.mark_skipped(self.pool, row["delivery_id"], "member left the chapter")
             return
-        chapter_known = await db.chapter(self.pool, row["chapter_id"]) is not None
+        chapter_known = row["chapter_id"] in known.chapters
         if not chapter_known and now - row["created_at"] <= UNKNOWN_RECIPIENT_PATIENCE:
             # chapter-founded travels on its own topic too: an e-mail without the chapter's name and language
             # would be the wrong e-mail, so it waits (woken when the chapter arrives, see reactions)
             await self._wait(row, db.WAITING_FOR_CHAPTER, row["chapter_id"])
             return
+        missing = sorted(named_members(json.loads(row["data"])) - known.names.get(row["chapter_id"], {}).keys())
+        if missing and now - row["created_at"] <= UNKNOWN_RECIPIENT_PATIENCE:
+            # a member the e-mail names (the receiver of a referral, say) joined on a topic still on its way:
+            # an id where their name belongs would be the wrong e-mail too
+            await self._wait(row, db.WAITING_FOR_NAMED, missing[0])
+            return
         if row["kind"] != k.SIGN_IN_LINK and "email" not in (  # a sign-in link is asked for: always sent
-                await db.preferences(self.pool, member["member_id"])).channels_for(row["kind"]):
+                known.preferences_of(member["member_id"])).channels_for(row["kind"]):
             await db.mark_skipped(self.pool, row["delivery_id"], "unsubscribed")
             return
         link: str | None = None
@@ -149,16 +159,16 @@ class Dispatcher:
                 return
             link = opened
         try:
-            message = await self.message(row, member, link)
+            email = message(self._head, row, member, known, link)
         except UnbuildableMessage as exc:  # no attempt would build it: failed now, not retried
             await db.mark_failed(self.pool, row["delivery_id"], f"cannot build the e-mail: {exc}")
             return
         try:
-            await asyncio.wait_for(self.mailer.send(message), self.config.smtp_timeout + 5)
+            await asyncio.wait_for(self.mailer.send(email), self.config.smtp_timeout + 5)
         except Exception as exc:
             await self._failed(row, smtp_failure(exc), self.config.email_max_attempts)
             return
-        await db.mark_sent(self.pool, row["delivery_id"], self.clock())
+        await self._marks.sent(row["delivery_id"], self.clock())
 
     async def _wait(self, row: asyncpg.Record, reason: str, key: str) -> None:
         """Park until what it needs arrives (its reaction releases it) or an hour; due at once if it has."""
@@ -166,30 +176,6 @@ class Dispatcher:
         if not await db.park(self.pool, row["delivery_id"], reason, key, now + timedelta(hours=1)):
             await db.retry_later(self.pool, row["delivery_id"], now, f"{reason.split()[0]} arrived",
                                  count_attempt=False)
-
-    async def message(self, row: asyncpg.Record, member: asyncpg.Record, sign_in_url: str | None = None
-                      ) -> EmailMessage:
-        """Raises UnbuildableMessage when the member's address cannot be an e-mail's one recipient."""
-        to = recipient(member["name"], member["email"])
-        chapter = await db.chapter(self.pool, row["chapter_id"])
-        base = self.config.public_url.rstrip("/")
-        kind_token = make_token(self.token_secret, member["member_id"], row["kind"])
-        all_token = make_token(self.token_secret, member["member_id"], "all")
-        ctx = Context.in_chapter(member["name"], chapter, await db.names(self.pool, row["chapter_id"]),
-                                 unsubscribe_url=f"{base}/unsubscribe?token={kind_token}", app_url=self.app_url,
-                                 unsubscribe_all_url=f"{base}/unsubscribe?token={all_token}", sign_in_url=sign_in_url)
-        headers = {
-            # stable per delivery: a resend after a crash mid-send can be recognised by the mail system
-            "Message-ID": make_msgid(idstring=row["delivery_id"].hex, domain="refnet.local"),
-            "X-Refnet-Delivery": str(row["delivery_id"]),
-            "X-Refnet-Kind": row["kind"],
-            "List-Unsubscribe": f"<{base}/unsubscribe?token={all_token}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
-        if row["kind"] == k.SIGN_IN_LINK:  # asked for, not subscribed to: nothing to unsubscribe from
-            ctx = replace(ctx, unsubscribe_url=None, unsubscribe_all_url=None)
-            del headers["List-Unsubscribe"], headers["List-Unsubscribe-Post"]
-        return compose(self.config.mail_from, to, render(row["kind"], json.loads(row["data"]), ctx), headers)
 
     # --- webhooks ----------------------------------------------------------------------------------
 
@@ -208,14 +194,16 @@ class Dispatcher:
         except TimeoutError:
             await self._webhook_failed(row, "timeout")
             return
-        await db.mark_sent(self.pool, row["delivery_id"], self.clock())
+        await self._marks.sent(row["delivery_id"], self.clock())
         await subscriptions.succeeded(self.pool, sub["subscription_id"])
 
     async def _webhook_failed(self, row: asyncpg.Record, error: str) -> None:
         """Record a failed attempt holding the subscription's row: two attempts failing at once (one of them
         disabling the subscription) must not leave the other pending behind the disable's back, where
         "redeliver" would never find it."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        # one at a time per subscription in this process: a dead receiver's attempts end together (its connect
+        # timeout), and each queueing for the row lock on a pooled connection of its own left the pool to them
+        async with self._slots.recording(row["recipient"]), self.pool.acquire() as conn, conn.transaction():
             sub = await subscriptions.row_of(conn, row["recipient"], lock=True)
             if not await self._closed(conn, row, sub, error) and sub is not None:
                 await self._failed(row, error, self.config.webhook_max_attempts, conn)

@@ -8,6 +8,7 @@ claimed beyond what its subscription may start now waits here, in claim order, f
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +21,7 @@ class SubscriptionSlots:
         self.limit = max(1, limit)
         self._busy: dict[str, int] = {}
         self._waiting: dict[str, deque[Any]] = {}
+        self._recording: dict[str, asyncio.Lock] = {}
 
     def admit(self, delivery: Delivery) -> bool:
         """True (and counted) if this delivery may be sent now; else it waits for its subscription's next free
@@ -52,6 +54,11 @@ class SubscriptionSlots:
     def full(self) -> list[str]:
         """Subscriptions with all their slots taken: the next claim leaves their deliveries alone."""
         return [s for s, busy in self._busy.items() if busy >= self.limit]
+
+    def recording(self, subscription: str) -> asyncio.Lock:
+        """Held while a failed attempt of the subscription is recorded: its failures are written one by one
+        (they take the subscription's row lock anyway), each holding a pooled connection only while it writes."""
+        return self._recording.setdefault(subscription, asyncio.Lock())
 
     def in_flight(self, subscription: str) -> int:
         return self._busy.get(subscription, 0)

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 
+from services.notifications.domain.email_message import OutgoingEmail
 from shared.settings import Settings
 from tests.e2e.notifications.helpers import (
     Clock,
@@ -88,8 +89,8 @@ class RefusingMailer:
     def __init__(self) -> None:
         self.tried: list[str] = []
 
-    async def send(self, message: object) -> None:
-        to = str(message["To"].addresses[0].addr_spec)  # type: ignore[index]
+    async def send(self, message: OutgoingEmail) -> None:
+        to = message.recipient
         self.tried.append(to)
         raise aiosmtplib.SMTPResponseException(451, f"4.2.0 {to}: mailbox busy, try later")
 

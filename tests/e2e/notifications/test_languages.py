@@ -91,6 +91,28 @@ async def test_a_welcome_that_arrives_before_its_chapter_waits_for_the_chapters_
     assert welcome["Subject"] == "Welkom bij Chapter nl1" and 'lang="nl"' in html_of(welcome)
 
 
+async def test_an_e_mail_naming_a_member_not_known_yet_waits_for_their_name(
+        settings: Settings, members: EventSource, clock: Clock, smtp: tuple[Inbox, int]) -> None:
+    """Bob's referral from Ann is seen before Ann's membership (another topic): the e-mail waits for her name
+    rather than tell Bob that "m-ann" gave him a referral."""
+    inbox, port = smtp
+    async with running_app(settings, clock, config(port)) as (app, _):
+        ids = await members.record(chapter("c1"), joined("c1", "bob", "Bob"), given("c1", "r1", "ann", "bob"))
+        await wait_applied(app, ids)
+
+        async def waiting_for_ann() -> bool:
+            return bool(await app.state.service.pool.fetchval(
+                "SELECT count(*) FROM n_deliveries WHERE recipient = 'bob' AND kind = 'referral-received'"
+                " AND channel = 'email' AND last_error = 'named member not known yet: ann'"))
+
+        await wait_until(waiting_for_ann, what="Bob's e-mail to wait for Ann's name")
+        assert inbox.to("bob@example.org", "referral-received") == []
+        await members.record(joined("c1", "ann", "Ann Giver"))
+        await wait_until(lambda: inbox.to("bob@example.org", "referral-received"), what="the e-mail once Ann came")
+    [told] = inbox.to("bob@example.org", "referral-received")
+    assert told["Subject"] == "Ann Giver gave you a referral" and "ann" not in told["Subject"]
+
+
 async def _waiting_for_chapter(app: Any) -> bool:
     pool = app.state.service.pool
     return bool(await pool.fetchval("SELECT count(*) FROM n_deliveries WHERE recipient = 'joost' AND kind = 'welcome'"

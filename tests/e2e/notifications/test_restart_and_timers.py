@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
 
 import asyncpg
 
+from services.notifications.domain.email_message import OutgoingEmail
 from shared.settings import Settings
 from tests.e2e.notifications.helpers import (
     Clock,
@@ -36,7 +36,7 @@ class HangingMailer:
     def __init__(self) -> None:
         self.attempts = 0
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: OutgoingEmail) -> None:
         self.attempts += 1
         await asyncio.Event().wait()
 

@@ -4,10 +4,11 @@ kept connection the server closed meanwhile costs no message."""
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
 from typing import Any
 
 from services.notifications.adapters.smtp import SmtpMailer
+from services.notifications.domain.email_message import OutgoingEmail, compose, recipient
+from services.notifications.domain.rendering import Rendered
 from tests.e2e.notifications.receivers import Inbox, smtp_server
 
 
@@ -22,11 +23,9 @@ class CountingInbox(Inbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def message(n: int) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "refnet <n@refnet.local>", f"m{n}@example.org", f"message {n}"
-    msg.set_content(f"body {n}")
-    return msg
+def message(n: int) -> OutgoingEmail:
+    return compose("refnet <n@refnet.local>", recipient("", f"m{n}@example.org"),
+                   Rendered(f"message {n}", f"body {n}", f"<p>body {n}</p>"), {})
 
 
 async def test_messages_share_kept_connections_and_a_closed_one_is_replaced() -> None:
@@ -44,5 +43,7 @@ async def test_messages_share_kept_connections_and_a_closed_one_is_replaced() ->
                     client.transport.close()
             await asyncio.gather(*(mailer.send(message(n)) for n in range(40, 46)))
             assert len(inbox.messages) == 46
+            # each delivered to its own recipient: the envelope is the message's
+            assert sorted(inbox.envelopes) == sorted([f"m{n}@example.org"] for n in range(46))
         finally:
             await mailer.close()

@@ -6,12 +6,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from email.message import EmailMessage
 
 import httpx
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.notifications.domain.email_message import OutgoingEmail
 from services.notifications.entrypoints.app import create_app as notifications_app
 from services.referrals.entrypoints.app import create_app as referrals_app
 from shared.settings import Settings
@@ -32,9 +32,9 @@ class Sent:
     """A mailer that keeps what it is given."""
 
     def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
+        self.messages: list[OutgoingEmail] = []
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: OutgoingEmail) -> None:
         self.messages.append(message)
 
 

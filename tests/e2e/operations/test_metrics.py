@@ -3,11 +3,10 @@ carries an id (a chapter id in a label would make one time series per chapter an
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-
 from aiokafka import AIOKafkaProducer
 
 from services.notifications.config import NotificationSettings
+from services.notifications.domain.email_message import OutgoingEmail
 from services.notifications.entrypoints.app import create_app as notifications_app
 from shared.settings import Settings
 from tests.e2e.members.conftest import ChapterWorld, referral
@@ -93,7 +92,7 @@ async def test_referrals_metrics_show_consumer_lag_cache_hits_and_dead_letters(w
 class Refusing:
     """An SMTP server that refuses every message."""
 
-    async def send(self, _message: EmailMessage) -> None:
+    async def send(self, _message: OutgoingEmail) -> None:
         raise ConnectionRefusedError("the mail server is away")
 
 

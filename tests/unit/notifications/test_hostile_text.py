@@ -25,7 +25,8 @@ def sent(name: str, address: str, subject: str = "Welcome") -> email.message.Ema
     """The message as a mail server reads it back."""
     built = compose("refnet <notifications@refnet.local>", recipient(name, address),
                     Rendered(subject, "text", "<p>html</p>"), {"X-Refnet-Kind": "welcome"})
-    parsed = email.message_from_bytes(built.as_bytes(), policy=email.policy.default)
+    assert built.recipient == address  # the envelope: where the server delivers it, whatever a header says
+    parsed = email.message_from_bytes(built.data, policy=email.policy.default)
     assert isinstance(parsed, email.message.EmailMessage)
     return parsed
 
