@@ -16,6 +16,7 @@ from shared.contracts.access import AccessRevoked, access_events
 from shared.contracts.members_slips import (
     CLOSED_BUSINESS,
     MEETINGS,
+    NO_INVITER,
     OPEN_STATUSES,
     PIPELINE,
     REFERRAL_STEPS,
@@ -148,6 +149,7 @@ __all__ = [
     "RECORDED_BEFORE_SEALING",
     "REFERRALS",
     "REFERRAL_STEPS",
+    "NO_INVITER",
     "AccessRevoked",
     "AttendanceMark",
     "AttendanceRecorded",
