@@ -31,7 +31,7 @@ from services.notifications.domain.email_message import UnbuildableMessage, comp
 from services.notifications.domain.rendering import Context, render
 from services.notifications.domain.schedule import backoff
 from services.notifications.domain.unsubscribe import make_token
-from services.notifications.service_layer import sign_in_links
+from services.notifications.service_layer import sign_in_links, visitor_mail
 from services.notifications.service_layer.subscription_slots import SubscriptionSlots
 from shared.clock import Clock
 
@@ -102,8 +102,8 @@ class Dispatcher:
                 # delivery has a bounded number of attempts, whatever ends them
                 await db.mark_failed(self.pool, row["delivery_id"],
                                      f"gave up after {limit} attempts: the last one did not finish")
-            elif row["channel"] == "email":
-                await self._email(row)
+            elif row["channel"] == "email":  # a visitor is no member: their e-mail goes its own way
+                await (visitor_mail.send(self, row) if visitor_mail.for_visitor(row) else self._email(row))
             else:
                 await self._webhook(row)
             if sign_in_links.carries_link(row):

@@ -1,0 +1,134 @@
+"""Visitors who registered themselves, through the real parts (members events on Kafka, a real SMTP server, the
+service's durable timers on a test clock): the confirmation in the chapter's language, the reminder two days
+before the meeting at the meeting's local time (across a daylight-saving change), the inviter and the leaders
+told without the visitor's name, and erasure forgetting the address and cancelling the reminder."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from services.notifications.domain import kinds as k
+from shared.contracts.members import NO_INVITER, VisitorDataErased, VisitorInvited
+from shared.settings import Settings
+from shared.visitor_contact import seal_contact
+from tests.e2e.notifications.helpers import (
+    SEALED,
+    Clock,
+    EventSource,
+    Inbox,
+    auth,
+    chapter,
+    config,
+    html_of,
+    joined,
+    running_app,
+    settle,
+    text_of,
+    token,
+    wait_applied,
+    wait_until,
+)
+
+SAM = "sam@lee-plumbing.example"
+# Warsaw meets Wednesdays at 07:00; summer time starts on Sunday 30 March 2025, between the registration and the
+# reminder: the reminder is due on Monday 31 March at 07:00 CEST, which is 05:00 UTC (not 06:00)
+REGISTERED_AT = datetime(2025, 3, 20, 10, 0, tzinfo=UTC)
+MEETING = date(2025, 4, 2)
+REMINDER_AT = datetime(2025, 3, 31, 5, 0, tzinfo=UTC)
+
+
+def registration(settings: Settings, visitor_id: str, email: str, name: str = "Sam Lee",
+                 invited_by: str = "ann", meeting: date = MEETING) -> VisitorInvited:
+    return VisitorInvited(chapter_id="pl1", visitor_id=visitor_id, invited_by=invited_by, visitor=SEALED,
+                          occurred_on=date(2025, 3, 20), self_registered=True, meeting_date=meeting,
+                          contact=seal_contact(settings.token_keys, name, email))
+
+
+async def kinds_for(app: Any, recipient: str) -> list[tuple[str, str, str]]:
+    rows = await app.state.service.pool.fetch("SELECT kind, channel, status FROM n_deliveries WHERE recipient = $1"
+                                              " ORDER BY kind, channel", recipient)
+    return [(r["kind"], r["channel"], r["status"]) for r in rows]
+
+
+async def test_a_visitor_is_confirmed_then_reminded_two_days_before_in_the_chapters_zone_and_language(
+        settings: Settings, members: EventSource, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    clock = Clock(REGISTERED_AT)
+    async with running_app(settings, clock, config(port)) as (app, client):
+        ids = await members.record(chapter("pl1", tz="Europe/Warsaw", currency="PLN", language="pl"),
+                                   joined("pl1", "pat", "Pat", role="president"), joined("pl1", "ann", "Ann"),
+                                   joined("pl1", "bob", "Bob"))
+        await wait_applied(app, ids)
+        ids = await members.record(registration(settings, "v-1", SAM, name="Sam <b>Lee</b>"))
+        await wait_until(lambda: inbox.to(SAM, k.VISITOR_CONFIRMATION), what="the visitor's confirmation")
+        [mail] = inbox.to(SAM, k.VISITOR_CONFIRMATION)
+        assert mail["Subject"] == "Rejestracja na spotkanie Chapter pl1 dnia 02.04.2025 przyjęta"
+        text = text_of(mail)
+        assert "Sam <b>Lee</b>" in text and "dnia 02.04.2025 o godzinie 07:00 (Europe/Warsaw)" in text
+        assert "Zaprasza Państwa: Ann" in text and "Przypomnimy o spotkaniu na 2 dni przed nim." in text
+        assert "Sam &lt;b&gt;Lee&lt;/b&gt;" in html_of(mail) and "<b>Lee</b>" not in html_of(mail)
+        assert mail["List-Unsubscribe"] is None
+        # the inviter and the leader are told (e-mail and feed), without the visitor's name; Bob is not
+        await wait_until(lambda: inbox.to("ann@example.org", k.VISITOR_REGISTERED), what="Ann told")
+        await wait_until(lambda: inbox.to("pat@example.org", k.VISITOR_REGISTERED), what="Pat told")
+        told = text_of(inbox.to("pat@example.org", k.VISITOR_REGISTERED)[0])
+        assert "02.04.2025" in told and "Ann" in told and "Sam" not in told
+        feed = await client.get("/members/ann/feed", headers=auth(token(settings, "ann", "pl1")))
+        assert [i["kind"] for i in feed.json()["items"]] == ["visitor-registered", "welcome"]
+        assert "Sam" not in feed.text
+        await settle(app)
+        assert inbox.kinds("bob@example.org") == [] and inbox.kinds(SAM) == [k.VISITOR_CONFIRMATION]
+
+        clock.set(datetime(2025, 3, 31, 4, 59, tzinfo=UTC))
+        await settle(app)  # 04:59 UTC = 06:59 in Warsaw, two days before: not yet
+        assert inbox.kinds(SAM) == [k.VISITOR_CONFIRMATION]
+        clock.set(REMINDER_AT)
+        await wait_until(lambda: inbox.to(SAM, k.VISITOR_REMINDER), what="the reminder")
+        reminder = inbox.to(SAM, k.VISITOR_REMINDER)[0]
+        assert reminder["Subject"] == "Do zobaczenia 02.04.2025 w Chapter pl1"
+        assert "o godzinie 07:00 (Europe/Warsaw)" in text_of(reminder)
+        clock.set(datetime(2025, 4, 9, tzinfo=UTC))
+        await settle(app)
+        assert inbox.kinds(SAM) == [k.VISITOR_CONFIRMATION, k.VISITOR_REMINDER], "each once"
+
+
+async def test_nobody_named_tells_the_leaders_alone_and_erasure_forgets_the_visitor(
+        settings: Settings, members: EventSource, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    clock = Clock(REGISTERED_AT)
+    async with running_app(settings, clock, config(port)) as (app, _):
+        ids = await members.record(chapter("pl1", tz="Europe/Warsaw", currency="PLN", language="pl"),
+                                   joined("pl1", "pat", "Pat", role="president"), joined("pl1", "ann", "Ann"))
+        await wait_applied(app, ids)
+        kim = "kim@example.org"
+        ids = await members.record(registration(settings, "v-2", kim, name="Kim", invited_by=NO_INVITER))
+        await wait_until(lambda: inbox.to(kim, k.VISITOR_CONFIRMATION), what="Kim's confirmation")
+        await wait_until(lambda: inbox.to("pat@example.org", k.VISITOR_REGISTERED), what="the leader told")
+        assert "nikt go nie zaprosił" in text_of(inbox.to("pat@example.org", k.VISITOR_REGISTERED)[0])
+        assert "Zaprasza" not in text_of(inbox.to(kim, k.VISITOR_CONFIRMATION)[0])
+
+        ids = await members.record(VisitorDataErased(chapter_id="pl1", visitor_id="v-2", key_id=SEALED.key_id))
+        await wait_applied(app, ids)
+        pool = app.state.service.pool
+        assert await pool.fetchval("SELECT count(*) FROM n_visitors WHERE visitor_id = 'v-2'") == 0
+        clock.set(datetime(2025, 4, 1, tzinfo=UTC))  # past the reminder's time
+        await settle(app)
+        assert inbox.kinds(kim) == [k.VISITOR_CONFIRMATION], "no reminder after erasure"
+        assert "kim@" not in str(await pool.fetchval("SELECT string_agg(d::text, ' ') FROM n_deliveries d"))
+        assert [kind for kind, _, _ in await kinds_for(app, "ann")] == ["welcome"], "nobody named Ann"
+
+
+async def test_a_registration_two_days_or_less_before_the_meeting_is_confirmed_without_a_reminder(
+        settings: Settings, members: EventSource, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    clock = Clock(datetime(2025, 3, 31, 9, 0, tzinfo=UTC))  # Monday: the meeting is Wednesday
+    async with running_app(settings, clock, config(port)) as (app, _):
+        ids = await members.record(chapter("pl1", tz="Europe/Warsaw", language="pl"),
+                                   joined("pl1", "ann", "Ann"))
+        await wait_applied(app, ids)
+        await members.record(registration(settings, "v-3", "late@example.org"))
+        await wait_until(lambda: inbox.to("late@example.org", k.VISITOR_CONFIRMATION), what="the confirmation")
+        clock.set(datetime(2025, 4, 2, 4, 0, tzinfo=UTC))
+        await settle(app)
+        assert inbox.kinds("late@example.org") == [k.VISITOR_CONFIRMATION]
