@@ -144,12 +144,12 @@ members_events.include(slip_events)  # after the chapter and membership events: 
 __all__ = [
     "CLOSED_BUSINESS",
     "MEETINGS",
+    "NO_INVITER",
     "OPEN_STATUSES",
     "PIPELINE",
     "RECORDED_BEFORE_SEALING",
     "REFERRALS",
     "REFERRAL_STEPS",
-    "NO_INVITER",
     "AccessRevoked",
     "AttendanceMark",
     "AttendanceRecorded",

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.members.entrypoints.deps import IdempotencyHeader, run, service
 from services.members.service_layer import registration
-from services.members.service_layer.registration import RegisterVisit, Registered, visitor_principal
+from services.members.service_layer.registration import Registered, RegisterVisit, visitor_principal
 from services.members.service_layer.transaction import in_transaction
 
 router = APIRouter(tags=["visitors' public page"])

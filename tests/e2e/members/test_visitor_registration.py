@@ -6,8 +6,8 @@ a day that is not a meeting, oversize fields, a made-up inviter)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -15,9 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.members.entrypoints.app import create_app
 from shared.contracts.members import NO_INVITER, SealedData
 from shared.settings import Settings
-from services.members.entrypoints.app import create_app
 from shared.visitor_contact import open_contact
 from tests.e2e.members.conftest import ChapterWorld, members_config
 
