@@ -5,13 +5,18 @@ told without the visitor's name, and erasure forgetting the address and cancelli
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
+
+from services.members.entrypoints.app import create_app as members_app
 from services.notifications.domain import kinds as k
 from shared.contracts.members import NO_INVITER, VisitorDataErased, VisitorInvited
 from shared.settings import Settings
 from shared.visitor_contact import seal_contact
+from tests.e2e.members.conftest import found, members_config
 from tests.e2e.notifications.helpers import (
     SEALED,
     Clock,
@@ -132,3 +137,27 @@ async def test_a_registration_two_days_or_less_before_the_meeting_is_confirmed_w
         clock.set(datetime(2025, 4, 2, 4, 0, tzinfo=UTC))
         await settle(app)
         assert inbox.kinds("late@example.org") == [k.VISITOR_CONFIRMATION]
+
+
+async def test_a_registration_on_the_members_page_reaches_the_visitor_as_a_confirmation(
+        settings: Settings, smtp: tuple[Inbox, int]) -> None:
+    """The whole way: the public page's POST at the members service, its event on Kafka, the e-mail."""
+    inbox, port = smtp
+    members = members_app(settings, members_config())
+    async with members.router.lifespan_context(members), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=members), base_url="http://members") as web, \
+            running_app(settings, Clock(), config(port)) as (app, _):
+        chapter_id = await found(web, name="Riverside Connectors")
+        details = (await web.get(f"/visit/{chapter_id}/details")).json()
+        sent = await web.post(f"/visit/{chapter_id}", json={
+            "name": "Sam Lee", "business": "Lee Plumbing", "email": SAM, "meeting_date": details["meetings"][1]})
+        assert sent.status_code == 201, sent.text
+        await wait_until(lambda: inbox.to(SAM, k.VISITOR_CONFIRMATION), what="the confirmation", timeout=60)
+        text = text_of(inbox.to(SAM, k.VISITOR_CONFIRMATION)[0])
+        assert "Hello Sam Lee," in text and "Riverside Connectors" in text and "07:00 (Europe/London)" in text
+        await settle(app)
+        timer = await app.state.service.pool.fetchrow("SELECT due_at FROM n_timers WHERE kind = $1",
+                                                      k.VISITOR_REMINDER)
+        meeting = date.fromisoformat(details["meetings"][1])
+        local = timer["due_at"].astimezone(ZoneInfo("Europe/London"))  # two days before, at the meeting's time
+        assert (local.date(), local.hour, local.minute) == (meeting - timedelta(days=2), 7, 0)
