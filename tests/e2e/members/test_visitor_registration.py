@@ -94,6 +94,11 @@ async def test_a_registration_is_recorded_sealed_once_with_the_inviter_named(
     assert open_contact(settings.token_keys, SealedData(**event["contact"])) == ("Sam Lee", SAM["email"])
     [listed] = (await world.get("Pat", "/visitors")).json()
     assert (listed["name"], listed["business"], listed["email"]) == ("Sam Lee", "Lee Plumbing", SAM["email"])
+    assert listed["invited_by"] == world.ids["Ann"] and listed["stage"] == "invited"
+    # the address is erased with the name: the visitor's one data key
+    assert (await world.post("Pat", f"/visitors/{listed['visitor_id']}/erase")).status_code == 201
+    [erased] = (await world.get("Pat", "/visitors")).json()
+    assert (erased["name"], erased["email"], erased["visitor_erased"]) == (None, None, True)
     # nobody invited them: the marker, not a member
     alone = await world.client.post(f"/visit/{world.chapter_id}", json={**SAM, "email": "kim@example.org"})
     assert alone.status_code == 201, alone.text
