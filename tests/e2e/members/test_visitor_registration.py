@@ -5,6 +5,7 @@ a day that is not a meeting, oversize fields, a made-up inviter)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -99,6 +100,14 @@ async def test_a_registration_is_recorded_sealed_once_with_the_inviter_named(
     assert (await world.post("Pat", f"/visitors/{listed['visitor_id']}/erase")).status_code == 201
     [erased] = (await world.get("Pat", "/visitors")).json()
     assert (erased["name"], erased["email"], erased["visitor_erased"]) == (None, None, True)
+    # a double tap: two submits at once are one registration, with one data key
+    twice = await asyncio.gather(*(world.client.post(f"/visit/{world.chapter_id}", json={**SAM, "email": "jo@x.org"})
+                                   for _ in range(2)))
+    assert [r.status_code for r in twice] == [201, 201], [r.text for r in twice]
+    jo = (await invitations(app, world.chapter_id))[1:]
+    assert len(jo) == 1
+    pool: asyncpg.Pool = app.state.service.pool
+    assert await pool.fetchval("SELECT count(*) FROM visitor_keys WHERE visitor_id = $1", jo[0]["visitor_id"]) == 1
     # nobody invited them: the marker, not a member
     alone = await world.client.post(f"/visit/{world.chapter_id}", json={**SAM, "email": "kim@example.org"})
     assert alone.status_code == 201, alone.text
