@@ -57,3 +57,13 @@ def test_the_reminder_is_due_two_days_before_at_the_meetings_local_time_across_a
     assert reminder_due(date(2025, 3, 30), time(7), "Europe/Warsaw", 2) == datetime(2025, 3, 28, 6, tzinfo=UTC)
     assert reminder_due(date(2025, 4, 2), time(19, 30), "America/New_York", 2) == datetime(2025, 3, 31, 23, 30,
                                                                                             tzinfo=UTC)
+
+
+def test_webhooks_never_carry_a_visitors_contact_even_sealed() -> None:
+    from services.notifications.service_layer.reactions import webhook_payload
+
+    sealed = {"key_id": "k", "nonce": "n", "ciphertext": "c"}
+    payload = webhook_payload("org.refnet.members.visitor-invited.v2", "e1", datetime(2025, 3, 1, tzinfo=UTC),
+                              {"visitor_id": "v-1", "contact": sealed, "self_registered": True,
+                               "meeting_date": "2025-03-12"})
+    assert "contact" not in payload["data"] and payload["data"]["meeting_date"] == "2025-03-12"
