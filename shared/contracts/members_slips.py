@@ -68,7 +68,9 @@ class AttendanceRecorded(DomainEvent):
 
 @slip_events.register
 class VisitorInvited(DomainEvent):
-    """A member invited a visitor; the name and business travel sealed (v1 had them in clear)."""
+    """A member invited a visitor, or they registered themself (`self_registered`); their data travels sealed.
+
+    The name and business (and e-mail) are sealed under the visitor's own key (v1 had them in clear)."""
 
     name = "org.refnet.members.visitor-invited"
     version = 2
