@@ -25,6 +25,7 @@ from tests.e2e.notifications.helpers import (
     auth,
     chapter,
     config,
+    free_port,
     html_of,
     joined,
     running_app,
@@ -161,3 +162,33 @@ async def test_a_registration_on_the_members_page_reaches_the_visitor_as_a_confi
         meeting = date.fromisoformat(details["meetings"][1])
         local = timer["due_at"].astimezone(ZoneInfo("Europe/London"))  # two days before, at the meeting's time
         assert (local.date(), local.hour, local.minute) == (meeting - timedelta(days=2), 7, 0)
+
+
+async def test_erasure_skips_a_confirmation_still_waiting_to_be_sent_and_cancels_the_reminder(
+        settings: Settings, members: EventSource) -> None:
+    clock = Clock(REGISTERED_AT)
+    async with running_app(settings, clock, config(free_port())) as (app, _):  # nothing listens: e-mails wait
+        ids = await members.record(chapter("pl1", tz="Europe/Warsaw", language="pl"), joined("pl1", "ann", "Ann"))
+        await wait_applied(app, ids)
+        await members.record(registration(settings, "v-9", "wait@example.org"))
+        pool = app.state.service.pool
+
+        async def confirmation() -> Any:
+            return await pool.fetchrow("SELECT status, attempts, last_error FROM n_deliveries"
+                                       " WHERE recipient = 'visitor:v-9' AND channel = 'email'")
+
+        await wait_until(lambda: _tried(confirmation()), what="a first attempt that failed (no SMTP server)")
+        ids = await members.record(VisitorDataErased(chapter_id="pl1", visitor_id="v-9", key_id=SEALED.key_id))
+        await wait_applied(app, ids)
+        row = await confirmation()
+        assert (row["status"], row["last_error"]) == ("skipped", "the visitor's data was erased")
+        assert await pool.fetchval("SELECT fired_at IS NOT NULL FROM n_timers"
+                                   " WHERE timer_key = 'visitor-reminder:v-9'") is True
+        clock.set(datetime(2025, 4, 1, tzinfo=UTC))
+        await settle(app)
+        assert await pool.fetchval("SELECT count(*) FROM n_deliveries WHERE recipient = 'visitor:v-9'") == 1
+
+
+async def _tried(row: Any) -> bool:
+    found = await row
+    return bool(found and found["attempts"] >= 1 and found["status"] == "pending" and found["last_error"])
