@@ -24,10 +24,10 @@ from services.members.entrypoints import (
     routes_slips,
     routes_visit,
 )
-from services.members.entrypoints.cors import RefreshCors
 from services.members.service_layer.commit_groups import CommitGroups
 from shared.clock import utc_now
 from shared.contracts.members import members_events
+from shared.cors import CredentialedCors
 from shared.http_edge import guard
 from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
 from shared.operations import operate
@@ -100,7 +100,9 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
                    routes_imports, routes_app, routes_visit):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
-    app.add_middleware(RefreshCors, origins=service.settings.dashboard_origin_list)  # inside the edge
+    # the leaders' dashboard (the referrals service) renews its session here with the refresh cookie
+    app.add_middleware(CredentialedCors, origins=service.settings.dashboard_origin_list, methods=("POST",),
+                       headers="content-type, x-csrf-token", paths=("/sign-in/refresh",))
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
     operate(app, service)  # health, metrics, access log: outermost
     return app

@@ -10,9 +10,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from services.notifications.domain import kinds as k
 from services.notifications.domain.messages import translator
-from services.notifications.domain.money import format_money
+from services.notifications.domain.messages.counted import counted
+from services.notifications.domain.money import format_money, locale_of
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,10 @@ class Context:
 
 
 def format_day(value: str, language: str) -> str:
-    """A day (ISO `YYYY-MM-DD`) as the chapter's language writes it: Polish `05.03.2025`; the other
-    languages keep the ISO form they have always had. Anything else is shown as it is."""
-    if language != "pl":
-        return value
+    """A day (ISO `YYYY-MM-DD`) as the chapter's language writes it in a sentence (CLDR's long form, by Babel):
+    `March 5, 2025`, `5. März 2025`, `5 marca 2025`. Anything else is shown as it is."""
     try:
-        return date.fromisoformat(value).strftime("%d.%m.%Y")
+        return str(format_date(date.fromisoformat(value), "long", locale=locale_of(language)))
     except ValueError:
         return value
 
@@ -145,8 +146,7 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
         return (t("behalf.subject", leader=leader, slip=slip),
                 [t("behalf.body", leader=leader, slip=slip, details=details), t("behalf.check", leader=leader)])
     if kind == k.HISTORY_IMPORTED:
-        # "referrals: 1010" rather than a counted noun: no plural forms to get wrong in any language
-        counts = ", ".join(f"{t('history.kind.' + slip)}: {n}" for slip, n in sorted(data["slips"].items()))
+        counts = ", ".join(counted(ctx.language, slip, n) for slip, n in sorted(data["slips"].items()))
         return (t("history.subject", chapter=ctx.chapter_name),
                 [t("history.body", first=d(data["first_on"]), last=d(data["last_on"]), counts=counts),
                  t("history.note")])

@@ -52,13 +52,13 @@ from services.referrals.entrypoints import (
     routes_member,
     routes_reports,
 )
-from services.referrals.entrypoints.app_cors import AppCors
 from services.referrals.entrypoints.rendering import RenderedReports
 from services.referrals.entrypoints.stream_slots import StreamSlots
 from services.referrals.service_layer.daily_review import DailyReview
 from services.referrals.service_layer.reports.reader import ReportReader
 from shared.contracts.members import members_events
 from shared.contracts.referrals import referrals_events
+from shared.cors import CredentialedCors
 from shared.http_edge import guard
 from shared.http_errors import EDGE_REFUSALS, refuse_unstorable_text
 from shared.operations import operate
@@ -105,7 +105,8 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     # reports are JSON of tens of kilobytes (a phone on a slow network waits for them); event streams stay
     # uncompressed (Starlette leaves text/event-stream alone), and small answers such as stream tickets too
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(AppCors, origins=service.settings.app_origin_list)  # inside the edge
+    # the member app reads scorecards and balances here with its session cookie: reads only
+    app.add_middleware(CredentialedCors, origins=service.settings.app_origin_list, methods=("GET", "HEAD"))
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
 
     async def details(pool: asyncpg.Pool) -> dict[str, Any]:

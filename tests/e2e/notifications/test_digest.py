@@ -56,10 +56,10 @@ async def test_digest_on_the_evening_before_the_meeting_in_london_time_across_ds
         await wait_until(lambda: inbox.to(BOB, "weekly-digest") and inbox.to(ANN, "weekly-digest"),
                          what="first digests")
         bob = inbox.to(BOB, "weekly-digest")[0]
-        assert bob["Subject"] == "Your weekly digest for 2025-03-26"
+        assert bob["Subject"] == "Your weekly digest for March 26, 2025"
         text = text_of(bob)
         assert "Referrals received: 1" in text and "Referrals given: 0" in text  # r0 is from an earlier week
-        assert "Open referrals waiting on you: 1" in text and "from Ann (given, given 2025-03-24)" in text
+        assert "Open referrals waiting on you: 1" in text and "from Ann (given, given March 24, 2025)" in text
         ann = text_of(inbox.to(ANN, "weekly-digest")[0])
         assert "Referrals given: 1" in ann and "Open referrals waiting on you: 1" in ann
         assert inbox.to(PAT, "weekly-digest") == [], "Pat turned the digest off"
@@ -74,7 +74,7 @@ async def test_digest_on_the_evening_before_the_meeting_in_london_time_across_ds
         assert len(inbox.to(BOB, "weekly-digest")) == 1
         clock.set(datetime(2025, 4, 1, 18, 0, 30, tzinfo=UTC))
         await wait_until(lambda: len(inbox.to(BOB, "weekly-digest")) == 2, what="second digest at 19:00 BST")
-        assert inbox.to(BOB, "weekly-digest")[1]["Subject"] == "Your weekly digest for 2025-04-02"
+        assert inbox.to(BOB, "weekly-digest")[1]["Subject"] == "Your weekly digest for April 2, 2025"
         await settle(app)
     assert len(inbox.to(ANN, "weekly-digest")) == 2 and len(inbox.to(BOB, "weekly-digest")) == 2
 
@@ -96,4 +96,4 @@ async def test_digest_for_a_new_york_chapter_uses_its_own_zone(
         clock.set(datetime(2025, 3, 13, 13, 0, 30, tzinfo=UTC))  # 09:00 EDT
         await wait_until(lambda: len(inbox.to(ANN, "weekly-digest")) == 2, what="digest at 09:00 EDT")
         assert [m["Subject"] for m in inbox.to(ANN, "weekly-digest")] == [
-            "Your weekly digest for 2025-03-06", "Your weekly digest for 2025-03-13"]
+            "Your weekly digest for March 6, 2025", "Your weekly digest for March 13, 2025"]

@@ -74,8 +74,8 @@ async def test_an_imported_history_and_late_slips_tell_nobody_one_by_one(setting
         for name in ("Pat", "Ann", "Bob"):
             await wait_until(lambda n=name: inbox.to(world.email(n), "history-imported"), 60, f"{name}'s summary")
         [summary] = inbox.to(world.email("Ann"), "history-imported")
-        assert "from 2024-03-06 to 2024-10-06" in text_of(summary)
-        assert "closed business: 5, referrals: 9" in text_of(summary)
+        assert "from March 6, 2024 to October 6, 2024" in text_of(summary)
+        assert "5 closed business slips, 9 referrals" in text_of(summary)
         # the referral recorded on the day is news for Bob; the late one and the imported ones are not
         await wait_until(lambda: inbox.to(world.email("Bob"), "referral-received"), 60, "Bob's live referral")
         await wait_until(lambda: known_referral(settings, late.json()["referral_id"]), 60, "the late slip applied")

@@ -95,7 +95,7 @@ async def test_a_leader_records_for_a_member_who_is_told_in_polish(settings: Set
         await wait_until(lambda: inbox.to("ann@example.com", "recorded-on-behalf"), 60, "Ann's e-mail")
         told = inbox.to("ann@example.com", "recorded-on-behalf")
         assert [m["Subject"] for m in told] == ["Pat zapisał(a) w Państwa imieniu rekomendację"]
-        assert "odbiorca: Bob, temperatura 4/5, dnia 05.03.2025" in text_of(told[0])
+        assert "odbiorca: Bob, temperatura 4/5, dnia 5 marca 2025" in text_of(told[0])
 
         async def feed(name: str) -> list[dict[str, Any]]:
             answer = await n_client.get(f"/members/{world.ids[name]}/feed", headers=world.as_(name))
@@ -105,7 +105,7 @@ async def test_a_leader_records_for_a_member_who_is_told_in_polish(settings: Set
         await wait_until(lambda: feed("Bob"), 60, "Bob's feed item")
         bob_items = await feed("Bob")
         assert [i["title"] for i in bob_items] == ["Pat zapisał(a) w Państwa imieniu zamknięty biznes"]
-        assert "1\u00a0234,50\u00a0zł" in bob_items[0]["body"] and "06.03.2025" in bob_items[0]["body"]
+        assert "1\u00a0234,50\u00a0zł" in bob_items[0]["body"] and "6 marca 2025" in bob_items[0]["body"]
         assert len(await feed("Ann")) == 1  # her own CEU told her nothing
         # Bob chose the feed only: his feed item was logged with whatever e-mail there would be (one
         # transaction), and there is none

@@ -100,7 +100,7 @@ async def test_thank_you_for_a_euro_chapter_and_turned_off(settings: Settings, m
                                    joined("c1", "bob", "Bob"), closed("c1", "cb1", "bob", "ann", "98765.4", "EUR"),
                                    *welcome_links(settings, "c1", "ann"))
         await wait_until(lambda: inbox.to(ANN, "closed-business-thanks"), what="thank-you")
-        assert "98.765,40 €" in inbox.to(ANN, "closed-business-thanks")[0]["Subject"]
+        assert "€98,765.40" in inbox.to(ANN, "closed-business-thanks")[0]["Subject"]
 
         # the chapter turns thank-you notes off: a member may not, a leader may
         body = {"thank_you_enabled": False, "absence_limit": 3, "digest_enabled": True}

@@ -156,3 +156,11 @@ def test_docker_compose_up_brings_every_service_to_ready() -> None:  # pragma: n
     finally:
         subprocess.run(["docker", "compose", "-p", project, "down", "--volumes"], cwd=ROOT, env=env,
                        capture_output=True, timeout=300)
+
+
+def test_the_image_carries_the_member_apps_qr_library_from_the_committed_npm_lock() -> None:
+    """Without it a leader's phone shows the check-in link instead of the QR code; never from a CDN."""
+    docker = (ROOT / "Dockerfile").read_text()
+    assert "COPY web/package.json web/package-lock.json" in docker and "npm ci" in docker
+    assert "qrcode-generator/dist/qrcode.mjs ./services/members/entrypoints/static/app/" in docker
+    assert "static/app/qrcode.mjs').is_file()" in docker  # the build fails rather than ship an app without it

@@ -44,12 +44,16 @@ def test_next_digest_is_strictly_after_and_weekly() -> None:
     assert meeting == date(2025, 4, 2) and due == datetime(2025, 4, 1, 18, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("amount", "currency", "text"), [
-    ("1234.5", "GBP", "£1,234.50"), ("98765.4", "EUR", "98.765,40 €"), ("1000000", "USD", "$1,000,000.00"),
-    ("1234.5", "JPY", "¥1,235"), ("12.3", "SEK", "12,30 kr"), ("5", "XYZ", "5.00 XYZ"), ("0.5", "GBP", "£0.50"),
+@pytest.mark.parametrize(("amount", "currency", "language", "text"), [
+    ("1234.5", "GBP", "en", "£1,234.50"), ("98765.4", "EUR", "de", "98.765,40\u00a0€"),
+    ("98765.4", "EUR", "fr", "98\u202f765,40\u00a0€"), ("98765.4", "EUR", "nl", "€\u00a098.765,40"),
+    ("1000000", "USD", "en", "$1,000,000.00"), ("1234.5", "JPY", "en", "¥1,235"), ("0.005", "GBP", "en", "£0.01"),
+    ("12.3", "SEK", "de", "12,30\u00a0SEK"), ("5", "XYZ", "en", "XYZ5.00"), ("0.5", "GBP", "", "£0.50"),
+    ("1234.5", "PLN", "pl", "1\u00a0234,50\u00a0zł"), ("1234.5", "GBP", "xx", "£1,234.50"),
 ])
-def test_money_in_the_chapters_currency(amount: str, currency: str, text: str) -> None:
-    assert format_money(Decimal(amount), currency) == text
+def test_money_in_the_chapters_currency_and_language(amount: str, currency: str, language: str, text: str) -> None:
+    """CLDR's way for the chapter's language, rounded half up; an unknown language reads English."""
+    assert format_money(Decimal(amount), currency, language) == text
 
 
 def test_signature_verifies_with_the_standardwebhooks_package() -> None:
@@ -99,5 +103,5 @@ def test_html_is_escaped() -> None:
     ctx = Context(recipient_name="<b>Ann</b>", chapter_name="C", currency="GBP", names={"bob": "Bob & Co"})
     out = render("referral-accepted", {"receiver_id": "bob", "referral_id": "r1", "given_on": "2025-03-05"}, ctx)
     assert "&lt;b&gt;Ann&lt;/b&gt;" in out.html and "Bob &amp; Co accepted" in out.html
-    assert out.text.startswith("Hello <b>Ann</b>,") and "Bob & Co accepted the referral you gave on 2025-03-05." \
+    assert out.text.startswith("Hello <b>Ann</b>,") and "Bob & Co accepted the referral you gave on March 5, 2025." \
         in out.text

@@ -32,7 +32,7 @@ def test_a_polish_referral_e_mail_is_polish_with_a_day_first_date() -> None:
     mail = render(k.REFERRAL_RECEIVED, {"giver_id": "m-bob", "referral_type": "outside", "temperature": 4,
                                         "occurred_on": "2025-03-05", "referral_id": "r1"}, ctx("pl"))
     assert mail.subject == "Bob przekazał(a) Państwu rekomendację"
-    assert "dnia 05.03.2025 rekomendację zewnętrzną (temperatura 4/5)" in mail.text
+    assert "dnia 5 marca 2025 rekomendację zewnętrzną (temperatura 4/5)" in mail.text
     assert 'lang="pl"' in mail.html
 
 
@@ -50,10 +50,10 @@ def test_the_member_is_told_of_a_slip_a_leader_keyed_in_and_not_of_their_own() -
     assert member == "m-ann" and data["recorded_by"] == "m-lead" and data["slip"] == "referral"
     mail = render(k.RECORDED_ON_BEHALF, data, ctx("en", "GBP"))
     assert mail.subject == "Pat Leader recorded a referral on your behalf"
-    assert "Pat Leader recorded a referral on your behalf: to Bob, inside, temperature 3/5, on 2025-03-05." \
+    assert "Pat Leader recorded a referral on your behalf: to Bob, inside, temperature 3/5, on March 5, 2025." \
         in mail.text
     title, body = summary(k.RECORDED_ON_BEHALF, data, ctx("pl"))
-    assert title == "Pat Leader zapisał(a) w Państwa imieniu rekomendację" and "05.03.2025" in body
+    assert title == "Pat Leader zapisał(a) w Państwa imieniu rekomendację" and "5 marca 2025" in body
 
 
 def test_a_ceu_keyed_in_for_a_member_names_what_was_learned() -> None:
@@ -62,4 +62,4 @@ def test_a_ceu_keyed_in_for_a_member_names_what_was_learned() -> None:
     found = told(ceu)
     assert found is not None and found[0] == "m-ann"
     text = render(k.RECORDED_ON_BEHALF, found[1], ctx("de", "EUR")).text
-    assert "Pat Leader hat eine Weiterbildung für Sie erfasst: Podcast: asking (2), am 2025-03-05." in text
+    assert "Pat Leader hat eine Weiterbildung für Sie erfasst: Podcast: asking (2), am 5. März 2025." in text

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.referrals.entrypoints.app_cors import AppCors
+from shared.cors import CredentialedCors
 
 APP = "http://127.0.0.1:8001"
 
@@ -26,7 +26,7 @@ def client() -> tuple[httpx.AsyncClient, list[str]]:
         reached.append("POST")
         return {"n": 2}
 
-    app.add_middleware(AppCors, origins=[APP])
+    app.add_middleware(CredentialedCors, origins=[APP], methods=("GET", "HEAD"))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://referrals"), reached
 
 

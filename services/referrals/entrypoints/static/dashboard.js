@@ -189,6 +189,33 @@
     return cell;
   }
 
+  // integrity: each signal names its slips (the report's rows), nothing is hidden or edited; a share is a
+  // fraction 0..1 in the report, shown as a whole percent
+  const percent = (v) => v === null || v === undefined ? "–" : Math.round(Number(v) * 100) + "%";
+  function integrity(r) {
+    $("integrity-summary").textContent = `${r.suspected_duplicates.length} suspected duplicate closed business · ` +
+      `${r.pending_confirmation.length} waiting for confirmation · ${r.concentrated_pairs.length} concentrated ` +
+      `pairs · ${r.back_dated.length} back-dated slips (> ${r.rules.back_dated_days} days) · ` +
+      `${r.keyed_by_others.length} keyed in by someone else`;
+    const rows = [];
+    r.suspected_duplicates.forEach((d) => rows.push(["suspected duplicate",
+      `${who(d.reported_by)} thanked ${who(d.thanked_member_id)}`,
+      `${money(d.amount)} on ${d.occurred_on} looks like ${money(d.other_amount)} on ${d.other_occurred_on}`]));
+    r.pending_confirmation.forEach((p) => rows.push(["waiting for confirmation",
+      `${who(p.reported_by)} thanked ${who(p.thanked_member_id)}`,
+      `${money(p.amount)} on ${p.occurred_on}, ${p.days_waiting} days waiting`]));
+    r.concentrated_pairs.forEach((c) => rows.push(["concentrated pair", `${who(c.giver_id)} → ${who(c.receiver_id)}`,
+      `${c.referrals} of ${c.referrals_given} referrals (${percent(c.share)})`]));
+    table("integrity-signals", ["signal", "who", "what"], rows);
+    const members = r.members.filter((m) => m.referrals_given || m.closed_business_credited || m.slips_recorded);
+    table("integrity-members", ["member", "referrals (effective)", "top partner", "unlinked", "disputed",
+      "back-dated", "keyed by others"],
+      members.map((m) => [who(m.member_id), `${m.referrals_given} (${Number(m.effective_referrals)})`,
+        m.top_partner_id === null ? "–" : `${who(m.top_partner_id)} ${percent(m.top_partner_share)}`,
+        percent(m.unlinked_share), percent(m.disputed_share), percent(m.back_dated_share), m.keyed_by_others]));
+    $("integrity-card").dataset.duplicates = r.suspected_duplicates.length;
+  }
+
   // `changed` names the projection's position: one the page already shows needs no redraw (the stream's first
   // event usually names what the first fetch drew); anything else (the form, the first load) always redraws
   let busy = false, again = false, shown = null, wanted = null;
@@ -200,13 +227,13 @@
     if (busy) { again = true; return; }
     busy = true;
     try {
-      const [rec, conv, lights, summary, weekly] = await Promise.all([
+      const [rec, conv, lights, summary, weekly, signals] = await Promise.all([
         get(`${base}/reciprocity`), get(`${base}/conversion`),
         get(`${base}/traffic-lights`), get(`${base}/summary`),
-        get(`${base}/weekly`, {week: $("to").value})]);
+        get(`${base}/weekly`, {week: $("to").value}), get(`${base}/integrity`)]);
       learnChapter(summary.chapter);
       learnNames(rec);
-      matrix(rec); bars(rec); funnel(conv); week(weekly);
+      matrix(rec); bars(rec); funnel(conv); week(weekly); integrity(signals);
       const s = summary.summary[0];
       $("kpi-referrals").textContent = s.referrals; $("kpi-value").textContent = money(s.closed_business_value);
       $("chapter-name").textContent = summary.chapter ? summary.chapter.chapter_name : chapter;
