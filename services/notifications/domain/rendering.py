@@ -172,7 +172,8 @@ def _visitor_lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, 
     lines = [t("visitor.confirm.body", **when)]
     if data.get("invited_by"):
         lines.append(t("visitor.confirm.invited", inviter=ctx.name(data["invited_by"])))
-    lines += [t("visitor.confirm.reminder", days=data.get("reminder_days", 2)), t("visitor.ignore")]
+    days = counted(ctx.language, "day", int(data.get("reminder_days", 2)))
+    lines += [t("visitor.confirm.reminder", days=days), t("visitor.ignore")]
     return t("visitor.confirm.subject", **when), lines
 
 

@@ -69,9 +69,10 @@ async def test_a_visitor_is_confirmed_then_reminded_two_days_before_in_the_chapt
         ids = await members.record(registration(settings, "v-1", SAM, name="Sam <b>Lee</b>"))
         await wait_until(lambda: inbox.to(SAM, k.VISITOR_CONFIRMATION), what="the visitor's confirmation")
         [mail] = inbox.to(SAM, k.VISITOR_CONFIRMATION)
-        assert mail["Subject"] == "Rejestracja na spotkanie Chapter pl1 dnia 02.04.2025 przyjęta"
+        # (a long encoded subject is folded; how the reader unfolds it may double a space)
+        assert " ".join(mail["Subject"].split()) == "Rejestracja na spotkanie Chapter pl1 dnia 2 kwietnia 2025 przyjęta"
         text = text_of(mail)
-        assert "Sam <b>Lee</b>" in text and "dnia 02.04.2025 o godzinie 07:00 (Europe/Warsaw)" in text
+        assert "Sam <b>Lee</b>" in text and "dnia 2 kwietnia 2025 o godzinie 07:00 (Europe/Warsaw)" in text
         assert "Zaprasza Państwa: Ann" in text and "Przypomnimy o spotkaniu na 2 dni przed nim." in text
         assert "Sam &lt;b&gt;Lee&lt;/b&gt;" in html_of(mail) and "<b>Lee</b>" not in html_of(mail)
         assert mail["List-Unsubscribe"] is None
@@ -79,7 +80,7 @@ async def test_a_visitor_is_confirmed_then_reminded_two_days_before_in_the_chapt
         await wait_until(lambda: inbox.to("ann@example.org", k.VISITOR_REGISTERED), what="Ann told")
         await wait_until(lambda: inbox.to("pat@example.org", k.VISITOR_REGISTERED), what="Pat told")
         told = text_of(inbox.to("pat@example.org", k.VISITOR_REGISTERED)[0])
-        assert "02.04.2025" in told and "Ann" in told and "Sam" not in told
+        assert "2 kwietnia 2025" in told and "Ann" in told and "Sam" not in told
         feed = await client.get("/members/ann/feed", headers=auth(token(settings, "ann", "pl1")))
         assert [i["kind"] for i in feed.json()["items"]] == ["visitor-registered", "welcome"]
         assert "Sam" not in feed.text
@@ -92,7 +93,7 @@ async def test_a_visitor_is_confirmed_then_reminded_two_days_before_in_the_chapt
         clock.set(REMINDER_AT)
         await wait_until(lambda: inbox.to(SAM, k.VISITOR_REMINDER), what="the reminder")
         reminder = inbox.to(SAM, k.VISITOR_REMINDER)[0]
-        assert reminder["Subject"] == "Do zobaczenia 02.04.2025 w Chapter pl1"
+        assert " ".join(reminder["Subject"].split()) == "Do zobaczenia 2 kwietnia 2025 w Chapter pl1"
         assert "o godzinie 07:00 (Europe/Warsaw)" in text_of(reminder)
         clock.set(datetime(2025, 4, 9, tzinfo=UTC))
         await settle(app)

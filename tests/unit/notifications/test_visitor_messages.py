@@ -21,18 +21,25 @@ def ctx(language: str) -> Context:
                    timezone="Europe/Warsaw", names={"ann": "Ann Kowalska"})
 
 
-@pytest.mark.parametrize(("language", "subject", "when"), [
-    ("en", "You are registered for Wisła on 2025-04-02", "on 2025-04-02 at 07:00 (Europe/Warsaw)"),
-    ("de", "Sie sind für Wisła am 2025-04-02 angemeldet", "am 2025-04-02 um 07:00 (Europe/Warsaw)"),
-    ("fr", "Vous êtes inscrit à Wisła le 2025-04-02", "du 2025-04-02 à 07:00 (Europe/Warsaw)"),
-    ("nl", "U bent aangemeld voor Wisła op 2025-04-02", "van 2025-04-02 om 07:00 (Europe/Warsaw)"),
-    ("es", "Está registrado en Wisła el 2025-04-02", "del 2025-04-02 a las 07:00 (Europe/Warsaw)"),
-    ("pl", "Rejestracja na spotkanie Wisła dnia 02.04.2025 przyjęta", "dnia 02.04.2025 o godzinie 07:00"),
+@pytest.mark.parametrize(("language", "subject", "when", "remind"), [
+    ("en", "You are registered for Wisła on April 2, 2025", "on April 2, 2025 at 07:00 (Europe/Warsaw)",
+     "remind you 2 days before"),
+    ("de", "Sie sind für Wisła am 2. April 2025 angemeldet", "am 2. April 2025 um 07:00 (Europe/Warsaw)",
+     "Sie 2 Tage vor dem Treffen"),
+    ("fr", "Vous êtes inscrit à Wisła le 2 avril 2025", "du 2 avril 2025 à 07:00 (Europe/Warsaw)",
+     "rappellerons 2 jours avant"),
+    ("nl", "U bent aangemeld voor Wisła op 2 april 2025", "van 2 april 2025 om 07:00 (Europe/Warsaw)",
+     "er 2 dagen voor"),
+    ("es", "Está registrado en Wisła el 2 de abril de 2025", "del 2 de abril de 2025 a las 07:00 (Europe/Warsaw)",
+     "recordaremos 2 días antes"),
+    ("pl", "Rejestracja na spotkanie Wisła dnia 2 kwietnia 2025 przyjęta",
+     "dnia 2 kwietnia 2025 o godzinie 07:00 (Europe/Warsaw)", "na 2 dni przed"),
 ])
 def test_the_confirmation_in_each_language_names_the_meeting_and_the_inviter(language: str, subject: str,
-                                                                             when: str) -> None:
+                                                                             when: str, remind: str) -> None:
     mail = render(k.VISITOR_CONFIRMATION, DATA, ctx(language))
     assert mail.subject == subject
+    assert remind in mail.text
     assert when in mail.text and "Ann Kowalska" in mail.text and "Sam Lee" in mail.text.splitlines()[0]
     assert f'lang="{language}"' in mail.html
 
@@ -46,7 +53,7 @@ def test_every_visitor_message_is_written_in_every_language() -> None:
 def test_members_are_told_a_visitor_registered_without_the_visitors_name() -> None:
     for data in (DATA, {**DATA, "invited_by": None}):
         title, body = summary(k.VISITOR_REGISTERED, data, ctx("en"))
-        assert title == "A visitor registered for 2025-04-02" and "Sam" not in body
+        assert title == "A visitor registered for April 2, 2025" and "Sam" not in body
     assert "Ann Kowalska" in summary(k.VISITOR_REGISTERED, DATA, ctx("en"))[1]
     assert "nobody invited them" in summary(k.VISITOR_REGISTERED, {**DATA, "invited_by": None}, ctx("en"))[1]
 
@@ -67,3 +74,8 @@ def test_webhooks_never_carry_a_visitors_contact_even_sealed() -> None:
                               {"visitor_id": "v-1", "contact": sealed, "self_registered": True,
                                "meeting_date": "2025-03-12"})
     assert "contact" not in payload["data"] and payload["data"]["meeting_date"] == "2025-03-12"
+
+
+def test_a_one_day_reminder_is_counted_in_the_singular() -> None:
+    assert "remind you 1 day before" in render(k.VISITOR_CONFIRMATION, {**DATA, "reminder_days": 1}, ctx("en")).text
+    assert "na 1 dzień przed" in render(k.VISITOR_CONFIRMATION, {**DATA, "reminder_days": 1}, ctx("pl")).text

@@ -35,12 +35,12 @@ VISITORS: dict[str, Text] = {
         es="{inviter} le invitó y estará encantado de verle allí.",
         pl="Zaprasza Państwa: {inviter}, z radością Państwa powita."),
     "visitor.confirm.reminder": Text(
-        en="We will remind you {days} days before the meeting.",
-        de="Wir erinnern Sie {days} Tage vor dem Treffen.",
-        fr="Nous vous le rappellerons {days} jours avant la réunion.",
-        nl="We herinneren u {days} dagen voor de bijeenkomst.",
-        es="Se lo recordaremos {days} días antes de la reunión.",
-        pl="Przypomnimy o spotkaniu na {days} dni przed nim."),
+        en="We will remind you {days} before the meeting.",
+        de="Wir erinnern Sie {days} vor dem Treffen daran.",
+        fr="Nous vous le rappellerons {days} avant la réunion.",
+        nl="We herinneren u er {days} voor de bijeenkomst aan.",
+        es="Se lo recordaremos {days} antes de la reunión.",
+        pl="Przypomnimy o spotkaniu na {days} przed nim."),
     "visitor.ignore": Text(
         en="If you did not register, please ignore this e-mail: nothing else will be sent to you.",
         de="Falls Sie sich nicht angemeldet haben, ignorieren Sie diese E-Mail bitte: Sie erhalten sonst nichts.",
@@ -50,7 +50,7 @@ VISITORS: dict[str, Text] = {
         pl="Jeśli to nie Państwo się rejestrowali, prosimy zignorować tę wiadomość: nic więcej nie wyślemy."),
     "visitor.reminder.subject": Text(
         en="See you on {date} at {chapter}",
-        de="Bis {date} bei {chapter}",
+        de="Bis zum {date} bei {chapter}",
         fr="À bientôt le {date} chez {chapter}",
         nl="Tot {date} bij {chapter}",
         es="Nos vemos el {date} en {chapter}",
