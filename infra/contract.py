@@ -91,6 +91,10 @@ subscribe. This page is generated from the code by `refnet docs`; so are the JSO
 - **Who typed a slip**: a slip a leader keyed in for a member (referral, closed business, one-to-one, CEU,
   visitor) names the member as its author and the leader in `recorded_by` (optional, added compatibly in the
   same versions: absent or null when the member recorded it themself).
+- **Visitors who register themselves** (the chapter's public page): `visitor-invited.v2` gained, compatibly,
+  `self_registered` (default false), `meeting_date` (the meeting they picked) and `contact` (their name and
+  e-mail sealed for the notifications service alone; webhooks never carry it). A visitor who named nobody has
+  `invited_by: "no-inviter"` (`shared.contracts.members.NO_INVITER`), on the later steps too: never a member id.
 
 ## Topics and event types
 """

@@ -293,8 +293,8 @@ async def run_demo(*, members_url: str, referrals_url: str, seed: int, live: boo
         leader, member = year.leader, year.members[10]
         fresh = {m.name: await api.open_session(admin_token, year.chapter_id, m.member_id) for m in (leader, member)}
         link = await sign_in_link(client, address := f"{leader.name.lower().replace(' ', '.')}@example.org", mail_dir)
-    print_summary(referrals_url=referrals_url, chapter_id=year.chapter_id, members=len(year.members), weeks=weeks,
-                  requests=api.requests, leader=leader.name, leader_email=address, link=link,
-                  leader_token=fresh[leader.name].access_token, member=member.name,
+    print_summary(referrals_url=referrals_url, members_url=members_url, chapter_id=year.chapter_id,
+                  members=len(year.members), weeks=weeks, requests=api.requests, leader=leader.name,
+                  leader_email=address, link=link, leader_token=fresh[leader.name].access_token, member=member.name,
                   member_token=fresh[member.name].access_token)
     return year

@@ -51,10 +51,12 @@ async def sign_in_link(client: httpx.AsyncClient, address: str, mail_dir: Path |
 
 def print_summary(*, referrals_url: str, chapter_id: str, members: int, weeks: int, requests: int,
                   leader: str, leader_email: str, link: str | None, leader_token: str, member: str,
-                  member_token: str) -> None:
+                  member_token: str, members_url: str = "") -> None:
     print(f"\nDemo chapter {chapter_id}: {members} members, {weeks} weeks, "
           f"{requests} slips and steps recorded through the API.")
     print(f"  dashboard:     {referrals_url}/chapters/{chapter_id}/dashboard   (sign in first, with the link below)")
+    if members_url:
+        print(f"  visitors' page: {members_url}/visit/{chapter_id}   (public: a guest registers for a meeting)")
     if link:
         print(f"  sign-in link for {leader} (vice-president, {leader_email}; works once, for 15 minutes):\n"
               f"    {link}")

@@ -51,6 +51,8 @@ class Rates:
     sign_in_per_minute: float = 10.0
     """Asking for a sign-in link (`POST /sign-in`) sends an e-mail: per address, a burst of
     `SIGN_IN_BURST`, then this many a minute."""
+    visit_per_minute: float = 10.0
+    """A visitor registering on a chapter's public page (`POST /visit/...`): likewise, per address."""
 
 
 SIGN_IN_BURST = 5
@@ -140,6 +142,10 @@ class Edge:
             per_second = rates.sign_in_per_minute / 60
             wait = max(wait, self.buckets.take(("sign-in", client[0] if client else "unknown"), per_second,
                                                SIGN_IN_BURST / per_second))
+        if scope["path"].startswith("/visit/") and scope["method"] == "POST":
+            per_second = rates.visit_per_minute / 60
+            wait = max(wait, self.buckets.take(("visit", client[0] if client else "unknown"), per_second,
+                                               SIGN_IN_BURST / per_second))
         if authorization:
             writing = scope["method"] not in READING
             key = (writing, authorization)  # the token itself: kept only in this process's memory, as in requests
@@ -183,4 +189,5 @@ def guard(app: FastAPI, settings: Settings) -> None:
     """Install the edge on a service's app, outermost."""
     app.add_middleware(Edge, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
                        rates=Rates(settings.rate_writes_per_token, settings.rate_reads_per_token,
-                                   settings.rate_per_address, sign_in_per_minute=settings.rate_sign_in_per_minute))
+                                   settings.rate_per_address, sign_in_per_minute=settings.rate_sign_in_per_minute,
+                                   visit_per_minute=settings.rate_visit_per_minute))

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     rate_per_address: float = Field(default=1000.0, gt=0, alias="REFNET_RATE_PER_ADDRESS")
     # Asking for a sign-in link sends an e-mail: per address, a burst of 5, then this many a minute.
     rate_sign_in_per_minute: float = Field(default=10.0, gt=0, alias="REFNET_RATE_SIGN_IN_PER_MINUTE")
+    # A visitor registering on a chapter's public page (POST /visit/...): per address, a burst of 5, then this many
+    # a minute.
+    rate_visit_per_minute: float = Field(default=10.0, gt=0, alias="REFNET_RATE_VISIT_PER_MINUTE")
     # GET /metrics answers only `Authorization: Bearer <this>` when set (the services' ports face members).
     metrics_token: str = Field(default="", alias="REFNET_METRICS_TOKEN")
 

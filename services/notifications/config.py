@@ -21,6 +21,9 @@ class NotificationSettings(BaseSettings):
     public_url: str = "http://localhost:8003"
     reminder_hours: float = 48.0
     nudge_days: float = 14.0
+    # a visitor who registered themself is reminded this many days before their meeting (at the meeting's local
+    # time, in the chapter's time zone)
+    visitor_reminder_days: int = 2
     digest_lead_hours: float = 12.0
     absence_window_days: int = SIX_MONTHS.days
     # a slip recorded more than this many days after it happened (or by a history import) is history, not

@@ -16,6 +16,7 @@ from shared.contracts.access import AccessRevoked, access_events
 from shared.contracts.members_slips import (
     CLOSED_BUSINESS,
     MEETINGS,
+    NO_INVITER,
     OPEN_STATUSES,
     PIPELINE,
     REFERRAL_STEPS,
@@ -143,6 +144,7 @@ members_events.include(slip_events)  # after the chapter and membership events: 
 __all__ = [
     "CLOSED_BUSINESS",
     "MEETINGS",
+    "NO_INVITER",
     "OPEN_STATUSES",
     "PIPELINE",
     "RECORDED_BEFORE_SEALING",

@@ -42,6 +42,10 @@ PIPELINE: tuple[ReferralStatus, ...] = ("given", "accepted", "contacted", "won")
 OPEN_STATUSES: frozenset[str] = frozenset(s for s, steps in REFERRAL_STEPS.items() if steps)
 """Statuses a referral can still move on from: someone still owes the prospect something."""
 
+NO_INVITER = "no-inviter"
+"""`invited_by` of a visitor who registered themself naming nobody: a marker, never a member id, so every reader
+of `invited_by: str` keeps working; per-inviter figures list it as its own row."""
+
 MEETINGS = "members.meetings"
 REFERRALS = "members.referrals"
 CLOSED_BUSINESS = "members.closed-business"
@@ -64,7 +68,9 @@ class AttendanceRecorded(DomainEvent):
 
 @slip_events.register
 class VisitorInvited(DomainEvent):
-    """A member invited a visitor; the name and business travel sealed (v1 had them in clear)."""
+    """A member invited a visitor, or they registered themself (`self_registered`); their data travels sealed.
+
+    The name and business (and e-mail) are sealed under the visitor's own key (v1 had them in clear)."""
 
     name = "org.refnet.members.visitor-invited"
     version = 2
@@ -72,9 +78,16 @@ class VisitorInvited(DomainEvent):
     chapter_id: str
     visitor_id: str
     invited_by: str
-    visitor: SealedData = Field(description="name, business; sealed")
+    visitor: SealedData = Field(description="name, business (and e-mail, when the visitor gave one); sealed")
     occurred_on: date
     recorded_by: str | None = RecordedBy
+    # self-registration (the chapter's public page): added with defaults, so v2 readers and writers still agree
+    self_registered: bool = Field(default=False, description="the visitor registered themself on the chapter's "
+                                  "public page; `invited_by` is then the member they named, or `no-inviter`")
+    meeting_date: date | None = Field(default=None, description="the meeting the visitor will attend (given when "
+                                      "they registered themself)")
+    contact: SealedData | None = Field(default=None, description="name and e-mail sealed for the notifications "
+                                       "service alone (shared.visitor_contact), to confirm and remind")
 
 
 @slip_events.register

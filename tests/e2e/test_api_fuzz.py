@@ -34,6 +34,7 @@ def running_services(settings: Settings) -> Iterator[dict[str, str]]:
            # not the code the fuzz is after). The limits themselves are tested in tests/unit and members' e2e.
            "REFNET_RATE_WRITES_PER_TOKEN": "1000000", "REFNET_RATE_READS_PER_TOKEN": "1000000",
            "REFNET_RATE_PER_ADDRESS": "1000000", "REFNET_RATE_SIGN_IN_PER_MINUTE": "1000000",
+           "REFNET_RATE_VISIT_PER_MINUTE": "1000000",
            # the seeded webhook subscription's target: a closed local port (its deliveries fail, harmlessly)
            "NOTIFICATIONS_WEBHOOK_ALLOW_HTTP": "true", "NOTIFICATIONS_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
            **{f"{s.upper()}_DATABASE_URL": settings.service_database_url(s)

@@ -111,7 +111,9 @@ async def visitors(conn: asyncpg.Pool, chapter_id: str) -> list[Row]:
     opened = await prospect_keys.unseal_all(conn, [s for _, s in sealed], table="visitor_keys")
     for (row, _), data in zip(sealed, opened, strict=True):
         row["name"], row["business"] = (data["name"], data["business"]) if data else (None, None)
+        row["email"] = data.get("email") if data else None  # a visitor who registered themself gave one
     for row in rows:
+        row.setdefault("email", None)
         del row["sealed"]  # a visitor invited before sealing keeps the name projected then, until erased
         row["visitor_erased"] = row.pop("erased")
     return rows

@@ -22,6 +22,7 @@ from services.members.entrypoints import (
     routes_referrals,
     routes_sign_in,
     routes_slips,
+    routes_visit,
 )
 from services.members.service_layer.commit_groups import CommitGroups
 from shared.clock import utc_now
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
 
     app.state.check_in_window = config.check_in_window()
     for module in (routes_sign_in, routes_chapters, routes_referrals, routes_slips, routes_check_in, routes_meetings,
-                   routes_imports, routes_app):
+                   routes_imports, routes_app, routes_visit):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
     # the leaders' dashboard (the referrals service) renews its session here with the refresh cookie

@@ -26,11 +26,18 @@ HISTORY_IMPORTED = "history-imported"
 # The sign-in link a member asked for: e-mail only, whatever their preferences (they asked for it; an
 # unsubscribed member must still be able to sign in), never in the feed. Not a kind members choose channels for.
 SIGN_IN_LINK = "sign-in-link"
+# A visitor registered themself on the chapter's page: told to the member they named and to the leaders.
+VISITOR_REGISTERED = "visitor-registered"
+# To the visitor themself (not a member: no preferences, e-mail only): the confirmation, and a reminder two days
+# before the meeting (chapter time zone). Not kinds members choose channels for.
+VISITOR_CONFIRMATION = "visitor-confirmation"
+VISITOR_REMINDER = "visitor-reminder"
+TO_VISITORS = (VISITOR_CONFIRMATION, VISITOR_REMINDER)
 
 KINDS: tuple[str, ...] = (
     REFERRAL_RECEIVED, REFERRAL_REMINDER, REFERRAL_NUDGE, REFERRAL_ACCEPTED, REFERRAL_WON, REFERRAL_LOST,
     CLOSED_BUSINESS_THANKS, WELCOME, TRAFFIC_LIGHT_CHANGED, ABSENCES_OVER_LIMIT, WEEKLY_DIGEST, WEBHOOK_DISABLED,
-    RECORDED_ON_BEHALF, HISTORY_IMPORTED,
+    RECORDED_ON_BEHALF, HISTORY_IMPORTED, VISITOR_REGISTERED,
 )
 
 # Status a giver hears about, and the kind that tells them.

@@ -163,11 +163,31 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
         return (t("history.subject", chapter=ctx.chapter_name),
                 [t("history.body", first=d(data["first_on"]), last=d(data["last_on"]), counts=counts),
                  t("history.note")])
+    if kind in (k.VISITOR_CONFIRMATION, k.VISITOR_REMINDER, k.VISITOR_REGISTERED):
+        return _visitor_lines(ctx, kind, data)
     if kind == k.WEBHOOK_DISABLED:
         return (t("webhook.subject"),
                 [t("webhook.body", url=data["url"], since=data["failing_since"], id=data["subscription_id"]),
                  t("webhook.fix")])
     raise ValueError(f"unknown notification kind {kind!r}")
+
+
+def _visitor_lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str]]:
+    """A visitor's own e-mails (greeted by their name, `ctx.recipient_name`), and the members' news of them."""
+    t, day = translator(ctx.language), format_day(data["meeting_date"], ctx.language)
+    when = {"chapter": ctx.chapter_name, "date": day, "time": data.get("meeting_time", ""), "timezone": ctx.timezone}
+    if kind == k.VISITOR_REGISTERED:
+        said = (t("visitor.registered.by", date=day, inviter=ctx.name(data["invited_by"])) if data.get("invited_by")
+                else t("visitor.registered.nobody", date=day))
+        return t("visitor.registered.subject", date=day), [said, t("visitor.registered.see")]
+    if kind == k.VISITOR_REMINDER:
+        return t("visitor.reminder.subject", **when), [t("visitor.reminder.body", **when), t("visitor.ignore")]
+    lines = [t("visitor.confirm.body", **when)]
+    if data.get("invited_by"):
+        lines.append(t("visitor.confirm.invited", inviter=ctx.name(data["invited_by"])))
+    days = counted(ctx.language, "day", int(data.get("reminder_days", 2)))
+    lines += [t("visitor.confirm.reminder", days=days), t("visitor.ignore")]
+    return t("visitor.confirm.subject", **when), lines
 
 
 def _slip_fields(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from services.notifications.domain import webhooks
 from services.notifications.domain.email_message import UnbuildableMessage
 from services.notifications.domain.rendering import named_members
 from services.notifications.domain.schedule import backoff
-from services.notifications.service_layer import sign_in_links
+from services.notifications.service_layer import sign_in_links, visitor_mail
 from services.notifications.service_layer.emails import Known, Letterhead, message
 from services.notifications.service_layer.sent_marks import SentMarks
 from services.notifications.service_layer.subscription_slots import SubscriptionSlots
@@ -106,6 +106,8 @@ class Dispatcher:
                 # delivery has a bounded number of attempts, whatever ends them
                 await db.mark_failed(self.pool, row["delivery_id"],
                                      f"gave up after {limit} attempts: the last one did not finish")
+            elif visitor_mail.for_visitor(row):  # a visitor is no member: their e-mail goes its own way
+                await visitor_mail.send(self, row)
             elif row["channel"] == "email":
                 await self._email(row, known or await Known.of(self.pool, [row]))
             else:

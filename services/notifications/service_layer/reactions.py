@@ -16,7 +16,7 @@ from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.domain.schedule import next_digest
-from services.notifications.service_layer import on_behalf, sign_in_links
+from services.notifications.service_layer import on_behalf, sign_in_links, visitors
 from shared.clock import Clock
 from shared.consumer import TRANSIENT, Delivered
 from shared.contracts import members as m
@@ -128,6 +128,10 @@ class NotificationReactions:
                                            "reported_by": event.reported_by, "amount": str(event.amount),
                                            "currency": event.currency, "business_kind": event.business_kind,
                                            "referral_id": event.referral_id})
+        elif isinstance(event, m.VisitorInvited):  # a visitor who registered themself: confirmed and reminded
+            await visitors.registered(conn, event, trigger=trigger, at=at, now=now, config=self.config)
+        elif isinstance(event, m.VisitorDataErased):
+            await visitors.erased(conn, event, now)
         elif isinstance(event, SignInLinkRequested):
             await sign_in_links.record(conn, event, trigger_id=trigger, now=now, occurred_at=at)
         elif isinstance(event, TrafficLightChanged):
@@ -198,7 +202,7 @@ class NotificationReactions:
             await db.cancel_timer(conn, f"nudge:{event.referral_id}", now)
 
 
-_SEALED = frozenset({"prospect", "link"})
+_SEALED = frozenset({"prospect", "link", "contact"})  # contact: a visitor's, for this service alone
 
 
 def webhook_payload(event_type: str, event_id: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:

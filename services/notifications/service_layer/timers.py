@@ -17,6 +17,7 @@ import asyncpg
 from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
+from services.notifications.service_layer import visitors
 from services.notifications.service_layer.reactions import schedule_digest
 from shared.clock import Clock
 from shared.contracts.members import OPEN_STATUSES
@@ -62,6 +63,8 @@ async def _fire(conn: asyncpg.Connection, timer: asyncpg.Record, now: datetime, 
                                    member_id=ref["receiver_id"], kind=kind, chapter_id=ref["chapter_id"], now=now,
                                    data={"referral_id": ref["referral_id"], "giver_id": ref["giver_id"],
                                          "status": ref["status"], "days": _number(config.nudge_days)})
+    elif kind == k.VISITOR_REMINDER:
+        await visitors.fire_reminder(conn, timer, now, config)
     elif kind == k.WEEKLY_DIGEST:
         chapter = await db.chapter(conn, data["chapter_id"])
         if chapter is None:

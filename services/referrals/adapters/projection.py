@@ -41,6 +41,7 @@ from services.referrals.adapters.meeting_tables import (
     visitor_step,
 )
 from services.referrals.adapters.schema import current_schema
+from services.referrals.adapters.visitor_tables import visitor_invited
 from services.referrals.config import WINDOW
 from services.referrals.domain.integrity import IntegrityRules
 from services.referrals.domain.pairs import ONE_SIDED_THRESHOLD
@@ -64,7 +65,7 @@ HANDLERS: dict[type[DomainEvent], Handler] = {
     m.AttendanceRecorded: attendance_recorded,
     m.OneToOneRecorded: one_to_one_recorded,
     m.CeuRecorded: ceu_recorded,
-    m.VisitorInvited: visitor_step("invited_on"),
+    m.VisitorInvited: visitor_invited,  # with a self-registered visitor's meeting
     m.VisitorAttended: visitor_step("attended_on"),
     m.VisitorApplied: visitor_step("applied_on"),
     m.VisitorBecameMember: visitor_step("became_member_on"),

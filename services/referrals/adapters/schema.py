@@ -43,7 +43,7 @@ CREATE TABLE visitors (
     visitor_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, invited_by TEXT NOT NULL,
     invited_on DATE, attended_on DATE, applied_on DATE, became_member_on DATE, member_id TEXT,
     invited_recorded_at TIMESTAMPTZ, attended_recorded_at TIMESTAMPTZ, applied_recorded_at TIMESTAMPTZ,
-    became_member_recorded_at TIMESTAMPTZ);
+    became_member_recorded_at TIMESTAMPTZ, meeting_on DATE);
 CREATE TABLE ceus (
     ceu_id TEXT PRIMARY KEY, chapter_id TEXT NOT NULL, member_id TEXT NOT NULL, credits INT NOT NULL,
     occurred_on DATE NOT NULL, recorded_at TIMESTAMPTZ, recorded_by TEXT);
@@ -144,6 +144,8 @@ LATER_TEXT_COLUMNS: list[tuple[str, str]] = [
     ("chapters", "language"), ("referrals", "recorded_by"), ("closed_business", "recorded_by"),
     ("one_to_ones", "reported_by"), ("one_to_ones", "recorded_by"), ("ceus", "recorded_by")]
 """TEXT columns added later, likewise (NULL before a rebuild: language unknown, or keyed in by the giver)."""
+LATER_DATE_COLUMNS: list[tuple[str, str]] = [("visitors", "meeting_on")]
+"""DATE columns added later, likewise (a self-registered visitor's meeting: NULL before a rebuild)."""
 
 DROPPED_COLUMNS: list[tuple[str, str]] = [("visitors", "visitor_name")]
 """Columns generations no longer have: `ensure_columns` drops them from an existing generation. Visitors'
@@ -162,9 +164,10 @@ async def ensure_columns(conn: asyncpg.Connection | asyncpg.Pool, schema: str, d
     present = {(r["table_name"], r["column_name"]) for r in await conn.fetch(
         """SELECT table_name, column_name FROM information_schema.columns
            WHERE table_schema = $1 AND (column_name LIKE '%recorded_at' OR column_name = ANY($2::text[]))""",
-        schema, [c for _, c in DROPPED_COLUMNS + LATER_TEXT_COLUMNS])}
+        schema, [c for _, c in DROPPED_COLUMNS + LATER_TEXT_COLUMNS + LATER_DATE_COLUMNS])}
     changes = [f"ALTER TABLE {schema}.{t} ADD COLUMN IF NOT EXISTS {c} {kind}"
-               for columns, kind in ((LATER_COLUMNS, "TIMESTAMPTZ"), (LATER_TEXT_COLUMNS, "TEXT"))
+               for columns, kind in ((LATER_COLUMNS, "TIMESTAMPTZ"), (LATER_TEXT_COLUMNS, "TEXT"),
+                                     (LATER_DATE_COLUMNS, "DATE"))
                for t, c in columns if (t, c) not in present]
     changes += [f"ALTER TABLE {schema}.{t} DROP COLUMN IF EXISTS {c}" for t, c in DROPPED_COLUMNS if (t, c) in present]
     if changes:

@@ -32,6 +32,7 @@ from services.referrals.service_layer.reports.reciprocity import reciprocity
 from services.referrals.service_layer.reports.scorecards import scorecards
 from services.referrals.service_layer.reports.summary import region as region_report
 from services.referrals.service_layer.reports.summary import summary
+from services.referrals.service_layer.reports.visitors import visitors
 from services.referrals.service_layer.reports.weekly import weekly as weekly_report
 from shared.auth import Principal
 from shared.http_auth import Caller
@@ -56,6 +57,8 @@ windowed_report("conversion", "Conversion by giver, receiver, pair and temperatu
 windowed_report("summary", "Chapter summary", summary)
 windowed_report("integrity", "Integrity signals: suspected duplicates, unlinked and disputed closed business, "
                 "pair concentration and effective referrals, back-dated slips", integrity)
+windowed_report("visitors", "Visitors by meeting day: who needs following up 7 days after their meeting, and "
+                "conversion (invited, attended, applied, member) per inviter and for the chapter", visitors)
 
 
 async def chapter_today(reader: ReportReader, chapter_id: str) -> date:

@@ -16,9 +16,10 @@ from services.notifications.domain.messages.history import HISTORY
 from services.notifications.domain.messages.referrals import REFERRALS
 from services.notifications.domain.messages.sign_in import SIGN_IN
 from services.notifications.domain.messages.text import LANGUAGES, Text
+from services.notifications.domain.messages.visitors import VISITORS
 from services.notifications.domain.messages.words import WORDS
 
-MESSAGES: dict[str, Text] = {**WORDS, **REFERRALS, **CHAPTER, **SIGN_IN, **BEHALF, **HISTORY}
+MESSAGES: dict[str, Text] = {**WORDS, **REFERRALS, **CHAPTER, **SIGN_IN, **BEHALF, **HISTORY, **VISITORS}
 
 # the table read by column: language -> key -> template (English where a language being added has no text yet)
 CATALOGUES: dict[str, dict[str, str]] = {

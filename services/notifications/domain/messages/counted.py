@@ -57,6 +57,9 @@ COUNTED: dict[str, Counted] = {
         en={"one": "visitor", "other": "visitors"}, de={"one": "Gast", "other": "Gäste"},
         fr={"one": "visiteur", "other": "visiteurs"}, nl={"one": "bezoeker", "other": "bezoekers"},
         es={"one": "visitante", "other": "visitantes"}, pl=_pl("gość", "goście", "gości")),
+    "day": Counted(  # a visitor's reminder comes "2 days" before the meeting
+        en={"one": "day", "other": "days"}, de={"one": "Tag", "other": "Tage"}, fr={"one": "jour", "other": "jours"},
+        nl={"one": "dag", "other": "dagen"}, es={"one": "día", "other": "días"}, pl=_pl("dzień", "dni", "dni")),
 }
 
 

@@ -1,6 +1,7 @@
 // The app's texts in the chapter's language (en, de, fr, nl, es, pl); a missing text falls back to English.
 
 const en = {
+  'visitor.page': 'Or send them the chapter’s page, where they register themselves:',
   skip: 'Skip to content', someone: 'a member', offline: 'No connection: try again when you are online.',
   waiting: ({ n }) => `${n} slip${n === 1 ? '' : 's'} waiting to be sent (offline)`, cancel: 'Cancel',
   missing: ({ fields }) => `Please fill in: ${fields}`,
@@ -73,6 +74,7 @@ const en = {
 };
 
 const de = {
+  'visitor.page': 'Oder schicken Sie die Seite des Chapters, auf der sich Gäste selbst anmelden:',
   skip: 'Zum Inhalt', someone: 'ein Mitglied', offline: 'Keine Verbindung: bitte versuchen Sie es online erneut.',
   waiting: ({ n }) => `${n} ${n === 1 ? 'Beleg wartet' : 'Belege warten'} auf das Senden (offline)`, cancel: 'Abbrechen',
   missing: ({ fields }) => `Bitte ausfüllen: ${fields}`,
@@ -145,6 +147,7 @@ const de = {
 };
 
 const fr = {
+  'visitor.page': 'Ou envoyez-lui la page du chapitre, où il s’inscrit lui-même :',
   skip: 'Aller au contenu', someone: 'un membre', offline: 'Pas de connexion : réessayez une fois en ligne.',
   waiting: ({ n }) => `${n} fiche${n === 1 ? '' : 's'} en attente d’envoi (hors ligne)`, cancel: 'Annuler',
   missing: ({ fields }) => `À remplir : ${fields}`,
@@ -217,6 +220,7 @@ const fr = {
 };
 
 const nl = {
+  'visitor.page': 'Of stuur de pagina van het chapter, waar bezoekers zich zelf aanmelden:',
   skip: 'Naar de inhoud', someone: 'een lid', offline: 'Geen verbinding: probeer het opnieuw als u online bent.',
   waiting: ({ n }) => `${n} ${n === 1 ? 'slip wacht' : 'slips wachten'} op verzending (offline)`, cancel: 'Annuleren',
   missing: ({ fields }) => `Vul in: ${fields}`,
@@ -289,6 +293,7 @@ const nl = {
 };
 
 const es = {
+  'visitor.page': 'O envíele la página del capítulo, donde se registra por sí mismo:',
   skip: 'Ir al contenido', someone: 'un miembro', offline: 'Sin conexión: vuelva a intentarlo cuando esté en línea.',
   waiting: ({ n }) => `${n} ficha${n === 1 ? '' : 's'} esperando envío (sin conexión)`, cancel: 'Cancelar',
   missing: ({ fields }) => `Rellene: ${fields}`,
@@ -367,6 +372,7 @@ function pl3(n, one, few, many) {
 }
 
 const pl = {
+  'visitor.page': 'Albo wyślij gościowi stronę chaptera, na której sam się zarejestruje:',
   skip: 'Przejdź do treści', someone: 'członek', offline: 'Brak połączenia: spróbuj ponownie, gdy będziesz online.',
   waiting: ({ n }) => `${n} ${pl3(n, 'wpis czeka', 'wpisy czekają', 'wpisów czeka')} na wysłanie (offline)`, cancel: 'Anuluj',
   missing: ({ fields }) => `Uzupełnij: ${fields}`,

@@ -187,6 +187,9 @@ async function visitor(ctx, form) {
   form.append(field(t('field.visitor'), h('input', { name: 'visitor_name', required: true, maxlength: 200, autocomplete: 'off' })),
     field(t('field.visitorBusiness'), h('input', { name: 'business', maxlength: 200, autocomplete: 'off' })),
     dayField(ctx), h('button', { type: 'submit', class: 'primary' }, t('record.visitor')));
+  // the chapter's public page: the guest registers themself, names the member who invited them, and is reminded
+  const page = `${location.origin}/visit/${encodeURIComponent(ctx.session.chapter_id)}`;
+  form.append(h('p', {}, t('visitor.page'), ' ', h('a', { href: page }, page)));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const v = Object.fromEntries(new FormData(form));
