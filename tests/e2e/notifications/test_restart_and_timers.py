@@ -78,6 +78,7 @@ async def test_reminder_after_48_hours_survives_restart_and_nudge_after_14_days(
                                    step("c1", "r2", "ann", "bob", "given", "accepted"))
         await wait_applied(app, ids)
         await wait_until(lambda: len(inbox.to(BOB, "referral-received")) == 2, what="Bob told twice")
+        await settle(app)  # no send in flight: a jump past its lease would send it again
         clock.advance(hours=47, minutes=50)
         await settle(app)
         assert inbox.to(BOB, "referral-reminder") == [], "reminded before 48 hours"
@@ -90,9 +91,11 @@ async def test_reminder_after_48_hours_survives_restart_and_nudge_after_14_days(
         assert "gave you 48 hours ago" in text_of(reminder) and "Referral: r1" in text_of(reminder)
 
         # r2 was accepted (48 h ago): no reminder, but a nudge once it has sat 14 days without a status change
+        await settle(app)  # no send in flight: a jump past its lease would send it again
         clock.advance(days=11, hours=20)
         await settle(app)
         assert inbox.to(BOB, "referral-nudge") == []
+        await settle(app)  # no send in flight: a jump past its lease would send it again
         clock.advance(hours=5)
         await wait_until(lambda: inbox.to(BOB, "referral-nudge"), what="the 14-day nudge")
         nudge = inbox.to(BOB, "referral-nudge")[0]
@@ -100,6 +103,7 @@ async def test_reminder_after_48_hours_survives_restart_and_nudge_after_14_days(
         # won: the referral no longer waits on Bob, nothing more comes
         ids = await members.record(step("c1", "r2", "ann", "bob", "accepted", "won"))
         await wait_applied(app, ids)
+        await settle(app)  # no send in flight: a jump past its lease would send it again
         clock.advance(days=30)
         await settle(app)
     assert len(inbox.to(BOB, "referral-reminder")) == 1
