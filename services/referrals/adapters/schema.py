@@ -6,6 +6,8 @@ from pathlib import Path
 
 import asyncpg
 
+from services.referrals.adapters.daily_totals import create_totals
+
 SQL = Path(__file__).resolve().parent.parent / "sql"
 """The service's migrations (the generations pointer, daily reviews), applied at start-up."""
 PROJECTION = "referrals"
@@ -91,7 +93,8 @@ def schema_name(generation: int) -> str:
 
 async def create_generation(conn: asyncpg.Connection, generation: int, indexes: bool = True) -> str:
     """A fresh, empty generation schema. `indexes=False` leaves out the secondary indexes (primary keys stay:
-    the upserts need them) for a bulk load; `create_indexes` adds them afterwards."""
+    the upserts need them) and the daily totals with their triggers, for a bulk load; `create_indexes` and
+    `daily_totals.create_totals` add them afterwards."""
     schema = schema_name(generation)
     async with conn.transaction():
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
@@ -100,6 +103,7 @@ async def create_generation(conn: asyncpg.Connection, generation: int, indexes: 
         await conn.execute(TABLES)
         if indexes:
             await conn.execute(INDEXES)
+            await create_totals(conn, schema)
     return schema
 
 

@@ -43,6 +43,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from services.referrals.adapters.changes import ChapterChanges
+from services.referrals.adapters.daily_totals import ensure_totals
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import SQL, current_schema, ensure_indexes
 from services.referrals.config import ReferralsConfig, load_config
@@ -77,7 +78,9 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service.lifespan(app):
-            await ensure_indexes(service.pool, await current_schema(service.pool))
+            live = await current_schema(service.pool)
+            await ensure_indexes(service.pool, live)
+            await ensure_totals(service.pool, live)  # a generation from before the daily totals
             changes = app.state.changes = ChapterChanges(settings.service_database_url("referrals"),
                                                          config.changes_poll_seconds)
             app.state.reader = ReportReader(service.pool, config.traffic_lights, changes, config.integrity,

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from aiokafka import AIOKafkaConsumer
 
+from services.referrals.adapters.daily_totals import create_totals
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import PROJECTION, SQL, create_generation, create_indexes
 from services.referrals.config import load_config
@@ -75,12 +76,17 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
         timings["replay"] = time.perf_counter() - started
         # derived state as of now, without announcing it. Two connections: the referrals' milestones are
         # derived before their indexes exist (no index to maintain for every updated row) while the other
-        # tables' indexes are built; lights and pairs come last (they look members up by those indexes).
+        # tables' indexes are built; then the daily totals are summed from the facts, once, and their
+        # triggers keep them from here on (the replay after the swap); lights and pairs come last (they look
+        # members up by those indexes).
         async def derive_then_index() -> None:
             async with pool.acquire() as conn:
                 async with conn.transaction():
                     await conn.execute(f"SET LOCAL search_path TO {schema}, public")
                     await projection.derive_all(conn)
+                mark = time.perf_counter()
+                await create_totals(conn, schema, filled=True)
+                timings["totals"] = time.perf_counter() - mark
                 await create_indexes(conn, schema, tables={"referrals"})
 
         async def index_the_rest() -> None:
