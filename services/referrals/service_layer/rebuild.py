@@ -19,7 +19,14 @@ from aiokafka import AIOKafkaConsumer
 
 from services.referrals.adapters.daily_totals import create_totals
 from services.referrals.adapters.projection import ReferralsProjection
-from services.referrals.adapters.schema import PROJECTION, SQL, create_generation, create_indexes
+from services.referrals.adapters.schema import (
+    PROJECTION,
+    SQL,
+    create_generation,
+    create_indexes,
+    drop_appended_keys,
+    keep_one_per_key,
+)
 from services.referrals.config import load_config
 from services.referrals.domain.traffic_lights import TrafficLightScheme
 from services.referrals.service_layer.replay import ProgressFn, print_progress, replay, topic_partitions
@@ -64,6 +71,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
                                       PROJECTION)
             generation = (row["generation"] if row else 0) + 1
             schema = await create_generation(conn, generation, indexes=False)
+            await drop_appended_keys(conn, schema)
         config = load_config()
         projection = ReferralsProjection(scheme=scheme or config.traffic_lights, emit=False, schema=schema,
                                          one_sided_threshold=config.one_sided_threshold)
@@ -74,6 +82,19 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             applied = await replay(consumer, parts, pool, projection, progress, counted, started, total,
                                     timings) if parts else 0
         timings["replay"] = time.perf_counter() - started
+        # first the append-only tables get their keys back (one row per key), two connections at once
+        removed = [0]
+
+        async def keep_one_per_key_of(tables: list[str]) -> None:
+            async with pool.acquire() as conn:
+                for table in tables:
+                    removed[0] += await keep_one_per_key(conn, schema, table)
+
+        finishing = time.perf_counter()
+        await asyncio.gather(keep_one_per_key_of(["referral_steps", "applied_sequences"]),
+                             keep_one_per_key_of(["attendance", "one_to_ones", "ceus"]))
+        timings["keys"] = time.perf_counter() - finishing
+
         # derived state as of now, without announcing it. Two connections: the referrals' milestones are
         # derived before their indexes exist (no index to maintain for every updated row) while the other
         # tables' indexes are built; then the daily totals are summed from the facts, once, and their
@@ -93,13 +114,13 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             async with pool.acquire() as conn:
                 await create_indexes(conn, schema, skip={"referrals"})
 
-        finishing = time.perf_counter()
+        mark = time.perf_counter()
         await asyncio.gather(derive_then_index(), index_the_rest())
-        timings["derive_and_index"] = time.perf_counter() - finishing
+        timings["derive_and_index"] = time.perf_counter() - mark
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(f"SET LOCAL search_path TO {schema}, public")
             await projection.update_lights(conn, None, emit=False)
-            timings["lights"] = time.perf_counter() - finishing - timings["derive_and_index"]
+            timings["lights"] = time.perf_counter() - mark - timings["derive_and_index"]
             await projection.update_pairs(conn, None, emit=False)
         replay_seconds = time.perf_counter() - started
         timings["finishing"] = replay_seconds - timings["replay"]
@@ -119,6 +140,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             print()
         return {"schema": schema, "generation": generation, "events": applied, "seconds": replay_seconds,
                 "events_per_second": applied / replay_seconds if replay_seconds else 0.0,
+                "copies_removed": removed[0],
                 "timings": {k: round(v, 3) for k, v in timings.items()}}
     finally:
         await consumer.stop()

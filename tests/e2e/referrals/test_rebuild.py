@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import random
+import signal
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -103,6 +109,7 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
             monkeypatch.setattr(bulk, "COPY_ROWS", copy_rows)
         result = await rebuild(settings, progress=lambda p: seen.append(p.events), drop_old=False)
         assert result["schema"] == "referrals_g2" and seen and result["events"] >= len(events)
+        assert result["copies_removed"], f"the republished events were appended twice, then kept once: {result}"
         after = {path: (await client.get(path, params=params, headers=auth(settings.admin_token))).json()
                  for path in before}
         assert (await client.get("/health")).json()["projection_schema"] == "referrals_g2"
@@ -125,3 +132,68 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
         ledger = await client.get("/chapters/c0/referrals", params={**params, "member_id": "c0m1"},
                                   headers=auth(settings.admin_token))
         assert "late" in {r["referral_id"] for r in ledger.json()["referrals"]}
+
+
+KILLABLE_REBUILD = """
+import asyncio, sys
+from services.referrals.adapters.projection import ReferralsProjection
+from services.referrals.service_layer import rebuild, replay
+from shared.settings import load_settings
+
+replay.BATCH = 100  # many small batches, each committed: killed between two of them, not before the first
+apply = ReferralsProjection.apply_facts
+
+async def slowly(self, *args, **kwargs):  # room for the kill between two batches, even on a busy machine
+    await asyncio.sleep(0.05)
+    await apply(self, *args, **kwargs)
+
+ReferralsProjection.apply_facts = slowly
+asyncio.run(rebuild.rebuild(load_settings(), progress=None))
+"""
+
+
+async def test_a_rebuild_killed_midway_changes_nothing_and_the_next_one_completes(settings: Settings) -> None:
+    """kill -9 while the new generation fills: readers keep the live one, untouched; the next rebuild starts
+    the new generation afresh (its half-filled tables without keys dropped) and equals live."""
+    events = random_history(3)
+    async with MembersFeed(settings) as feed, running_app(settings) as (app, client):
+        last = await feed.record(*events)
+        await wait_applied(client, "c1", last, settings.admin_token)
+        params = {"from": "2024-03-01", "to": "2024-09-30"}
+        paths = ("/chapters/c0/reciprocity", "/chapters/c1/summary", "/regions/west")
+        before = {p: (await client.get(p, params=params, headers=auth(settings.admin_token))).json() for p in paths}
+        env = {**os.environ, **{k: str(v) for k, v in settings.model_dump(by_alias=True).items() if v is not None}}
+        rebuilding = subprocess.Popen([sys.executable, "-c", KILLABLE_REBUILD], env=env,
+                                      cwd=Path(__file__).parents[3], stdout=subprocess.DEVNULL)
+        pool: asyncpg.Pool = app.state.service.pool
+        try:
+            async with pool.acquire() as conn:
+                async def filling() -> bool:  # some of its batches committed, not swapped in
+                    if await conn.fetchval("SELECT to_regclass('referrals_g2.progress')") is None:
+                        return False
+                    return bool(await conn.fetchval("SELECT count(*) FROM referrals_g2.progress"))
+
+                while not await filling():
+                    assert rebuilding.poll() is None, "the rebuild ended before it could be killed"
+                    await asyncio.sleep(0.005)  # polling for the condition, not waiting a fixed time
+                rebuilding.send_signal(signal.SIGKILL)
+                rebuilding.wait(30)
+                assert await conn.fetchval("SELECT schema_name FROM projection_generations") == "referrals_g1"
+        finally:
+            if rebuilding.poll() is None:
+                rebuilding.kill()
+        assert (await client.get("/health")).json()["projection_schema"] == "referrals_g1"
+        for path, report in before.items():
+            again = (await client.get(path, params=params, headers=auth(settings.admin_token))).json()
+            assert {k: v for k, v in again.items() if k != "as_of"} == \
+                {k: v for k, v in report.items() if k != "as_of"}, path
+
+        result = await rebuild(settings, progress=None, drop_old=False)
+        assert result["schema"] == "referrals_g2"
+        async with pool.acquire() as conn:
+            for table in DATA_TABLES:
+                assert await _table(conn, "referrals_g1", table) == await _table(conn, "referrals_g2", table), table
+        for path, report in before.items():
+            after = (await client.get(path, params=params, headers=auth(settings.admin_token))).json()
+            assert {k: v for k, v in after.items() if k != "as_of"} == \
+                {k: v for k, v in report.items() if k != "as_of"}, path
