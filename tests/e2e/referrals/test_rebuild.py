@@ -6,7 +6,6 @@ import asyncio
 import os
 import random
 import signal
-import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -163,8 +162,9 @@ async def test_a_rebuild_killed_midway_changes_nothing_and_the_next_one_complete
         paths = ("/chapters/c0/reciprocity", "/chapters/c1/summary", "/regions/west")
         before = {p: (await client.get(p, params=params, headers=auth(settings.admin_token))).json() for p in paths}
         env = {**os.environ, **{k: str(v) for k, v in settings.model_dump(by_alias=True).items() if v is not None}}
-        rebuilding = subprocess.Popen([sys.executable, "-c", KILLABLE_REBUILD], env=env,
-                                      cwd=Path(__file__).parents[3], stdout=subprocess.DEVNULL)
+        rebuilding = await asyncio.create_subprocess_exec(sys.executable, "-c", KILLABLE_REBUILD, env=env,
+                                                          cwd=Path(__file__).parents[3],
+                                                          stdout=asyncio.subprocess.DEVNULL)
         pool: asyncpg.Pool = app.state.service.pool
         try:
             async with pool.acquire() as conn:
@@ -174,13 +174,13 @@ async def test_a_rebuild_killed_midway_changes_nothing_and_the_next_one_complete
                     return bool(await conn.fetchval("SELECT count(*) FROM referrals_g2.progress"))
 
                 while not await filling():
-                    assert rebuilding.poll() is None, "the rebuild ended before it could be killed"
+                    assert rebuilding.returncode is None, "the rebuild ended before it could be killed"
                     await asyncio.sleep(0.005)  # polling for the condition, not waiting a fixed time
                 rebuilding.send_signal(signal.SIGKILL)
-                rebuilding.wait(30)
+                await asyncio.wait_for(rebuilding.wait(), 30)
                 assert await conn.fetchval("SELECT schema_name FROM projection_generations") == "referrals_g1"
         finally:
-            if rebuilding.poll() is None:
+            if rebuilding.returncode is None:
                 rebuilding.kill()
         assert (await client.get("/health")).json()["projection_schema"] == "referrals_g1"
         for path, report in before.items():
