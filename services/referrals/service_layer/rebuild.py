@@ -122,6 +122,11 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             await projection.update_lights(conn, None, emit=False)
             timings["lights"] = time.perf_counter() - mark - timings["derive_and_index"]
             await projection.update_pairs(conn, None, emit=False)
+        mark = time.perf_counter()
+        async with pool.acquire() as conn:  # statistics before readers come: fresh tables have none
+            tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
+            await conn.execute("; ".join(f"ANALYZE {schema}.{t['tablename']}" for t in tables))
+        timings["analyze"] = time.perf_counter() - mark
         replay_seconds = time.perf_counter() - started
         timings["finishing"] = replay_seconds - timings["replay"]
         async with pool.acquire() as conn, conn.transaction():
