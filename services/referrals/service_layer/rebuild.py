@@ -15,7 +15,7 @@ import gc
 import time
 from collections.abc import Iterator
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import TopicPartition
 
 from services.referrals.adapters.daily_totals import create_totals
 from services.referrals.adapters.projection import ReferralsProjection
@@ -29,6 +29,7 @@ from services.referrals.adapters.schema import (
 )
 from services.referrals.config import load_config
 from services.referrals.domain.traffic_lights import TrafficLightScheme
+from services.referrals.service_layer.parallel_replay import consumer_for, replay_elsewhere, shards
 from services.referrals.service_layer.replay import ProgressFn, print_progress, replay, topic_partitions
 from shared.contracts.members import members_events
 from shared.migrations import open_database
@@ -54,34 +55,46 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
     """Replay into generation N+1, swap it in, drop generation N. Returns figures for the caller."""
     pool = await open_database(settings.service_database_url("referrals"), SQL)
     topics = sorted({settings.topic(cls.topic) for cls in members_events})
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                                group_id=None, auto_offset_reset="earliest", max_partition_fetch_bytes=8 << 20,
-                                fetch_max_bytes=64 << 20)
+    consumer = consumer_for(settings)
+    config = load_config()
     await consumer.start()
     try:
         parts = await topic_partitions(consumer, topics)
-        consumer.assign(parts)
-        if parts:
-            await consumer.seek_to_beginning(*parts)
         begins = await consumer.beginning_offsets(parts) if parts else {}
         ends = await consumer.end_offsets(parts) if parts else {}
-        total = sum(ends[tp] - begins[tp] for tp in parts)
+        counts: dict[str, int] = {}
+        for tp in parts:
+            counts[tp.topic] = counts.get(tp.topic, 0) + 1
+        # this process replays the first shard, worker processes the others (see parallel_replay)
+        own, *others = shards(parts, counts, config.rebuild_workers)
+        consumer.assign(own)
+        if own:
+            await consumer.seek_to_beginning(*own)
+        total = sum(ends[tp] - begins[tp] for tp in own)  # what this process's progress counts
         async with pool.acquire() as conn:
             row = await conn.fetchrow("SELECT schema_name, generation FROM projection_generations WHERE name = $1",
                                       PROJECTION)
             generation = (row["generation"] if row else 0) + 1
             schema = await create_generation(conn, generation, indexes=False)
             await drop_appended_keys(conn, schema)
-        config = load_config()
         projection = ReferralsProjection(scheme=scheme or config.traffic_lights, emit=False, schema=schema,
                                          one_sided_threshold=config.one_sided_threshold)
         started = time.perf_counter()
         counted = [0]
         timings: dict[str, float] = {}
         with _cycle_collection_paused():
-            applied = await replay(consumer, parts, pool, projection, progress, counted, started, total,
-                                    timings) if parts else 0
+            elsewhere = asyncio.ensure_future(replay_elsewhere(settings, schema, others))
+            applied = await replay(consumer, own, pool, projection, progress, counted, started, total,
+                                    timings) if own else 0
+            shared = await elsewhere
+        applied += sum(n for n, _ in shared)
         timings["replay"] = time.perf_counter() - started
+        # from here on this process reads every partition, from where the replay (its own or a worker's) left it
+        positions = {tp: await consumer.position(tp) for tp in own}
+        positions.update({TopicPartition(t, p): o for _, done in shared for (t, p), o in done.items()})
+        consumer.assign(parts)
+        for tp, offset in positions.items():
+            consumer.seek(tp, offset)
         # first the append-only tables get their keys back (one row per key), two connections at once
         removed = [0]
 
@@ -145,7 +158,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             print()
         return {"schema": schema, "generation": generation, "events": applied, "seconds": replay_seconds,
                 "events_per_second": applied / replay_seconds if replay_seconds else 0.0,
-                "copies_removed": removed[0],
+                "copies_removed": removed[0], "processes": 1 + len(others),
                 "timings": {k: round(v, 3) for k, v in timings.items()}}
     finally:
         await consumer.stop()

@@ -109,6 +109,7 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
         result = await rebuild(settings, progress=lambda p: seen.append(p.events), drop_old=False)
         assert result["schema"] == "referrals_g2" and seen and result["events"] >= len(events)
         assert result["copies_removed"], f"the republished events were appended twice, then kept once: {result}"
+        assert result["processes"] == 2, "the partitions were replayed by two processes (REFERRALS_REBUILD_WORKERS)"
         after = {path: (await client.get(path, params=params, headers=auth(settings.admin_token))).json()
                  for path in before}
         assert (await client.get("/health")).json()["projection_schema"] == "referrals_g2"
