@@ -86,14 +86,16 @@ SOURCES = (
 SOURCE_TABLES = tuple(dict.fromkeys(s.table for s in SOURCES))
 
 
-def table_statements() -> list[str]:
-    out = []
+def table_statements(schema: str) -> tuple[list[str], list[str]]:
+    """(the tables, their keys and indexes): a filling adds the keys after the rows, in one sort each."""
+    tables, keys = [], []
     for t in TOTALS:
         columns = [f"{k} {'DATE' if k == 'day' else 'TEXT'} NOT NULL" for k in t.keys]
         columns += [f"{c} {kind} NOT NULL DEFAULT 0" for c, kind in t.sums]
-        out.append(f"CREATE TABLE {t.name} ({', '.join(columns)}, PRIMARY KEY ({', '.join(t.keys)}))")
-        out += [f"CREATE INDEX ON {t.name} {index}" for index in t.indexes]
-    return out
+        tables.append(f"CREATE TABLE {schema}.{t.name} ({', '.join(columns)})")
+        keys.append(f"ALTER TABLE {schema}.{t.name} ADD PRIMARY KEY ({', '.join(t.keys)})")
+        keys += [f"CREATE INDEX ON {schema}.{t.name} {index}" for index in t.indexes]
+    return tables, keys
 
 
 def _rows(source: Source, rows: str, sign: str) -> str:
@@ -138,22 +140,20 @@ def trigger_statements(schema: str) -> list[str]:
 
 
 def fill_statements(schema: str) -> list[str]:
-    """Every fact summed once (a rebuild's end, an upgrade): one statement per table of totals."""
+    """Every fact summed once (a rebuild's end, an upgrade): one statement per table of totals, into the table
+    before it has its key (no order needed, no index kept up row by row)."""
     out = []
     for t in TOTALS:
         parts = [_rows(s, f"{schema}.{s.table}", "") for s in SOURCES if s.totals is t]
-        out.append(_add(schema, Source("", t, (), (), ""), parts).split(" ON CONFLICT", 1)[0])
+        out.append(_add(schema, Source("", t, (), (), ""), parts).split(" ORDER BY", 1)[0])
     return out
 
 
 async def create_totals(conn: asyncpg.Connection, schema: str, filled: bool = False) -> None:
     """The tables of totals and their triggers; with `filled`, summed from the facts already there (the
     caller makes sure no fact is written meanwhile: a rebuild's own generation, or `ensure_totals`' lock)."""
-    statements = [s.replace("CREATE TABLE ", f"CREATE TABLE {schema}.", 1).replace(" ON ", f" ON {schema}.", 1)
-                  for s in table_statements()]
-    if filled:
-        statements += fill_statements(schema)
-    statements += trigger_statements(schema)
+    tables, keys = table_statements(schema)
+    statements = tables + (fill_statements(schema) if filled else []) + keys + trigger_statements(schema)
     async with conn.transaction():
         for statement in statements:
             await conn.execute(statement)
