@@ -86,10 +86,10 @@ SOURCES = (
 SOURCE_TABLES = tuple(dict.fromkeys(s.table for s in SOURCES))
 
 
-def table_statements(schema: str) -> tuple[list[str], list[str]]:
+def table_statements(schema: str, totals: tuple[Totals, ...] = TOTALS) -> tuple[list[str], list[str]]:
     """(the tables, their keys and indexes): a filling adds the keys after the rows, in one sort each."""
     tables, keys = [], []
-    for t in TOTALS:
+    for t in totals:
         columns = [f"{k} {'DATE' if k == 'day' else 'TEXT'} NOT NULL" for k in t.keys]
         columns += [f"{c} {kind} NOT NULL DEFAULT 0" for c, kind in t.sums]
         tables.append(f"CREATE TABLE {schema}.{t.name} ({', '.join(columns)})")
@@ -139,23 +139,32 @@ def trigger_statements(schema: str) -> list[str]:
     return out
 
 
-def fill_statements(schema: str) -> list[str]:
+def fill_statements(schema: str, totals: tuple[Totals, ...] = TOTALS) -> list[str]:
     """Every fact summed once (a rebuild's end, an upgrade): one statement per table of totals, into the table
     before it has its key (no order needed, no index kept up row by row)."""
     out = []
-    for t in TOTALS:
+    for t in totals:
         parts = [_rows(s, f"{schema}.{s.table}", "") for s in SOURCES if s.totals is t]
         out.append(_add(schema, Source("", t, (), (), ""), parts).split(" ORDER BY", 1)[0])
     return out
 
 
-async def create_totals(conn: asyncpg.Connection, schema: str, filled: bool = False) -> None:
-    """The tables of totals and their triggers; with `filled`, summed from the facts already there (the
-    caller makes sure no fact is written meanwhile: a rebuild's own generation, or `ensure_totals`' lock)."""
-    tables, keys = table_statements(schema)
-    statements = tables + (fill_statements(schema) if filled else []) + keys + trigger_statements(schema)
+async def create_totals(conn: asyncpg.Connection, schema: str, filled: bool = False,
+                        totals: tuple[Totals, ...] = TOTALS, triggers: bool = True) -> None:
+    """These tables of totals and (with `triggers`) the triggers of all; with `filled`, summed from the facts
+    already there (the caller makes sure no fact is written meanwhile: a rebuild's own generation, or
+    `ensure_totals`' lock). A rebuild fills them on two connections and adds the triggers last."""
+    tables, keys = table_statements(schema, totals)
+    statements = tables + (fill_statements(schema, totals) if filled else []) + keys
+    statements += trigger_statements(schema) if triggers else []
     async with conn.transaction():
         for statement in statements:
+            await conn.execute(statement)
+
+
+async def create_triggers(conn: asyncpg.Connection, schema: str) -> None:
+    async with conn.transaction():
+        for statement in trigger_statements(schema):
             await conn.execute(statement)
 
 

@@ -17,7 +17,13 @@ from collections.abc import Iterator
 
 from aiokafka import TopicPartition
 
-from services.referrals.adapters.daily_totals import create_totals
+from services.referrals.adapters.daily_totals import (
+    CHAPTER_DAYS,
+    ONE_TO_ONE_DAYS,
+    PAIR_DAYS,
+    create_totals,
+    create_triggers,
+)
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import (
     PROJECTION,
@@ -109,26 +115,27 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
         timings["keys"] = time.perf_counter() - finishing
 
         # derived state as of now, without announcing it. Two connections: the referrals' milestones are
-        # derived before their indexes exist (no index to maintain for every updated row) while the other
-        # tables' indexes are built; then the daily totals are summed from the facts, once, and their
-        # triggers keep them from here on (the replay after the swap); lights and pairs come last (they look
-        # members up by those indexes).
+        # derived before their indexes exist (no index to maintain for every updated row), then the chapters'
+        # daily totals (they count won referrals), while the pairs' daily totals and the other tables'
+        # indexes are built; the totals' triggers keep them from then on (the replay after the swap); lights
+        # and pairs come last (they look members up by those indexes).
         async def derive_then_index() -> None:
             async with pool.acquire() as conn:
                 async with conn.transaction():
                     await conn.execute(f"SET LOCAL search_path TO {schema}, public")
                     await projection.derive_all(conn)
-                mark = time.perf_counter()
-                await create_totals(conn, schema, filled=True)
-                timings["totals"] = time.perf_counter() - mark
+                await create_totals(conn, schema, filled=True, totals=(CHAPTER_DAYS,), triggers=False)  # has won
                 await create_indexes(conn, schema, tables={"referrals"})
 
         async def index_the_rest() -> None:
             async with pool.acquire() as conn:
+                await create_totals(conn, schema, filled=True, totals=(PAIR_DAYS, ONE_TO_ONE_DAYS), triggers=False)
                 await create_indexes(conn, schema, skip={"referrals"})
 
         mark = time.perf_counter()
         await asyncio.gather(derive_then_index(), index_the_rest())
+        async with pool.acquire() as conn:
+            await create_triggers(conn, schema)  # the totals kept from here on (the replay after the swap)
         timings["derive_and_index"] = time.perf_counter() - mark
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(f"SET LOCAL search_path TO {schema}, public")
@@ -136,7 +143,10 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             timings["lights"] = time.perf_counter() - mark - timings["derive_and_index"]
             await projection.update_pairs(conn, None, emit=False)
         mark = time.perf_counter()
-        async with pool.acquire() as conn:  # statistics before readers come: fresh tables have none
+        async with pool.acquire() as conn, conn.transaction():
+            # statistics before readers come (fresh tables have none: plans ten times slower), from a small
+            # sample (6,000 rows a table instead of 30,000): row counts and spreads are what the plans need
+            await conn.execute("SET LOCAL default_statistics_target TO 20")
             tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
             await conn.execute("; ".join(f"ANALYZE {schema}.{t['tablename']}" for t in tables))
         timings["analyze"] = time.perf_counter() - mark
