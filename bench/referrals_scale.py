@@ -9,13 +9,15 @@ bench's (`chapter_history`: 50 seats, weekly meetings, referrals with their step
 one-to-ones, CEUs, visitors), published to Kafka as the members service's outbox would, in stages: a tenth
 of the chapters, three tenths, then all. After each stage the projection is rebuilt from the topics (the
 whole history so far), and the bench prints: the rebuild's events/s (replay and overall), the first chapter's
-reciprocity report (six months, computed in this process, a different window each time: p50/p99) — it must
-not grow as the other chapters' volume does — and the database's size per million events.
+reciprocity report (six months, computed in this process, a different window each time: p50/p99) and the
+pages its queries touch (the work, whatever the machine's load) — neither must grow as the other chapters'
+volume does — and the database's size per million events.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import sys
@@ -33,7 +35,7 @@ from services.referrals.adapters.schema import SQL
 from services.referrals.entrypoints.rendering import render
 from services.referrals.service_layer.rebuild import rebuild
 from services.referrals.service_layer.reports.reader import ReportReader
-from services.referrals.service_layer.reports.reciprocity import reciprocity
+from services.referrals.service_layer.reports.reciprocity import DORMANT, PAIRS, reciprocity
 from services.referrals.service_layer.reports.summary import summary
 from shared.migrations import open_database
 from shared.settings import Settings, with_database
@@ -78,6 +80,24 @@ async def report_latency(url: str, cid: str, today: date, requests: int) -> tupl
         await pool.close()
 
 
+async def pages_read(url: str, cid: str, today: date) -> str:
+    """Shared buffers (8 KiB pages) the reciprocity report's two main queries touch for the chapter: the
+    work they do, whatever else the machine is doing (it must not grow with the other chapters' volume)."""
+    conn = await asyncpg.connect(url)
+    try:
+        schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE name = 'referrals'")
+        await conn.execute(f"SET search_path TO {schema}, public")
+        out = []
+        for name, sql in (("pairs", PAIRS), ("dormant", DORMANT)):
+            plan = await conn.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", cid,
+                                       today - timedelta(days=181), today)
+            top = json.loads(plan)[0]["Plan"]
+            out.append(f"{name} {top['Shared Hit Blocks'] + top['Shared Read Blocks']} pages")
+        return ", ".join(out)
+    finally:
+        await conn.close()
+
+
 async def sizes(url: str) -> tuple[int, int]:
     """(database bytes, live projection generation bytes: tables, indexes, TOAST)."""
     conn = await asyncpg.connect(url)
@@ -117,13 +137,15 @@ async def main(chapters: int, years: int, requests: int = 100) -> None:
             replay, overall = timings["replay"], float(result["seconds"])  # type: ignore[arg-type]
             database, projection = await sizes(url)
             reciprocity_q, summary_q = await report_latency(url, names[0], today, requests)
+            pages = await pages_read(url, names[0], today)
             print(f"  {stage} chapters, {events:,} events: rebuild {overall:.1f}s = {events / overall:,.0f} events/s "
                   f"overall, replay {events / replay:,.0f} events/s; database {database / 2**20:,.0f} MiB "
                   f"({database / events * 1e6 / 2**20:,.0f} MiB per million events; projection "
                   f"{projection / events:,.0f} B per event)\n"
                   f"    timings (s): {timings}\n"
                   f"    first chapter's reciprocity, 6 months, computed in-process: {reciprocity_q}\n"
-                  f"    first chapter's summary, 6 months, computed in-process:     {summary_q}")
+                  f"    first chapter's summary, 6 months, computed in-process:     {summary_q}\n"
+                  f"    first chapter's reciprocity queries (6 months) touch: {pages}")
     finally:
         admin = await asyncpg.connect(with_database(server, "postgres"))
         await admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_referrals" WITH (FORCE)')
