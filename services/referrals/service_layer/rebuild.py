@@ -93,6 +93,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             applied = await replay(consumer, own, pool, projection, progress, counted, started, total,
                                     timings) if own else 0
             shared = await elsewhere
+        by_process = [applied, *(n for n, _ in shared)]
         applied += sum(n for n, _ in shared)
         timings["replay"] = time.perf_counter() - started
         # from here on this process reads every partition, from where the replay (its own or a worker's) left it
@@ -158,9 +159,11 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
                    ON CONFLICT (name) DO UPDATE SET schema_name = excluded.schema_name,
                        generation = excluded.generation, swapped_at = now()""", PROJECTION, schema, generation)
         # what was published between the last read and the swap
+        after_swap = 0
         if parts:
             projection.emit = True
-            applied += await replay(consumer, parts, pool, projection, None, counted, started, total, lanes=False)
+            after_swap = await replay(consumer, parts, pool, projection, None, counted, started, total, lanes=False)
+            applied += after_swap
         if drop_old and row is not None:
             async with pool.acquire() as conn:
                 await conn.execute(f"DROP SCHEMA IF EXISTS {row['schema_name']} CASCADE")
@@ -169,6 +172,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
         return {"schema": schema, "generation": generation, "events": applied, "seconds": replay_seconds,
                 "events_per_second": applied / replay_seconds if replay_seconds else 0.0,
                 "copies_removed": removed[0], "processes": 1 + len(others),
+                "events_by_process": by_process, "events_after_swap": after_swap,
                 "timings": {k: round(v, 3) for k, v in timings.items()}}
     finally:
         await consumer.stop()

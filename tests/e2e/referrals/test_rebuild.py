@@ -93,7 +93,7 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """`copy_rows=1`: the rebuild writes every table through COPY and the staging tables (the path its
     big batches take), the live consumer through arrays, and both must agree."""
-    events = random_history(11)
+    events = random_history(11, chapters=6)  # six chapters: both rebuild processes have some (12 partitions)
     async with MembersFeed(settings) as feed, running_app(settings) as (app, client):
         half = len(events) // 2
         await feed.record(*events[:half])
@@ -110,8 +110,11 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
             monkeypatch.setattr(bulk, "COPY_ROWS", copy_rows)
         result = await rebuild(settings, progress=lambda p: seen.append(p.events), drop_old=False)
         assert result["schema"] == "referrals_g2" and seen and result["events"] >= len(events)
-        assert result["copies_removed"], f"the republished events were appended twice, then kept once: {result}"
-        assert result["processes"] == 2, "the partitions were replayed by two processes (REFERRALS_REBUILD_WORKERS)"
+        assert result["processes"] == 2, f"REFERRALS_REBUILD_WORKERS (2) processes replayed: {result}"
+        if result["events_after_swap"] == 0:  # (stale end offsets in a Kafka hiccup leave some to the replay
+            # after the swap, which upserts): the replay's COPY and its workers did the whole history
+            assert result["copies_removed"], f"republished events were appended twice, then kept once: {result}"
+            assert all(result["events_by_process"]), f"both processes replayed a shard: {result}"
         after = {path: (await client.get(path, params=params, headers=auth(settings.admin_token))).json()
                  for path in before}
         assert (await client.get("/health")).json()["projection_schema"] == "referrals_g2"
