@@ -15,7 +15,7 @@ COPY_ROWS = 2000
 """From this many rows on, `upsert` goes through COPY (a rebuild's batches; the live ones stay below)."""
 APPENDED: ContextVar[frozenset[str]] = ContextVar("appended", default=frozenset())
 """Tables the writer in hand appends to with a plain COPY, no conflict check (a rebuild's replay, into tables
-without their primary key: see `appended_tables`); one row per key is kept once, at the end."""
+without their primary key: see `schema.APPENDED_TABLES`); one row per key is kept once, at the end."""
 _TARGET = re.compile(r"\s*INSERT INTO (\w+)\s*(?:\(([^)]*)\))?\s*SELECT")
 
 
