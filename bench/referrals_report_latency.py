@@ -1,7 +1,7 @@
 """Report latency: a 50-member chapter with five years of history, reports over HTTP.
 
     KAFKA_BOOTSTRAP_SERVERS=localhost:9092 DATABASE_URL=postgresql://postgres@localhost:5432/postgres \
-        python -m bench.referrals_report_latency [requests-per-report] [other-chapters]
+        python -m bench.referrals_report_latency [requests-per-report] [other-chapters] [region-chapters]
 
 History: five years of weekly meetings ending today for the measured chapter (50 seats, ~8 members leave
 and are replaced every year, so ~90 people over the years), plus `other-chapters` (default 9) chapters like
@@ -15,7 +15,11 @@ what the consumer runs) into the live generation, not through Kafka: this bench 
 Then the referrals service runs as a process (uvicorn, as `refnet serve referrals` runs it) and a leader's
 token asks, one request at a time after a warm-up: the reciprocity report for the default window (last six
 months) and for all five years, a member's scorecard, the chapter summary. Prints p50/p90/p99/max per
-report and os.cpu_count(). Target: reciprocity p99 under 20 ms.
+report and os.cpu_count(), then the same reports computed in this process (no HTTP). `region-chapters`
+(default 100) more chapters with a year of history each form region "east", whose view an administrator
+asks for. With REFNET_BENCH_BASE=<a checkout of an earlier commit> that commit's service is measured too,
+alternating with this one on the same data (base, head, base, head). Targets: reciprocity (6 months,
+computed) p99 < 10 ms, region view of 100 chapters p99 < 100 ms.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -50,10 +54,11 @@ SEATS = 50
 YEARS = 5
 
 
-def chapter_history(cid: str, today: date, rng: random.Random) -> Iterator[DomainEvent]:
-    """Five years of one chapter, in the order the members service would have recorded it."""
-    start = today - timedelta(days=365 * YEARS)
-    yield m.ChapterFounded(chapter_id=cid, chapter_name=f"Chapter {cid}", city="Leeds", region="north",
+def chapter_history(cid: str, today: date, rng: random.Random, years: int = YEARS,
+                    region: str = "north") -> Iterator[DomainEvent]:
+    """`years` (five) of one chapter, in the order the members service would have recorded it."""
+    start = today - timedelta(days=365 * years)
+    yield m.ChapterFounded(chapter_id=cid, chapter_name=f"Chapter {cid}", city="Leeds", region=region,
                            meeting_weekday="wednesday", meeting_time="07:00", timezone="Europe/London",
                            currency="GBP", founded_on=start - timedelta(days=30))
     serial = 0
@@ -76,7 +81,7 @@ def chapter_history(cid: str, today: date, rng: random.Random) -> Iterator[Domai
     president = active[0]
     pairs = [tuple(rng.sample(active[1:], 2)) for _ in range(3)]  # trade only with each other
     n = 0
-    for week in range(52 * YEARS):
+    for week in range(52 * years):
         day = start + timedelta(days=7 * week)
         if day > today:
             break
@@ -159,8 +164,10 @@ def chapter_history(cid: str, today: date, rng: random.Random) -> Iterator[Domai
             yield m.VisitorAttended(chapter_id=cid, visitor_id=f"{cid}-v{n}", invited_by=inviter, occurred_on=day)
 
 
-async def load(url: str, chapters: list[str], today: date) -> tuple[int, dict[str, str], float]:
-    """Direct batched load into the live generation; returns (events, the first chapter's members, s)."""
+async def load(url: str, chapters: list[str], today: date,
+               region: Sequence[str] = ()) -> tuple[int, dict[str, str], float]:
+    """Direct batched load into the live generation: `chapters` with five years each, the `region`'s with
+    one year each (region "east"); returns (events, the first chapter's members, s)."""
     pool = await open_database(url, SQL)
     started = time.perf_counter()
     members: dict[str, str] = {}
@@ -169,9 +176,10 @@ async def load(url: str, chapters: list[str], today: date) -> tuple[int, dict[st
         schema = await current_schema(pool)
         projection = ReferralsProjection(emit=False, today=lambda: today)
         sequence = 0
-        for index, cid in enumerate(chapters):
+        everyone = [(cid, YEARS, "north") for cid in chapters] + [(cid, 1, "east") for cid in region]
+        for index, (cid, years, area) in enumerate(everyone):
             batch: list[Fact] = []
-            for event in chapter_history(cid, today, random.Random(index)):
+            for event in chapter_history(cid, today, random.Random(index), years, area):
                 sequence += 1
                 if index == 0 and isinstance(event, m.MemberJoined):
                     members[event.member_id] = event.role
@@ -185,7 +193,7 @@ async def load(url: str, chapters: list[str], today: date) -> tuple[int, dict[st
             async with pool.acquire() as conn, conn.transaction():
                 await projection.apply_facts(conn, batch)
             total += len(batch)
-            print(f"\r  loaded {index + 1}/{len(chapters)} chapters, {total} events", end="", flush=True)
+            print(f"\r  loaded {index + 1}/{len(everyone)} chapters, {total} events", end="", flush=True)
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(f"SET LOCAL search_path TO {schema}, public")
             await projection.update_lights(conn, None, emit=False)
@@ -204,74 +212,124 @@ def _quantiles(samples: list[float]) -> str:
             f"max {samples[-1] * 1000:6.1f} ms")
 
 
-async def main(requests: int, others: int) -> None:
+BASE = os.environ.get("REFNET_BENCH_BASE")
+"""A checkout of the code before a change (e.g. `git archive <commit> | tar -x -C /tmp/base`): its referrals
+service is then measured too, alternating with this one (base, head, base, head) on the same data."""
+
+
+def window(today: date, days: int, shift: int) -> dict[str, str]:
+    end = today - timedelta(days=shift)
+    return {"from": (end - timedelta(days=days - 1)).isoformat(), "to": end.isoformat()}
+
+
+async def over_http(base: str, cases: list[tuple[str, str, Callable[[int], dict[str, str]], dict[str, str]]],
+                    requests: int) -> dict[str, tuple[list[float], str]]:
+    """Each case one request at a time after a warm-up: its samples and the size of its answer."""
+    out = {}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:  # asks for gzip, as browsers do
+        for label, path, params, headers in cases:
+            first = await client.get(path, params=params(0), headers=headers)
+            first.raise_for_status()
+            for i in range(20 if "region" not in label else 5):  # warm-up: connections, prepared statements
+                await client.get(path, params=params(requests + i), headers=headers)
+            samples = []
+            for i in range(requests if "region" not in label else max(20, requests // 4)):  # the slow one: fewer
+                t0 = time.perf_counter()
+                r = await client.get(path, params=params(i), headers=headers)
+                samples.append(time.perf_counter() - t0)
+                assert r.status_code == 200, r.text[:200]
+            body = first.json()
+            size = (f"{len(body['members'])} members, {len(body['pairs'])} pairs, {len(first.content)} B"
+                    if "pairs" in body else f"{len(body['chapters'])} chapters, {len(first.content)} B"
+                    if "chapters" in body else f"{len(first.content)} B")
+            out[label] = (samples, size)
+    return out
+
+
+async def in_process(url: str, cid: str, today: date, requests: int) -> None:
+    """The same reports computed and encoded in this process (no HTTP, no gzip): what the service spends."""
+    from services.referrals.entrypoints.rendering import render
+    from services.referrals.service_layer.reports.reader import ReportReader
+    from services.referrals.service_layer.reports.reciprocity import reciprocity
+    from services.referrals.service_layer.reports.summary import region
+
+    pool = await open_database(url, SQL)
+    try:
+        reader = ReportReader(pool)
+        cases: list[tuple[str, Callable[[date, date], Awaitable[dict[str, Any]]]]] = [
+            ("reciprocity 6 months", lambda a, b: reciprocity(reader, cid, a, b)),
+            ("region east, 6 months", lambda a, b: region(reader, "east", a, b))]
+        for label, compute in cases:
+            samples = []
+            for i in range(requests + 20):
+                end = today - timedelta(days=i)
+                t0 = time.perf_counter()
+                render(await compute(end - timedelta(days=181), end), None, None, False)
+                if i >= 20:
+                    samples.append(time.perf_counter() - t0)
+            print(f"  in-process {label:26s} {_quantiles(samples)}")
+    finally:
+        await pool.close()
+
+
+async def main(requests: int, others: int, region: int) -> None:
     kafka, server = servers()
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     url = with_database(server, f"{prefix}_referrals")
     today = date.today()
     chapters = [f"{prefix}c{i}" for i in range(others + 1)]
+    east = [f"{prefix}e{i}" for i in range(region)]
     try:
-        print(f"report latency: a {SEATS}-member chapter, {YEARS} years of history, {others} other chapters "
-              f"({machine()}; os.cpu_count() = {os.cpu_count()})")
-        events, members, seconds = await load(url, chapters, today)
+        print(f"report latency: a {SEATS}-member chapter, {YEARS} years of history, {others} other chapters, "
+              f"a region of {region} chapters with a year each ({machine()}; os.cpu_count() = {os.cpu_count()})")
+        events, members, seconds = await load(url, chapters, today, east)
         print(f"  history: {events} events (direct batched load through ReferralsProjection.apply_facts, "
               f"{events / seconds:,.0f} events/s incl. generation)")
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server,
                "REFNET_TOPIC_PREFIX": prefix, "REFERRALS_DATABASE_URL": url, **SECRETS}
-        port = free_port(18302)
-        proc = serve("referrals", port, env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            await wait_healthy(base, proc)
-            cid = chapters[0]
-            president = next(mid for mid, role in members.items() if role == "president")
-            member = sorted(members)[10]
-            signing = SECRETS["REFNET_TOKEN_SECRET"]
-            # a stand-in for the president's access token (no members service runs here), long enough for the run
-            leader = {"Authorization": "Bearer " + issue_token(signing, member_id=president, chapter_id=cid,
-                                                               role="president", ttl_seconds=3600)}
-            def window(days: int, shift: int) -> dict[str, str]:
-                end = today - timedelta(days=shift)
-                return {"from": (end - timedelta(days=days - 1)).isoformat(), "to": end.isoformat()}
-
-            # "computed": every request a different window (the window slides back a day each time), so each
-            # one is computed from the tables; "repeated": the same default request again and again, as
-            # dashboards and leaders do between changes (served from the rendered-report cache, which is
-            # keyed by the chapter's applied-events version)
-            cases = [
-                ("reciprocity 6 months, computed", f"/chapters/{cid}/reciprocity", lambda i: window(182, i)),
-                ("reciprocity 6 months, repeated", f"/chapters/{cid}/reciprocity", lambda i: {}),
-                ("reciprocity 5 years, computed", f"/chapters/{cid}/reciprocity",
-                 lambda i: window(365 * YEARS, i)),
-                ("member scorecard, computed", f"/chapters/{cid}/members/{member}/scorecard",
-                 lambda i: window(182, i)),
-                ("chapter summary, computed", f"/chapters/{cid}/summary", lambda i: window(182, i)),
-                ("chapter summary, repeated", f"/chapters/{cid}/summary", lambda i: {}),
-            ]
-            async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-                for label, path, params in cases:
-                    first = await client.get(path, params=params(0), headers=leader)
-                    first.raise_for_status()
-                    for i in range(20):  # warm-up: connections, prepared statements
-                        await client.get(path, params=params(requests + i), headers=leader)
-                    samples = []
-                    for i in range(requests):
-                        t0 = time.perf_counter()
-                        r = await client.get(path, params=params(i), headers=leader)
-                        samples.append(time.perf_counter() - t0)
-                        assert r.status_code == 200, r.text[:200]
-                    body = first.json()
-                    size = (f"{len(body['members'])} members, {len(body['pairs'])} pairs, {len(first.content)} B"
-                            if "pairs" in body else f"{len(first.content)} B")
-                    print(f"  {label:32s} {_quantiles(samples)}   ({size})")
-            print("  target: reciprocity p99 < 20 ms (sequential requests, one client, server in its own process)")
-        finally:
-            proc.terminate()
-            proc.wait(30)
+        cid = chapters[0]
+        president = next(mid for mid, role in members.items() if role == "president")
+        member = sorted(members)[10]
+        # a stand-in for the president's access token (no members service runs here), long enough for the run
+        leader = {"Authorization": "Bearer " + issue_token(SECRETS["REFNET_TOKEN_SECRET"], member_id=president,
+                                                           chapter_id=cid, role="president", ttl_seconds=3600)}
+        admin = {"Authorization": f"Bearer {SECRETS['REFNET_ADMIN_TOKEN']}"}
+        # "computed": every request a different window (the window slides back a day each time), so each
+        # one is computed from the tables; "repeated": the same default request again and again, as
+        # dashboards and leaders do between changes (served from the rendered-report cache, which is
+        # keyed by the chapter's applied-events version)
+        cases = [
+            ("reciprocity 6 months, computed", f"/chapters/{cid}/reciprocity", lambda i: window(today, 182, i), leader),
+            ("reciprocity 6 months, repeated", f"/chapters/{cid}/reciprocity", lambda i: {}, leader),
+            ("reciprocity 5 years, computed", f"/chapters/{cid}/reciprocity",
+             lambda i: window(today, 365 * YEARS, i), leader),
+            ("member scorecard, computed", f"/chapters/{cid}/members/{member}/scorecard",
+             lambda i: window(today, 182, i), leader),
+            ("chapter summary, computed", f"/chapters/{cid}/summary", lambda i: window(today, 182, i), leader),
+            ("chapter summary, repeated", f"/chapters/{cid}/summary", lambda i: {}, leader),
+        ]
+        if east:
+            cases.append((f"region, {len(east)} chapters, computed", "/regions/east",
+                          lambda i: window(today, 182, i), admin))
+        runs = [("base", BASE), ("head", None), ("base", BASE), ("head", None)] if BASE else [("head", None)]
+        for name, checkout in runs:
+            port = free_port(18302)
+            proc = serve("referrals", port, env, cwd=checkout)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                await wait_healthy(base, proc)
+                for label, (samples, size) in (await over_http(base, cases, requests)).items():
+                    print(f"  {name} {label:34s} {_quantiles(samples)}   ({size})")
+            finally:
+                proc.terminate()
+                proc.wait(30)
+        await in_process(url, cid, today, requests)
+        print("  targets: reciprocity 6 months computed p99 < 10 ms, region of 100 chapters p99 < 100 ms "
+              "(sequential requests, one client, server in its own process)")
     finally:
         await drop_database(url)
 
 
 if __name__ == "__main__":
     args = [int(a) for a in sys.argv[1:]]
-    asyncio.run(main(args[0] if args else 300, args[1] if len(args) > 1 else 9))
+    asyncio.run(main(args[0] if args else 300, args[1] if len(args) > 1 else 9, args[2] if len(args) > 2 else 100))

@@ -57,16 +57,17 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def serve(service: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def serve(service: str, port: int, env: dict[str, str], cwd: str | None = None) -> subprocess.Popen[bytes]:
     """A service in its own process, as `refnet serve` runs it (so the load generator is not in its loop).
     REFNET_BENCH_SERVER=granian runs it under granian instead of uvicorn (to compare ASGI servers; granian is
-    no dependency of refnet: install it where PYTHONPATH finds it)."""
+    no dependency of refnet: install it where PYTHONPATH finds it). `cwd`: run another checkout's code (its
+    packages come first on the path), to compare with an earlier commit."""
     command = [sys.executable, "-m", "infra.cli", "serve", service, "--port", str(port)]
     if env.get("REFNET_BENCH_SERVER") == "granian":
         command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--loop", "uvloop",
                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
                    f"services.{service}.entrypoints.app:create_app"]
-    return subprocess.Popen(command, env=env, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
+    return subprocess.Popen(command, env=env, cwd=cwd or Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
 

@@ -45,6 +45,8 @@ class ReferralsConfig(BaseSettings):
     streams_per_chapter: int = Field(default=30, ge=1, alias="REFERRALS_STREAMS_PER_CHAPTER")
     stream_ticket_seconds: int = Field(default=30, ge=1, le=3600, alias="REFERRALS_STREAM_TICKET_SECONDS")
     changes_poll_seconds: float = Field(default=5.0, gt=0, le=60, alias="REFERRALS_CHANGES_POLL_SECONDS")
+    rebuild_workers: int = Field(default=2, ge=1, le=64, alias="REFERRALS_REBUILD_WORKERS")
+    """Processes a rebuild replays the topics' partitions with (see service_layer/parallel_replay.py)."""
 
 
 def load_config() -> ReferralsConfig:

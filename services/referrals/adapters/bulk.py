@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -12,6 +13,10 @@ import asyncpg
 _UNNEST = re.compile(r"unnest\(((?:\$\d+::[a-z]+\[\],?\s*)+)\)")
 COPY_ROWS = 2000
 """From this many rows on, `upsert` goes through COPY (a rebuild's batches; the live ones stay below)."""
+APPENDED: ContextVar[frozenset[str]] = ContextVar("appended", default=frozenset())
+"""Tables the writer in hand appends to with a plain COPY, no conflict check (a rebuild's replay, into tables
+without their primary key: see `schema.APPENDED_TABLES`); one row per key is kept once, at the end."""
+_TARGET = re.compile(r"\s*INSERT INTO (\w+)\s*(?:\(([^)]*)\))?\s*SELECT")
 
 
 def latest(rows: Iterable[tuple[Any, ...]], key: Callable[[tuple[Any, ...]], Any],
@@ -31,6 +36,12 @@ async def upsert(conn: asyncpg.Connection, sql: str, rows: Sequence[tuple[Any, .
     passes them as n arrays (one round trip). A big one is COPYed (binary) into a temporary staging table
     that stands in for the `unnest(...)`: far cheaper on both sides than arrays of 20,000 values, each
     checked and encoded one by one."""
+    target = _TARGET.match(sql)
+    if target is not None and target[1] in APPENDED.get():
+        if rows:
+            columns = [c.strip() for c in target[2].split(",")] if target[2] else None
+            await conn.copy_records_to_table(target[1], records=rows, columns=columns)
+        return
     match = _UNNEST.search(sql)
     assert match is not None, sql
     types = re.findall(r"::([a-z]+)\[\]", match[1])

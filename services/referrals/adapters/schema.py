@@ -6,6 +6,8 @@ from pathlib import Path
 
 import asyncpg
 
+from services.referrals.adapters.daily_totals import create_totals
+
 SQL = Path(__file__).resolve().parent.parent / "sql"
 """The service's migrations (the generations pointer, daily reviews), applied at start-up."""
 PROJECTION = "referrals"
@@ -91,7 +93,8 @@ def schema_name(generation: int) -> str:
 
 async def create_generation(conn: asyncpg.Connection, generation: int, indexes: bool = True) -> str:
     """A fresh, empty generation schema. `indexes=False` leaves out the secondary indexes (primary keys stay:
-    the upserts need them) for a bulk load; `create_indexes` adds them afterwards."""
+    the upserts need them) and the daily totals with their triggers, for a bulk load; `create_indexes` and
+    `daily_totals.create_totals` add them afterwards."""
     schema = schema_name(generation)
     async with conn.transaction():
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
@@ -100,6 +103,7 @@ async def create_generation(conn: asyncpg.Connection, generation: int, indexes: 
         await conn.execute(TABLES)
         if indexes:
             await conn.execute(INDEXES)
+            await create_totals(conn, schema)
     return schema
 
 
@@ -198,3 +202,39 @@ async def current_schema(conn: asyncpg.Connection | asyncpg.Pool) -> str:
         await conn.execute("INSERT INTO projection_generations (name, schema_name, generation) VALUES ($1, $2, 1)",
                            PROJECTION, schema)
     return schema
+
+
+APPENDED_TABLES: dict[str, tuple[str, str]] = {
+    "referral_steps": ("event_id", ""), "one_to_ones": ("one_to_one_id", "recorded_at"),
+    "ceus": ("ceu_id", "recorded_at"), "attendance": ("member_id, meeting_date", "seq DESC"),
+    "applied_sequences": ("sequence", ""),
+}
+"""Tables a rebuild appends to without their primary key (most of the events: attendance, one-to-ones, CEUs,
+status steps, applied positions), and per table its key and which copy of a key is kept: the copies of one
+event are equal (one id, one event; republished copies carry the same data), so the first recorded, or for
+attendance the latest correction (highest store position), as the live upserts keep."""
+
+
+async def drop_appended_keys(conn: asyncpg.Connection, schema: str) -> None:
+    for table in APPENDED_TABLES:
+        await conn.execute(f"ALTER TABLE {schema}.{table} DROP CONSTRAINT {table}_pkey")
+
+
+async def keep_one_per_key(conn: asyncpg.Connection, schema: str, table: str) -> int:
+    """Give an appended table its primary key back, after removing the extra copies of a key if there are any
+    (adding the key finds out: no sort of its own when there are none, the usual case). Returns rows removed."""
+    key, order = APPENDED_TABLES[table]
+    add = f"ALTER TABLE {schema}.{table} ADD PRIMARY KEY ({key})"
+    try:
+        async with conn.transaction():
+            await conn.execute(add)
+        return 0
+    except asyncpg.UniqueViolationError:
+        pass
+    async with conn.transaction():
+        removed = await conn.execute(
+            f"""DELETE FROM {schema}.{table} WHERE ctid IN (SELECT ctid FROM (
+                    SELECT ctid, row_number() OVER (PARTITION BY {key} ORDER BY {order or 'ctid'}) AS n
+                    FROM {schema}.{table}) copies WHERE n > 1)""")
+        await conn.execute(add)
+    return int(removed.split()[-1])

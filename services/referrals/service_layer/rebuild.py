@@ -15,12 +15,27 @@ import gc
 import time
 from collections.abc import Iterator
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import TopicPartition
 
+from services.referrals.adapters.daily_totals import (
+    CHAPTER_DAYS,
+    ONE_TO_ONE_DAYS,
+    PAIR_DAYS,
+    create_totals,
+    create_triggers,
+)
 from services.referrals.adapters.projection import ReferralsProjection
-from services.referrals.adapters.schema import PROJECTION, SQL, create_generation, create_indexes
+from services.referrals.adapters.schema import (
+    PROJECTION,
+    SQL,
+    create_generation,
+    create_indexes,
+    drop_appended_keys,
+    keep_one_per_key,
+)
 from services.referrals.config import load_config
 from services.referrals.domain.traffic_lights import TrafficLightScheme
+from services.referrals.service_layer.parallel_replay import consumer_for, replay_elsewhere, shards
 from services.referrals.service_layer.replay import ProgressFn, print_progress, replay, topic_partitions
 from shared.contracts.members import members_events
 from shared.migrations import open_database
@@ -46,55 +61,96 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
     """Replay into generation N+1, swap it in, drop generation N. Returns figures for the caller."""
     pool = await open_database(settings.service_database_url("referrals"), SQL)
     topics = sorted({settings.topic(cls.topic) for cls in members_events})
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                                group_id=None, auto_offset_reset="earliest", max_partition_fetch_bytes=8 << 20,
-                                fetch_max_bytes=64 << 20)
+    consumer = consumer_for(settings)
+    config = load_config()
     await consumer.start()
     try:
         parts = await topic_partitions(consumer, topics)
-        consumer.assign(parts)
-        if parts:
-            await consumer.seek_to_beginning(*parts)
         begins = await consumer.beginning_offsets(parts) if parts else {}
         ends = await consumer.end_offsets(parts) if parts else {}
-        total = sum(ends[tp] - begins[tp] for tp in parts)
+        counts: dict[str, int] = {}
+        for tp in parts:
+            counts[tp.topic] = counts.get(tp.topic, 0) + 1
+        # this process replays the first shard, worker processes the others (see parallel_replay)
+        own, *others = shards(parts, counts, config.rebuild_workers)
+        consumer.assign(own)
+        if own:
+            await consumer.seek_to_beginning(*own)
+        total = sum(ends[tp] - begins[tp] for tp in own)  # what this process's progress counts
         async with pool.acquire() as conn:
             row = await conn.fetchrow("SELECT schema_name, generation FROM projection_generations WHERE name = $1",
                                       PROJECTION)
             generation = (row["generation"] if row else 0) + 1
             schema = await create_generation(conn, generation, indexes=False)
-        config = load_config()
+            await drop_appended_keys(conn, schema)
         projection = ReferralsProjection(scheme=scheme or config.traffic_lights, emit=False, schema=schema,
                                          one_sided_threshold=config.one_sided_threshold)
         started = time.perf_counter()
         counted = [0]
         timings: dict[str, float] = {}
         with _cycle_collection_paused():
-            applied = await replay(consumer, parts, pool, projection, progress, counted, started, total,
-                                    timings) if parts else 0
+            elsewhere = asyncio.ensure_future(replay_elsewhere(settings, schema, others))
+            applied = await replay(consumer, own, pool, projection, progress, counted, started, total,
+                                    timings) if own else 0
+            shared = await elsewhere
+        by_process = [applied, *(n for n, _ in shared)]
+        applied += sum(n for n, _ in shared)
         timings["replay"] = time.perf_counter() - started
+        # from here on this process reads every partition, from where the replay (its own or a worker's) left it
+        positions = {tp: await consumer.position(tp) for tp in own}
+        positions.update({TopicPartition(t, p): o for _, done in shared for (t, p), o in done.items()})
+        consumer.assign(parts)
+        for tp, offset in positions.items():
+            consumer.seek(tp, offset)
+        # first the append-only tables get their keys back (one row per key), two connections at once
+        removed = [0]
+
+        async def keep_one_per_key_of(tables: list[str]) -> None:
+            async with pool.acquire() as conn:
+                for table in tables:
+                    removed[0] += await keep_one_per_key(conn, schema, table)
+
+        finishing = time.perf_counter()
+        await asyncio.gather(keep_one_per_key_of(["referral_steps", "applied_sequences"]),
+                             keep_one_per_key_of(["attendance", "one_to_ones", "ceus"]))
+        timings["keys"] = time.perf_counter() - finishing
+
         # derived state as of now, without announcing it. Two connections: the referrals' milestones are
-        # derived before their indexes exist (no index to maintain for every updated row) while the other
-        # tables' indexes are built; lights and pairs come last (they look members up by those indexes).
+        # derived before their indexes exist (no index to maintain for every updated row), then the chapters'
+        # daily totals (they count won referrals), while the pairs' daily totals and the other tables'
+        # indexes are built; the totals' triggers keep them from then on (the replay after the swap); lights
+        # and pairs come last (they look members up by those indexes).
         async def derive_then_index() -> None:
             async with pool.acquire() as conn:
                 async with conn.transaction():
                     await conn.execute(f"SET LOCAL search_path TO {schema}, public")
                     await projection.derive_all(conn)
+                await create_totals(conn, schema, filled=True, totals=(CHAPTER_DAYS,), triggers=False)  # has won
                 await create_indexes(conn, schema, tables={"referrals"})
 
         async def index_the_rest() -> None:
             async with pool.acquire() as conn:
+                await create_totals(conn, schema, filled=True, totals=(PAIR_DAYS, ONE_TO_ONE_DAYS), triggers=False)
                 await create_indexes(conn, schema, skip={"referrals"})
 
-        finishing = time.perf_counter()
+        mark = time.perf_counter()
         await asyncio.gather(derive_then_index(), index_the_rest())
-        timings["derive_and_index"] = time.perf_counter() - finishing
+        async with pool.acquire() as conn:
+            await create_triggers(conn, schema)  # the totals kept from here on (the replay after the swap)
+        timings["derive_and_index"] = time.perf_counter() - mark
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(f"SET LOCAL search_path TO {schema}, public")
             await projection.update_lights(conn, None, emit=False)
-            timings["lights"] = time.perf_counter() - finishing - timings["derive_and_index"]
+            timings["lights"] = time.perf_counter() - mark - timings["derive_and_index"]
             await projection.update_pairs(conn, None, emit=False)
+        mark = time.perf_counter()
+        async with pool.acquire() as conn, conn.transaction():
+            # statistics before readers come (fresh tables have none: plans ten times slower), from a small
+            # sample (6,000 rows a table instead of 30,000): row counts and spreads are what the plans need
+            await conn.execute("SET LOCAL default_statistics_target TO 20")
+            tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
+            await conn.execute("; ".join(f"ANALYZE {schema}.{t['tablename']}" for t in tables))
+        timings["analyze"] = time.perf_counter() - mark
         replay_seconds = time.perf_counter() - started
         timings["finishing"] = replay_seconds - timings["replay"]
         async with pool.acquire() as conn, conn.transaction():
@@ -103,9 +159,11 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
                    ON CONFLICT (name) DO UPDATE SET schema_name = excluded.schema_name,
                        generation = excluded.generation, swapped_at = now()""", PROJECTION, schema, generation)
         # what was published between the last read and the swap
+        after_swap = 0
         if parts:
             projection.emit = True
-            applied += await replay(consumer, parts, pool, projection, None, counted, started, total, lanes=False)
+            after_swap = await replay(consumer, parts, pool, projection, None, counted, started, total, lanes=False)
+            applied += after_swap
         if drop_old and row is not None:
             async with pool.acquire() as conn:
                 await conn.execute(f"DROP SCHEMA IF EXISTS {row['schema_name']} CASCADE")
@@ -113,6 +171,8 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             print()
         return {"schema": schema, "generation": generation, "events": applied, "seconds": replay_seconds,
                 "events_per_second": applied / replay_seconds if replay_seconds else 0.0,
+                "copies_removed": removed[0], "processes": 1 + len(others),
+                "events_by_process": by_process, "events_after_swap": after_swap,
                 "timings": {k: round(v, 3) for k, v in timings.items()}}
     finally:
         await consumer.stop()

@@ -13,9 +13,11 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from services.referrals.adapters.bulk import APPENDED
 from services.referrals.adapters.facts import Fact
 from services.referrals.adapters.kafka_facts import decode_records
 from services.referrals.adapters.projection import ReferralsProjection
+from services.referrals.adapters.schema import APPENDED_TABLES
 from shared.contracts import members as m
 
 BATCH = 20_000
@@ -102,6 +104,8 @@ async def _lane(pool: asyncpg.Pool, projection: ReferralsProjection, queue: asyn
     the progress), in order, each batch in its own transaction."""
     clock = time.perf_counter
     name = {True: "referrals_lane", False: "other_lane", None: "writer"}[referrals]
+    if referrals is not None:  # the replay before the swap: the append-only tables are COPYed into, unkeyed
+        APPENDED.set(frozenset(APPENDED_TABLES))
     async with pool.acquire() as conn:
         while True:
             t0 = clock()

@@ -5,30 +5,31 @@ from __future__ import annotations
 from datetime import date
 
 from services.referrals.domain.reciprocity import reciprocity_tables
-from services.referrals.service_layer.reports.reader import CLOSED_BUSINESS_VALUES, Report, ReportReader
+from services.referrals.service_layer.reports.reader import Report, ReportReader
 
-PAIRS = f"""WITH r AS (SELECT giver_id, receiver_id, count(*) AS referrals, max(given_on) AS last_on
-                       FROM referrals WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3 GROUP BY 1, 2),
-                 v AS (SELECT giver_id, receiver_id, sum(amount) AS value
-                       FROM ({CLOSED_BUSINESS_VALUES}) cb GROUP BY 1, 2)
-            SELECT coalesce(r.giver_id, v.giver_id) AS giver_id,
-                   coalesce(r.receiver_id, v.receiver_id) AS receiver_id,
-                   coalesce(r.referrals, 0) AS referrals, coalesce(v.value, 0) AS value, r.last_on
-            FROM r FULL JOIN v ON r.giver_id = v.giver_id AND r.receiver_id = v.receiver_id
-            ORDER BY 1, 2"""
+# Both read the daily totals (`adapters/daily_totals`): a window's pairs are the pair-days of its range of
+# days, a few hundred narrow rows, instead of every referral and closed business in it.
+PAIRS = """SELECT giver_id, receiver_id, sum(referrals)::bigint AS referrals,
+                  CASE WHEN sum(valued) > 0 THEN sum(value) ELSE 0 END AS value,
+                  max(day) FILTER (WHERE referrals > 0) AS last_on
+           FROM pair_days WHERE chapter_id = $1 AND day BETWEEN $2 AND $3
+           GROUP BY 1, 2 HAVING sum(referrals) > 0 OR sum(valued) > 0
+           ORDER BY 1, 2"""
+"""Ordered pairs with referrals or valued closed business in the window (value 0 when none counted)."""
 
 # dormant: pairs with one-to-ones in the window but no referral either way in it, and when they last
-# exchanged one (two index descents on referrals_pair_idx per such pair)
-DORMANT = """WITH o AS (SELECT member_a, member_b, count(*) AS one_to_ones, max(occurred_on) AS last_one_to_one
-                        FROM one_to_ones WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3
+# exchanged one (two index descents on the pair-days per such pair)
+DORMANT = """WITH o AS (SELECT member_a, member_b, sum(one_to_ones)::bigint AS one_to_ones,
+                               max(day) AS last_one_to_one
+                        FROM one_to_one_days WHERE chapter_id = $1 AND day BETWEEN $2 AND $3 AND one_to_ones > 0
                         GROUP BY 1, 2),
-                  w AS (SELECT DISTINCT giver_id, receiver_id FROM referrals
-                        WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3)
+                  w AS (SELECT DISTINCT giver_id, receiver_id FROM pair_days
+                        WHERE chapter_id = $1 AND day BETWEEN $2 AND $3 AND referrals > 0)
              SELECT o.*, greatest(
-                 (SELECT max(given_on) FROM referrals r WHERE r.giver_id = o.member_a
-                    AND r.receiver_id = o.member_b AND r.given_on <= $3 AND r.chapter_id = $1),
-                 (SELECT max(given_on) FROM referrals r WHERE r.giver_id = o.member_b
-                    AND r.receiver_id = o.member_a AND r.given_on <= $3 AND r.chapter_id = $1)
+                 (SELECT max(day) FROM pair_days p WHERE p.chapter_id = $1 AND p.giver_id = o.member_a
+                    AND p.receiver_id = o.member_b AND p.day <= $3 AND p.referrals > 0),
+                 (SELECT max(day) FROM pair_days p WHERE p.chapter_id = $1 AND p.giver_id = o.member_b
+                    AND p.receiver_id = o.member_a AND p.day <= $3 AND p.referrals > 0)
              ) AS last_referral_on
              FROM o LEFT JOIN w ab ON ab.giver_id = o.member_a AND ab.receiver_id = o.member_b
                     LEFT JOIN w ba ON ba.giver_id = o.member_b AND ba.receiver_id = o.member_a

@@ -9,38 +9,38 @@ from typing import Any
 import asyncpg
 
 from services.referrals.domain.conversion import ratio
-from services.referrals.service_layer.reports.reader import CLOSED_BUSINESS_VALUES, Report, ReportReader
+from services.referrals.service_layer.reports.reader import Report, ReportReader
 from services.referrals.service_layer.reports.scorecards import scorecards
 
-FIGURES = f"""SELECT
-     (SELECT count(*) FROM members WHERE chapter_id = $1 AND joined_on <= $3
-        AND (left_on IS NULL OR left_on >= $2)) AS members,
-     (SELECT count(*) FROM referrals WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3) AS referrals,
-     (SELECT count(*) FROM referrals WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3
-        AND referral_type = 'inside') AS inside,
-     (SELECT count(*) FROM referrals WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3
-        AND referral_type = 'outside') AS outside,
-     (SELECT count(*) FROM referrals WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3
-        AND referral_type = 'tier-3') AS tier_3,
-     (SELECT count(*) FROM referrals WHERE chapter_id = $1 AND given_on BETWEEN $2 AND $3
-        AND status = 'won') AS won,
-     (SELECT count(*) FROM ({CLOSED_BUSINESS_VALUES}) cb) AS closed_business,
-     (SELECT coalesce(sum(amount), 0) FROM ({CLOSED_BUSINESS_VALUES}) cb) AS closed_business_value,
-     (SELECT count(*) FROM one_to_ones WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3)
-        AS one_to_ones,
-     (SELECT coalesce(sum(credits), 0) FROM ceus WHERE chapter_id = $1 AND occurred_on BETWEEN $2 AND $3)
-        AS ceu_credits,
-     (SELECT count(*) FROM visitors WHERE chapter_id = $1 AND attended_on BETWEEN $2 AND $3) AS visitors,
-     (SELECT count(*) FROM visitors WHERE chapter_id = $1 AND attended_on BETWEEN $2 AND $3
-        AND became_member_on IS NOT NULL) AS visitors_joined"""
+MEMBERS = """(SELECT count(*) FROM members WHERE chapter_id = {chapter} AND joined_on <= $3
+                 AND (left_on IS NULL OR left_on >= $2))"""
+SUMS = """coalesce(sum(referrals), 0)::bigint AS referrals, coalesce(sum(inside), 0)::bigint AS inside,
+     coalesce(sum(outside), 0)::bigint AS outside, coalesce(sum(tier_3), 0)::bigint AS tier_3,
+     coalesce(sum(won), 0)::bigint AS won, coalesce(sum(closed_business), 0)::bigint AS closed_business,
+     CASE WHEN sum(closed_business) > 0 THEN sum(closed_business_value) ELSE 0 END AS closed_business_value,
+     coalesce(sum(one_to_ones), 0)::bigint AS one_to_ones, coalesce(sum(ceu_credits), 0)::bigint AS ceu_credits,
+     coalesce(sum(visitors), 0)::bigint AS visitors, coalesce(sum(visitors_joined), 0)::bigint AS visitors_joined
+     FROM chapter_days WHERE chapter_id = {chapter} AND day BETWEEN $2 AND $3"""
+"""The window's figures from the chapter's daily totals (`adapters/daily_totals`): referrals by type and won
+(by the day given), valued closed business and its sum, one-to-ones, CEU credits, visitors who attended and
+those of them who joined."""
+FIGURES = f"SELECT {MEMBERS.format(chapter='$1')} AS members, {SUMS.format(chapter='$1')}"
+REGION = f"""SELECT c.chapter_id, c.chapter_name, c.city, f.*
+     FROM chapters c CROSS JOIN LATERAL (SELECT {MEMBERS.format(chapter='c.chapter_id')} AS members,
+                                                {SUMS.format(chapter='c.chapter_id')}) f
+     WHERE c.region = $1 ORDER BY c.chapter_name, c.chapter_id"""
+"""Every chapter of the region with its figures, in one statement."""
+
+
+def _ratios(out: dict[str, Any]) -> dict[str, Any]:
+    out["visitor_conversion"] = ratio(out["visitors_joined"], out["visitors"])
+    out["referrals_per_member"] = ratio(out["referrals"], out["members"])
+    return out
 
 
 async def chapter_figures(conn: asyncpg.Connection, chapter_id: str, start: date, end: date) -> dict[str, Any]:
     """One chapter's totals over the window, with visitor conversion and referrals per member."""
-    out = dict(await conn.fetchrow(FIGURES, chapter_id, start, end))
-    out["visitor_conversion"] = ratio(out["visitors_joined"], out["visitors"])
-    out["referrals_per_member"] = ratio(out["referrals"], out["members"])
-    return out
+    return _ratios(dict(await conn.fetchrow(FIGURES, chapter_id, start, end)))
 
 
 async def summary(reader: ReportReader, chapter_id: str, start: date, end: date) -> Report:
@@ -62,8 +62,5 @@ async def summary(reader: ReportReader, chapter_id: str, start: date, end: date)
 async def region(reader: ReportReader, region: str, start: date, end: date) -> Report:
     """Every chapter of the region, by name, with its summary figures."""
     async with reader.snapshot() as conn:
-        chapters = await conn.fetch("SELECT chapter_id, chapter_name, city FROM chapters WHERE region = $1"
-                                    " ORDER BY chapter_name, chapter_id", region)
-        rows = [{"chapter_id": c["chapter_id"], "chapter_name": c["chapter_name"], "city": c["city"],
-                 **await chapter_figures(conn, c["chapter_id"], start, end)} for c in chapters]
+        rows = [_ratios(dict(r)) for r in await conn.fetch(REGION, region, start, end)]
     return {"region": region, "window": {"from": start, "to": end}, "chapters": rows}
