@@ -9,7 +9,7 @@ import pytest
 
 from services.members.domain.errors import Forbidden, InvalidField
 from services.members.service_layer import asks
-from tests.unit.members.test_check_in import chapter_world, caller
+from tests.unit.members.test_check_in import caller, chapter_world
 
 # 23:30 UTC on 1 June is 00:30 on 2 June in London (BST): the ask is dated the chapter's day
 NOW = datetime(2025, 6, 1, 23, 30, tzinfo=UTC)
