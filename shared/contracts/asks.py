@@ -5,7 +5,7 @@ chapter's current asks in the weekly digest."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from pydantic import Field
 
@@ -34,8 +34,4 @@ class AskUpdated(DomainEvent):
     updated_by: str | None = Field(default=None, description="a leader who cleared it; absent when the member did")
 
 
-def is_fresh(asked_on: date, today: date, fresh_days: int = FRESH_DAYS) -> bool:
-    return today - asked_on <= timedelta(days=fresh_days)
-
-
-__all__ = ["ASKS", "ASK_MAX_LENGTH", "FRESH_DAYS", "AskUpdated", "ask_events", "is_fresh"]
+__all__ = ["ASKS", "ASK_MAX_LENGTH", "FRESH_DAYS", "AskUpdated", "ask_events"]
