@@ -7,15 +7,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from services.notifications.domain.messages import translator
+from babel.numbers import format_decimal
 
-_COMMA_LANGUAGES = frozenset({"de", "fr", "nl", "es", "pl"})
+from services.notifications.domain.messages import translator
+from services.notifications.domain.money import locale_of
 
 
 def points(value: Any, language: str) -> str:
-    """`1.5` the English way, `1,5` the others'."""
-    text = f"{Decimal(str(value)).normalize():f}"
-    return text.replace(".", ",") if language in _COMMA_LANGUAGES else text
+    """Points as the language writes a number (CLDR, by Babel): `1.5`, `1,5`."""
+    return str(format_decimal(Decimal(str(value)), locale=locale_of(language)))
 
 
 def digest_lines(data: dict[str, Any], language: str, name: Callable[[str | None], str],

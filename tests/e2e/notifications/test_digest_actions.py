@@ -22,8 +22,18 @@ C = "digest-asks"
 T = date.today() + timedelta(days=1)  # the day the referrals service reviews (after its review at start-up)
 
 
+MONATE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November",
+          "Dezember"]
+
+
 def day(days_ago: int) -> str:
     return (T - timedelta(days=days_ago)).isoformat()
+
+
+def tag(days_ago: int) -> str:
+    """The day as a German e-mail writes it: `24. November 2026`."""
+    on = T - timedelta(days=days_ago)
+    return f"{on.day}. {MONATE[on.month - 1]} {on.year}"
 
 
 def member(member_id: str, category: str, business: str) -> m.MemberJoined:
@@ -89,18 +99,18 @@ async def test_the_digest_lists_my_next_actions_and_the_chapters_asks_in_german(
         await wait_until(lambda: inbox.to("me@example.org", "weekly-digest"), what="my digest")
         text = text_of(inbox.to("me@example.org", "weekly-digest")[0]).replace("\r\n", "\n")
         points = lift["points"].replace(".", ",")
-        assert (f"Ihre nächsten Schritte (Stand {T.isoformat()}):\n"
+        assert (f"Ihre nächsten Schritte (Stand {tag(0)}):\n"
                 f"  - {area}: {lift['more']} mehr, +{points} Punkte für Ihre Ampel ({colour})\n"
                 "  - Geben Sie Bob etwas zurück: Empfehlungen von dort (1), von Ihnen noch keine\n"
                 "  - Ann sucht \"Introductions to restaurant owners\": Ihr Geschäft passt (restaurant); empfehlen"
                 " oder vermitteln Sie\n"
                 "Wonach Ihr Chapter sucht:\n"
-                f"  - Bob: Wedding venues ({day(5)})\n"
-                f"  - Ann: Introductions to restaurant owners ({day(10)})\n"
-                f"  - Dan: Restaurant suppliers wanted ({day(30)})\n") in text, text
+                f"  - Bob: Wedding venues ({tag(5)})\n"
+                f"  - Ann: Introductions to restaurant owners ({tag(10)})\n"
+                f"  - Dan: Restaurant suppliers wanted ({tag(30)})\n") in text, text
         assert meeting >= T - timedelta(days=1)
         # Bob (a florist) has nothing to answer, but sees the asks, his own left out
         await wait_until(lambda: inbox.to("bob@example.org", "weekly-digest"), what="Bob's digest")
         bob = text_of(inbox.to("bob@example.org", "weekly-digest")[0])
         assert "sucht \"" not in bob and "Wedding venues" not in bob
-        assert f"  - Me: Restaurant critics ({day(3)})" in bob
+        assert f"  - Me: Restaurant critics ({tag(3)})" in bob

@@ -33,22 +33,22 @@ def digest(language: str) -> str:
 
 def test_the_digest_lists_the_actions_then_the_asks_in_english() -> None:
     text = digest("en")
-    assert ("Your next best actions (as of 2025-03-24):\n"
+    assert ("Your next best actions (as of March 24, 2025):\n"
             "  - One-to-ones: 2 more, +1.5 points for your traffic light (yellow)\n"
             "  - Give back to Bob: referrals from them (2), none from you yet\n"
             "  - Cid is looking for \"Introductions to bakeries\": your business matches (bakeries); refer or"
             " introduce them\n"
             "  - You met Dan one-to-one but have not referred them yet\n"
-            "  - No referral either way with Eve since 2024-11-02: time to talk again\n"
+            "  - No referral either way with Eve since November 2, 2024: time to talk again\n"
             "What your chapter is looking for:\n"
-            "  - Cid: Introductions to bakeries (2025-03-20)\n") in text
+            "  - Cid: Introductions to bakeries (March 20, 2025)\n") in text
 
 
 def test_a_polish_digest_writes_days_and_points_the_polish_way() -> None:
     text = digest("pl")
-    assert "Państwa następne kroki (stan na 24.03.2025):" in text
+    assert "Państwa następne kroki (stan na 24 marca 2025):" in text
     assert "Spotkania jeden na jeden: o 2 więcej, +1,5 pkt dla Państwa światła (żółty)" in text
-    assert "Czego szuka Państwa chapter:\n  - Cid: Introductions to bakeries (20.03.2025)" in text
+    assert "Czego szuka Państwa chapter:\n  - Cid: Introductions to bakeries (20 marca 2025)" in text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
