@@ -220,9 +220,12 @@ def demo(seed: int = 7, live: Annotated[bool, typer.Option(help="keep recording 
 
     # the local mail catcher's folder, if `refnet up` runs one: the leader's sign-in link is read from it
     mail_dir = stack_for().state / "mail"
-    asyncio.run(run_demo(members_url=members_url, referrals_url=referrals_url, seed=seed, live=live,
-                         weeks=weeks, admin_token=load_settings().admin_token,
-                         mail_dir=mail_dir if mail_dir.is_dir() else None))
+    admin_token = load_settings().admin_token
+    year = asyncio.run(run_demo(members_url=members_url, referrals_url=referrals_url, seed=seed, live=live,
+                                weeks=weeks, admin_token=admin_token, mail_dir=mail_dir if mail_dir.is_dir() else None))
+    from infra.demo_asks import record_asks
+
+    typer.echo(f"asks: {asyncio.run(record_asks(members_url, admin_token, year))} members say what they look for")
 
 
 @import_app.command("slips")

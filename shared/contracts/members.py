@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from shared.contracts.access import AccessRevoked, access_events
+from shared.contracts.asks import AskUpdated, ask_events
 from shared.contracts.members_slips import (
     CLOSED_BUSINESS,
     MEETINGS,
@@ -140,6 +141,7 @@ class HistoryImported(DomainEvent):
 
 
 members_events.include(slip_events)  # after the chapter and membership events: the documents' order
+members_events.include(ask_events)  # members' asks (shared.contracts.asks), on their own topic
 
 __all__ = [
     "CLOSED_BUSINESS",
@@ -151,6 +153,7 @@ __all__ = [
     "REFERRALS",
     "REFERRAL_STEPS",
     "AccessRevoked",
+    "AskUpdated",
     "AttendanceMark",
     "AttendanceRecorded",
     "BusinessKind",

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared.contracts.next_actions import action_events
 from shared.events import DomainEvent, EventRegistry
 
 referrals_events = EventRegistry()
@@ -95,6 +96,8 @@ class ClosedBusinessLooksDuplicated(DomainEvent):
     occurred_on: date
     other_occurred_on: date
 
+
+referrals_events.include(action_events)  # members' next best actions (shared.contracts.next_actions)
 
 __all__ = ["ClosedBusinessLooksDuplicated", "PairBecameOneSided", "ReferralConverted", "TrafficLightChanged",
            "referrals_events"]

@@ -68,6 +68,9 @@ def test_refnet_up_runs_the_services_with_a_demo_chapter_until_ctrl_c(settings: 
             time.sleep(0.2)
         assert summary["summary"][0]["members"] == 25
         assert summary["summary"][0]["referrals"] == len(recorded)
+        asks = httpx.get(f"http://127.0.0.1:{ports['members']}/chapters/{chapter_id}/asks", headers=auth,
+                         timeout=30).json()  # a few members say what they are looking for (infra/demo_asks.py)
+        assert len(asks) == 5 and "asks: 5 members" in text, asks
         mailbox = ROOT / ".refnet" / "test-up" / "mail"
         for _ in range(150):  # the notifications service e-mails every new member a welcome
             if len(list(mailbox.glob("*.eml"))) >= 25:

@@ -23,6 +23,7 @@ from services.members.service_layer.unit_of_work import Token, UnitOfWork
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.access import AccessRevoked, SignInLinkRequested
+from shared.contracts.asks import AskUpdated
 from shared.contracts.members import AttendanceRecorded, SealedData, members_events
 from shared.event_store import EventStore, NewEvent
 from shared.events import DomainEvent
@@ -61,6 +62,7 @@ class PostgresUnitOfWork(UnitOfWork):
         self.one_to_ones = Streams(self, RecordedSlip, "one-to-one")
         self.ceus = Streams(self, RecordedSlip, "ceu")
         self.attendance = Attendance(self)
+        self.asks = Asks(self)
         self.access = Access(self)
         self.prospect_keys = DataKeys(conn, store.pool, "prospect_keys")
         self.visitor_keys = DataKeys(conn, store.pool, "visitor_keys")
@@ -137,6 +139,14 @@ class Attendance:
 
     async def add(self, chapter_id: str, meeting_date: date, events: Sequence[AttendanceRecorded]) -> None:
         await self.uow.append(f"meeting-{chapter_id}-{meeting_date.isoformat()}", None, events)
+
+
+class Asks:
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, chapter_id: str, member_id: str, events: Sequence[AskUpdated]) -> None:
+        await self.uow.append(f"ask-{member_id}", None, events)
 
 
 class Access:

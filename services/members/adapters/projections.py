@@ -11,6 +11,7 @@ import asyncpg
 
 from services.members.domain.chapter import a_year_after
 from shared.contracts.access import AccessRevoked
+from shared.contracts.asks import AskUpdated
 from shared.contracts.members import (
     AttendanceRecorded,
     CeuRecorded,
@@ -189,3 +190,9 @@ _statement(AttendanceRecorded,
            "INSERT INTO attendance VALUES ($1, $2, $3, $4, $5) ON CONFLICT (chapter_id, meeting_date, member_id)"
            " DO UPDATE SET mark = excluded.mark, substitute_name = excluded.substitute_name",
            "chapter_id", "meeting_date", "member_id", "mark", "substitute_name")
+
+
+_statement(AskUpdated,
+           "INSERT INTO asks (member_id, chapter_id, text, asked_on) VALUES ($1, $2, $3, $4) ON CONFLICT (member_id)"
+           " DO UPDATE SET text = excluded.text, asked_on = excluded.asked_on, updated_at = now()",
+           "member_id", "chapter_id", "text", "asked_on")

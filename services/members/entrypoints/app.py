@@ -15,6 +15,7 @@ from services.members.config import MembersConfig
 from services.members.domain.errors import DomainError, InvalidField
 from services.members.entrypoints import (
     routes_app,
+    routes_asks,
     routes_chapters,
     routes_check_in,
     routes_imports,
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
 
     app.state.check_in_window = config.check_in_window()
     for module in (routes_sign_in, routes_chapters, routes_referrals, routes_slips, routes_check_in, routes_meetings,
-                   routes_imports, routes_app, routes_visit):
+                   routes_imports, routes_app, routes_visit, routes_asks):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
     # the leaders' dashboard (the referrals service) renews its session here with the refresh cookie

@@ -19,6 +19,7 @@ from services.members.domain.referral import Referral
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.contracts.access import AccessRevoked, SignInLinkRequested
+from shared.contracts.asks import AskUpdated
 from shared.contracts.members import AttendanceRecorded, SealedData
 from shared.events import DomainEvent
 
@@ -44,6 +45,12 @@ class Repository(Protocol[A]):
 class AttendanceLog(Protocol):
     async def add(self, chapter_id: str, meeting_date: date, events: Sequence[AttendanceRecorded]) -> None:
         """A meeting's marks, appended without a version check: a later mark corrects an earlier one."""
+        ...
+
+
+class AskLog(Protocol):
+    async def add(self, chapter_id: str, member_id: str, events: Sequence[AskUpdated]) -> None:
+        """A member's asks, appended without a version check: the latest one counts."""
         ...
 
 
@@ -135,6 +142,7 @@ class UnitOfWork:
     one_to_ones: Repository[RecordedSlip]
     ceus: Repository[RecordedSlip]
     attendance: AttendanceLog
+    asks: AskLog
     access: AccessLog
     prospect_keys: DataKeys
     visitor_keys: DataKeys

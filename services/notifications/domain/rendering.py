@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from services.notifications.domain import kinds as k
+from services.notifications.domain.digest_extras import digest_lines
 from services.notifications.domain.messages import translator
 from services.notifications.domain.messages.counted import counted
 from services.notifications.domain.money import format_money, locale_of
@@ -152,6 +153,7 @@ def _lines(ctx: Context, kind: str, data: dict[str, Any]) -> tuple[str, list[str
                     date=d(o["occurred_on"])) for o in waiting]
         if data.get("light"):
             lines.append(t("digest.light", light=t(f"colour.{data['light']}")))
+        lines += digest_lines(data, ctx.language, n, d)  # next best actions, the chapter's asks
         return t("digest.subject", date=d(data["meeting_date"])), lines
     if kind == k.RECORDED_ON_BEHALF:
         leader, slip = n(data["recorded_by"]), t(f"slip.{data['slip']}")

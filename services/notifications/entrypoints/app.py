@@ -17,7 +17,7 @@ from services.notifications.adapters.webhook_http import WebhookPoster
 from services.notifications.adapters.webhook_targets import TargetGuard
 from services.notifications.config import NotificationSettings
 from services.notifications.entrypoints import routes_chapters, routes_feed, routes_preferences, routes_webhooks
-from services.notifications.service_layer import timers
+from services.notifications.service_layer import digest_extras, timers
 from services.notifications.service_layer.dispatch import Dispatcher
 from services.notifications.service_layer.reactions import NotificationReactions
 from shared.clock import Clock, utc_now
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, smtp: M
     sources, registry = consumed_events()
     targets = TargetGuard.from_config(config)
     service.consume(NotificationReactions(clock, config), sources, registry)
+    service.consume(digest_extras.DigestExtras(), digest_extras.SOURCES, digest_extras.registry())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

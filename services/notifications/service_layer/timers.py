@@ -18,6 +18,7 @@ from services.notifications.adapters import postgres as db
 from services.notifications.config import NotificationSettings
 from services.notifications.domain import kinds as k
 from services.notifications.service_layer import visitors
+from services.notifications.service_layer.digest_extras import for_digest
 from services.notifications.service_layer.reactions import schedule_digest
 from shared.clock import Clock
 from shared.contracts.members import OPEN_STATUSES
@@ -105,7 +106,8 @@ async def send_digests(conn: asyncpg.Connection, chapter_id: str, meeting_date: 
                                    "light": light,
                                    "open": [{"referral_id": w["referral_id"], "giver_id": w["giver_id"],
                                              "status": w["status"], "occurred_on": w["occurred_on"].isoformat()}
-                                            for w in waiting]})
+                                            for w in waiting],
+                                   **await for_digest(conn, chapter_id, member_id, meeting_date)})
 
 
 async def run(pool: asyncpg.Pool, clock: Clock, config: NotificationSettings, stop: asyncio.Event) -> None:

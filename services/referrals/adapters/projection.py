@@ -16,7 +16,8 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
-from services.referrals.adapters import derived_state, referral_milestones
+from services.referrals.adapters import derived_state, next_actions_state, referral_milestones
+from services.referrals.adapters.ask_tables import ask_updated
 from services.referrals.adapters.bulk import upsert
 from services.referrals.adapters.changes import announce
 from services.referrals.adapters.duplicates import announce_duplicates
@@ -69,6 +70,7 @@ HANDLERS: dict[type[DomainEvent], Handler] = {
     m.VisitorAttended: visitor_step("attended_on"),
     m.VisitorApplied: visitor_step("applied_on"),
     m.VisitorBecameMember: visitor_step("became_member_on"),
+    m.AskUpdated: ask_updated,
 }
 """What each members event changes; the others change nothing here (access revoked; prospect or visitor data
 erased: this service keeps no copy of either, sealed or not)."""
@@ -141,6 +143,11 @@ class ReferralsProjection:
         """Recompute the rolling-six-months traffic light of these members (None = all) as of today."""
         await derived_state.update_lights(conn, member_ids, default_window(self.today(), self.window), self.scheme,
                                           emit)
+
+    async def publish_next_actions(self, conn: asyncpg.Connection) -> int:
+        """Every member's next best actions as of today; the lists that changed are published."""
+        start, end = default_window(self.today(), self.window)
+        return await next_actions_state.publish_changed(conn, start, end, self.scheme)
 
     async def update_pairs(self, conn: asyncpg.Connection, pairs: list[tuple[str, str, str]] | None,
                            emit: bool) -> None:

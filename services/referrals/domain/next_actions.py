@@ -8,6 +8,8 @@ the one step that would lift their traffic light most. Each action names the mem
 3. `refer_after_one_to_one`: members they met one-to-one in the window but never referred to.
 4. `revive`: partners they once exchanged referrals with, none either way in the last `dormant_days` (90)
    (unless already named to give back to).
+Between 2 and 3 come `answer_ask` items: members whose current ask this member's business matches
+(`services.referrals.domain.asks`, computed there and handed in as `ask_actions`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def lift(activity: Activity, scheme: TrafficLightScheme) -> dict[str, Any] | Non
 
 def next_actions(member_id: str, activity: Activity | None, scheme: TrafficLightScheme, referrals: Sequence[Row],
                  one_to_ones: Sequence[Row], start: date, end: date, names: dict[str, str | None],
-                 dormant_days: int = DORMANT_DAYS) -> list[dict[str, Any]]:
+                 dormant_days: int = DORMANT_DAYS, ask_actions: Sequence[dict[str, Any]] = ()
+                 ) -> list[dict[str, Any]]:
     """`referrals`: the chapter's referrals up to `end` (giver_id, receiver_id, given_on); `one_to_ones`:
     the member's in the window (member_a, member_b)."""
     actions: list[dict[str, Any]] = []
@@ -61,6 +64,7 @@ def next_actions(member_id: str, activity: Activity | None, scheme: TrafficLight
         if other in owed:
             actions.append({"action": "give_back", "member_id": other, "member_name": names.get(other),
                             "referrals_received": n})
+    actions.extend(ask_actions)
     met = sorted({o["member_b"] if o["member_a"] == member_id else o["member_a"] for o in one_to_ones} - {member_id})
     for other in met:
         if other not in given_ever:

@@ -5,7 +5,8 @@ to red without any event of theirs, and that is exactly what leaders want to hea
 re-scores members when their own events arrive; this review catches the ones time moved. The derived events
 it emits have ids derived from the fact (see `emit_events`), so two replicas reviewing the same day, or a
 review after a restart, announce nothing twice; an advisory lock keeps two replicas from doing the work at
-the same moment.
+the same moment. Each member's next best actions move with the days too (a pair goes quiet): the review
+publishes the lists that changed (`NextActionsListed`, see `adapters/next_actions_state.py`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class DailyReview:
             await conn.execute(f"SET LOCAL search_path TO {schema}, public")
             await self.projection.update_lights(conn, None, emit=True)
             await self.projection.update_pairs(conn, None, emit=True)
+            await self.projection.publish_next_actions(conn)
             await conn.execute(
                 "INSERT INTO public.daily_reviews VALUES ($1, $2) ON CONFLICT (schema_name)"
                 " DO UPDATE SET reviewed_on = excluded.reviewed_on", schema, today)

@@ -14,6 +14,7 @@ from services.members.domain.referral import Referral
 from services.members.service_layer.unit_of_work import Token, UnitOfWork
 from shared.auth import Principal
 from shared.contracts.access import AccessRevoked, SignInLinkRequested
+from shared.contracts.asks import AskUpdated
 from shared.contracts.members import AttendanceRecorded, SealedData
 from shared.event_store import ConcurrencyError
 from shared.events import DomainEvent
@@ -48,6 +49,14 @@ class FakeAttendance:
 
     async def add(self, chapter_id: str, meeting_date: date, events: Sequence[AttendanceRecorded]) -> None:
         self.marks.extend(events)
+
+
+class FakeAsks:
+    def __init__(self) -> None:
+        self.asks: list[AskUpdated] = []
+
+    async def add(self, chapter_id: str, member_id: str, events: Sequence[AskUpdated]) -> None:
+        self.asks.extend(events)
 
 
 class FakeAccess:
@@ -107,6 +116,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.one_to_ones = FakeRepository(self, RecordedSlip)
         self.ceus = FakeRepository(self, RecordedSlip)
         self.attendance = FakeAttendance()
+        self.asks = FakeAsks()
         self.access = FakeAccess()
         self.prospect_keys = FakeKeys()
         self.visitor_keys = FakeKeys()

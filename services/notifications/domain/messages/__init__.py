@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from services.notifications.domain.messages.asks import ASKS
 from services.notifications.domain.messages.behalf import BEHALF
 from services.notifications.domain.messages.chapter import CHAPTER
 from services.notifications.domain.messages.history import HISTORY
@@ -19,7 +20,7 @@ from services.notifications.domain.messages.text import LANGUAGES, Text
 from services.notifications.domain.messages.visitors import VISITORS
 from services.notifications.domain.messages.words import WORDS
 
-MESSAGES: dict[str, Text] = {**WORDS, **REFERRALS, **CHAPTER, **SIGN_IN, **BEHALF, **HISTORY, **VISITORS}
+MESSAGES: dict[str, Text] = {**WORDS, **REFERRALS, **CHAPTER, **SIGN_IN, **BEHALF, **HISTORY, **VISITORS, **ASKS}
 
 # the table read by column: language -> key -> template (English where a language being added has no text yet)
 CATALOGUES: dict[str, dict[str, str]] = {

@@ -3,6 +3,7 @@
 import { h, field, message, todayIn, detailText } from './ui.js';
 import { get, send, report, requestLink, exchange, signOut, Refused, Offline } from './api.js';
 import { record } from './outbox.js';
+import { nextActionsSection, asksSection } from './asks.js';
 
 const chapterPath = (ctx, path = '') => `/chapters/${encodeURIComponent(ctx.session.chapter_id)}${path}`;
 
@@ -230,6 +231,8 @@ export async function scoreScreen(ctx) {
   main.append(h('h3', {}, t('score.notYet', { n: balance.not_referred_to.length })),
     h('ul', { class: 'plain' }, balance.not_referred_to.map((m) => h('li', {}, h('strong', {}, m.member_name || ''),
       ` ${m.business || ''} · ${m.category || ''}`))));
+  await nextActionsSection(ctx);
+  await asksSection(ctx);
 }
 
 const MARKS = ['P', 'A', 'L', 'M', 'S'];

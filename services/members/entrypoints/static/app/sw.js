@@ -2,9 +2,9 @@
 // files are served from the cache and refreshed in the background. API calls are never cached (slips wait
 // in the outbox, IndexedDB, not here).
 
-const CACHE = 'refnet-app-v1';
+const CACHE = 'refnet-app-v2';
 const SHELL = ['/app/', '/app/app.css', '/app/app.js', '/app/api.js', '/app/i18n.js', '/app/outbox.js', '/app/ui.js',
-  '/app/record.js', '/app/screens.js', '/app/manifest.webmanifest', '/app/icon.svg', '/app/icon-192.png'];
+  '/app/record.js', '/app/screens.js', '/app/asks.js', '/app/i18n-asks.js', '/app/manifest.webmanifest', '/app/icon.svg', '/app/icon-192.png'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
