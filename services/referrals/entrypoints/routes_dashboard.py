@@ -121,6 +121,12 @@ async def dashboard_js() -> Response:
                     headers={"X-Content-Type-Options": "nosniff"})
 
 
+@router.get("/static/dashboard-i18n.js", include_in_schema=False)
+async def dashboard_texts() -> Response:
+    return Response((STATIC / "dashboard-i18n.js").read_text(), media_type="application/javascript",
+                    headers={"X-Content-Type-Options": "nosniff"})
+
+
 @router.get("/static/dashboard.svg", include_in_schema=False)
 async def dashboard_icon() -> Response:
     return Response((STATIC / "dashboard.svg").read_text(), media_type="image/svg+xml",

@@ -62,3 +62,43 @@ async def test_a_leader_sees_duplicates_and_padding_on_the_dashboard(settings: S
             await expect(card).to_have_attribute("data-duplicates", "3", timeout=10_000)
         finally:
             await browser.close()
+
+
+async def test_a_polish_chapters_dashboard_reads_polish(settings: Settings) -> None:
+    """Headings, table heads, light words, funnel stages and the integrity card in the chapter's language; amounts
+    the Polish way."""
+    from playwright.async_api import async_playwright, expect
+
+    today = date.today()
+    day = today - timedelta(days=20)
+    founded = chapter("c1").model_copy(update={"language": "pl", "currency": "PLN", "timezone": "Europe/Warsaw"})
+    history = [founded, *(joined("c1", m, today - timedelta(days=300)) for m in ("ann", "bob")),
+               joined("c1", "pres", today - timedelta(days=300), role="president"),
+               referral("c1", "r1", "ann", "bob", day, 4),
+               closed("c1", "cb1", "bob", "ann", "1234.50", day, "r1"),
+               closed("c1", "cb2", "bob", "ann", "1234.50", day + timedelta(days=1))]
+    leader = token(settings, "pres", "c1", "president")
+    async with MembersFeed(settings) as feed, serving(settings) as base, async_playwright() as pw:
+        await feed.record(*history)
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1300, "height": 1000})
+            await context.add_cookies(stand_in_cookies(settings, leader))
+            page = await context.new_page()
+            refused: list[str] = []
+            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+            await page.goto(f"{base}/chapters/c1/dashboard")
+            await expect(page.locator("#integrity-card")).to_have_attribute("data-duplicates", "1", timeout=30_000)
+            assert await page.locator("html").get_attribute("lang") == "pl"
+            assert await page.locator("#integrity-card h2").text_content() == "Sygnały rzetelności"
+            assert "Rekomendacje w okresie" in (await page.locator("#reports").text_content() or "")
+            signals = await page.locator("#integrity-signals").text_content() or ""
+            assert "możliwy duplikat" in signals and "Member bob podziękował(a) Member ann" in signals
+            assert "1234,50\u00a0zł" in signals or "1\u00a0234,50\u00a0zł" in signals, signals
+            assert "możliwe zdublowane biznesy: 1" in (await page.locator("#integrity-summary").text_content() or "")
+            assert await page.locator("#lights tr th").first.text_content() == "członek"
+            stages = await page.locator("#funnel text").all_text_contents()
+            assert "przekazana" in stages and "given" not in stages
+            assert refused == []
+        finally:
+            await browser.close()

@@ -10,7 +10,8 @@
   const base = "/chapters/" + encodeURIComponent(chapter);
   const members = (document.querySelector('meta[name="refnet-members"]') || {}).content || "";
   const SIGN_IN = members + "/app/sign-in";
-  const SIGNED_OUT = "signed out: sign in again";
+  const t = window.refnetText.t;
+  const SIGNED_OUT = () => t("signed_out");
   let renewing = null, signedOut = false;
   const $ = (id) => document.getElementById(id);
 
@@ -20,9 +21,9 @@
   }
   function signOut() {  // the session is gone: to the members app's sign-in page
     signedOut = true;
-    $("status").textContent = SIGNED_OUT;
+    $("status").textContent = SIGNED_OUT();
     location.assign(SIGN_IN);
-    return new Error(SIGNED_OUT);
+    return new Error(SIGNED_OUT());
   }
   // true once renewed; false when the session cannot be (no refresh cookie, refused, or revoked);
   // throws on a passing failure (network, 429, 5xx), so a later call tries again
@@ -44,7 +45,7 @@
       if (init.method && init.method !== "GET") headers["X-CSRF-Token"] = csrf();
       return fetch(url, {...init, headers, credentials: "same-origin", referrerPolicy: "no-referrer"});
     };
-    if (signedOut) throw new Error(SIGNED_OUT);
+    if (signedOut) throw new Error(SIGNED_OUT());
     const r = await send();
     if (r.status !== 401) return r;
     if (!(await renew())) throw signOut();
@@ -57,10 +58,11 @@
   $("to").value = iso(today);
   $("from").value = iso(new Date(today.getTime() - 181 * 86400000));
   let money = (v) => String(v);
-  function learnChapter(c) {  // amounts in the chapter's currency, written the chapter's language's way
+  function learnChapter(c) {  // the chapter's language; amounts in its currency, written that language's way
     if (!c) return;
     const language = c.language || document.documentElement.lang || "en";
     document.documentElement.lang = language;
+    window.refnetText.use(language);
     try {
       const format = new Intl.NumberFormat(language, {style: "currency", currency: c.currency || "GBP"});
       money = (v) => format.format(Number(v));
@@ -137,7 +139,7 @@
       const name = html("span", "bar-name", m.member_name || m.member_id);
       name.dataset.member = m.member_id;
       li.appendChild(name);
-      [["given", "gave", m.given], ["received", "got", m.received]].forEach(([kind, word, value]) => {
+      [["given", t("gave"), m.given], ["received", t("got"), m.received]].forEach(([kind, word, value]) => {
         const track = html("span", "track");
         const bar = html("span", "bar " + kind);
         bar.style.width = (70 * value / max) + "%";
@@ -146,7 +148,7 @@
         track.appendChild(html("span", "", `${word} ${value}`));
         li.appendChild(track);
       });
-      li.appendChild(html("span", "note", `index ${m.index === null ? "–" : m.index}`));
+      li.appendChild(html("span", "note", `${t("index")} ${m.index === null ? "–" : m.index}`));
       list.appendChild(li);
     });
   }
@@ -156,7 +158,7 @@
     conv.funnel.forEach((s, i) => {
       const w = 300 * s.count / max;
       svg.appendChild(el("rect", {x: 90 + (300 - w) / 2, y: 5 + i * 30, width: Math.max(w, 1), height: 26, fill: "#3f51b5"}));
-      svg.appendChild(el("text", {x: 85, y: 23 + i * 30, "text-anchor": "end", "font-size": 11}, s.stage));
+      svg.appendChild(el("text", {x: 85, y: 23 + i * 30, "text-anchor": "end", "font-size": 11}, t(s.stage)));
       svg.appendChild(el("text", {x: 240, y: 23 + i * 30, "text-anchor": "middle", "font-size": 11, fill: "#fff",
         id: "funnel-" + s.stage}, String(s.count)));
     });
@@ -169,13 +171,13 @@
       if (c instanceof Node) td.appendChild(c); else td.textContent = c === null ? "–" : c; }); });
   }
   function week(w) {
-    const t = w.totals[0];
+    const total = w.totals[0];
     $("week-range").textContent = `${w.week.iso_week} (${w.week.from} – ${w.week.to})`;
-    $("week-lateness").textContent = `${t.slips} slips · ${t.slips_recorded_late} recorded late ` +
-      `(> ${w.late_after_days} day) · median ${t.median_days_late === null ? "–" : t.median_days_late} · ` +
-      `max ${t.max_days_late === null ? "–" : t.max_days_late} days late`;
-    table("weekly", ["member", "P/A/L/M/S", "given in/out/t3", "recv", "visitors", "1-2-1", "TYFCB given",
-      "TYFCB recv", "CEU", "late", "max days"],
+    $("week-lateness").textContent = t("week_lateness", {slips: total.slips, late: total.slips_recorded_late,
+      days: w.late_after_days, median: total.median_days_late === null ? "–" : total.median_days_late,
+      max: total.max_days_late === null ? "–" : total.max_days_late});
+    table("weekly", [t("member"), "P/A/L/M/S", t("given_in_out_t3"), t("received"), t("visitors"), t("one_to_ones"),
+      t("tyfcb_given"), t("tyfcb_received"), t("ceu"), t("late"), t("max_days")],
       w.members.map((m) => [m.member_name || m.member_id, m.attendance,
         `${m.referrals_given_inside}/${m.referrals_given_outside}/${m.referrals_given_tier_3}`, m.referrals_received,
         m.visitors_invited, m.one_to_ones, money(m.tyfcb_as_giver), money(m.tyfcb_as_receiver), m.ceus,
@@ -185,7 +187,7 @@
     const cell = html("span", "light-word");
     cell.dataset.colour = colour;
     cell.appendChild(html("span", "light " + colour));
-    cell.appendChild(document.createTextNode(colour));
+    cell.appendChild(document.createTextNode(t(colour)));
     return cell;
   }
 
@@ -193,23 +195,22 @@
   // fraction 0..1 in the report, shown as a whole percent
   const percent = (v) => v === null || v === undefined ? "–" : Math.round(Number(v) * 100) + "%";
   function integrity(r) {
-    $("integrity-summary").textContent = `${r.suspected_duplicates.length} suspected duplicate closed business · ` +
-      `${r.pending_confirmation.length} waiting for confirmation · ${r.concentrated_pairs.length} concentrated ` +
-      `pairs · ${r.back_dated.length} back-dated slips (> ${r.rules.back_dated_days} days) · ` +
-      `${r.keyed_by_others.length} keyed in by someone else`;
+    $("integrity-summary").textContent = t("integrity_summary", {duplicates: r.suspected_duplicates.length,
+      pending: r.pending_confirmation.length, pairs: r.concentrated_pairs.length, late: r.back_dated.length,
+      days: r.rules.back_dated_days, keyed: r.keyed_by_others.length});
     const rows = [];
-    r.suspected_duplicates.forEach((d) => rows.push(["suspected duplicate",
-      `${who(d.reported_by)} thanked ${who(d.thanked_member_id)}`,
-      `${money(d.amount)} on ${d.occurred_on} looks like ${money(d.other_amount)} on ${d.other_occurred_on}`]));
-    r.pending_confirmation.forEach((p) => rows.push(["waiting for confirmation",
-      `${who(p.reported_by)} thanked ${who(p.thanked_member_id)}`,
-      `${money(p.amount)} on ${p.occurred_on}, ${p.days_waiting} days waiting`]));
-    r.concentrated_pairs.forEach((c) => rows.push(["concentrated pair", `${who(c.giver_id)} → ${who(c.receiver_id)}`,
-      `${c.referrals} of ${c.referrals_given} referrals (${percent(c.share)})`]));
-    table("integrity-signals", ["signal", "who", "what"], rows);
+    const thanked = (x) => t("thanked", {reporter: who(x.reported_by), thanked: who(x.thanked_member_id)});
+    r.suspected_duplicates.forEach((d) => rows.push([t("suspected_duplicate"), thanked(d),
+      t("looks_like", {amount: money(d.amount), day: d.occurred_on, other: money(d.other_amount),
+        other_day: d.other_occurred_on})]));
+    r.pending_confirmation.forEach((p) => rows.push([t("waiting_confirmation"), thanked(p),
+      t("waiting_days", {amount: money(p.amount), day: p.occurred_on, days: p.days_waiting})]));
+    r.concentrated_pairs.forEach((c) => rows.push([t("concentrated_pair"), `${who(c.giver_id)} → ${who(c.receiver_id)}`,
+      t("share_of", {n: c.referrals, total: c.referrals_given, share: percent(c.share)})]));
+    table("integrity-signals", [t("signal"), t("who"), t("what")], rows);
     const members = r.members.filter((m) => m.referrals_given || m.closed_business_credited || m.slips_recorded);
-    table("integrity-members", ["member", "referrals (effective)", "top partner", "unlinked", "disputed",
-      "back-dated", "keyed by others"],
+    table("integrity-members", [t("member"), t("effective"), t("top_partner"), t("unlinked"), t("disputed"),
+      t("back_dated"), t("keyed_by_others")],
       members.map((m) => [who(m.member_id), `${m.referrals_given} (${Number(m.effective_referrals)})`,
         m.top_partner_id === null ? "–" : `${who(m.top_partner_id)} ${percent(m.top_partner_share)}`,
         percent(m.unlinked_share), percent(m.disputed_share), percent(m.back_dated_share), m.keyed_by_others]));
@@ -237,17 +238,19 @@
       const s = summary.summary[0];
       $("kpi-referrals").textContent = s.referrals; $("kpi-value").textContent = money(s.closed_business_value);
       $("chapter-name").textContent = summary.chapter ? summary.chapter.chapter_name : chapter;
-      table("lights", ["member", "light", "score", "attend.", "refs", "1-2-1", "CEU", "visitors"],
+      table("lights", [t("member"), t("light"), t("score"), t("attendance"), t("refs"), t("one_to_ones"), t("ceu"),
+        t("visitors")],
         lights.scorecards.map((c) => [c.member_name || c.member_id, light(c.colour), c.score, c.points_attendance,
           c.points_referrals, c.points_one_to_ones, c.points_ceus, c.points_visitors]));
-      table("dormant", ["pair", "1-2-1s", "last 1-2-1", "days since referral"],
+      table("dormant", [t("pair"), t("one_to_ones"), t("last_one_to_one"), t("days_since_referral")],
         rec.dormant.map((d) => [(d.member_a_name || who(d.member_a)) + " – " + (d.member_b_name || who(d.member_b)),
           d.one_to_ones, d.last_one_to_one, d.days_since_last_referral]));
-      $("status").textContent = `live · as of event ${rec.as_of.sequence} (${new Date().toLocaleTimeString()})`;
+      $("status").textContent = t("live", {sequence: rec.as_of.sequence,
+        time: new Date().toLocaleTimeString(document.documentElement.lang)});
       document.body.dataset.sequence = rec.as_of.sequence;
       shown = rec.as_of.sequence;
       $("reports").hidden = false;  // shown once filled: empty cards growing under the reader would jump
-    } catch (e) { $("status").textContent = signedOut ? SIGNED_OUT : "error: " + e.message; }
+    } catch (e) { $("status").textContent = signedOut ? SIGNED_OUT() : t("error", {message: e.message}); }
     busy = false;
     if (again) { again = false; refresh(wanted === null ? undefined : {data: wanted}); }
   }
@@ -265,11 +268,11 @@
       source.onerror = () => {
         source.close();
         if (signedOut) return;
-        $("status").textContent = "reconnecting…"; setTimeout(listen, 2000);
+        $("status").textContent = t("reconnecting"); setTimeout(listen, 2000);
       };
     } catch (e) {
       if (signedOut) return;
-      $("status").textContent = "error: " + e.message + " (retrying)";
+      $("status").textContent = t("retrying", {message: e.message});
       setTimeout(listen, 10000);
     }
   }
