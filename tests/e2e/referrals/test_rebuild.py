@@ -113,7 +113,8 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
         assert result["processes"] == 2, f"REFERRALS_REBUILD_WORKERS (2) processes replayed: {result}"
         if result["events_after_swap"] == 0:  # (stale end offsets in a Kafka hiccup leave some to the replay
             # after the swap, which upserts): the replay's COPY and its workers did the whole history
-            assert result["copies_removed"], f"republished events were appended twice, then kept once: {result}"
+            # (whether a republished copy reaches the COPY and is dropped at the keys, or is skipped before by
+            # its applied position, depends on batching: either way the tables below must hold it once)
             assert all(result["events_by_process"]), f"both processes replayed a shard: {result}"
         after = {path: (await client.get(path, params=params, headers=auth(settings.admin_token))).json()
                  for path in before}
