@@ -41,7 +41,9 @@ async def run(rate: float, seconds: float, members: int, warmup: float, commit: 
     database = with_database(server, f"{prefix}_members")
     port = free_port(18301)
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server, "REFNET_TOPIC_PREFIX": prefix,
-           "MEMBERS_DATABASE_URL": database, **SECRETS}
+           "MEMBERS_DATABASE_URL": database, **SECRETS,
+           # all the load comes from one address here; a deployment's clients each have their own
+           "REFNET_RATE_PER_ADDRESS": "100000"}
     if commit == "per-request":  # group commit switched off: a transaction (and an fsync) per slip
         env["MEMBERS_GROUP_COMMIT_MAX"] = "1"
     proc = serve("members", port, env)
