@@ -213,11 +213,10 @@ async def claim_due(pool: asyncpg.Pool, now: datetime, lease_until: datetime, li
     return await pool.fetch(
         "UPDATE n_deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2"
         " FROM (SELECT delivery_id FROM n_deliveries WHERE status = 'pending' AND channel <> 'feed'"
-        "       AND next_attempt_at <= $1 AND delivery_id IN (SELECT delivery_id FROM (SELECT delivery_id, channel,"
-        "         row_number() OVER (PARTITION BY channel, recipient ORDER BY next_attempt_at) AS nth"
-        "         FROM n_deliveries WHERE status = 'pending' AND channel <> 'feed' AND next_attempt_at <= $1"
-        "         AND NOT (channel = 'webhook' AND recipient = ANY($4::text[]))) ranked"
-        "         WHERE channel <> 'webhook' OR nth <= $5)"
+        "       AND next_attempt_at <= $1 AND (channel <> 'webhook' OR delivery_id IN (SELECT delivery_id FROM"
+        "         (SELECT delivery_id, row_number() OVER (PARTITION BY recipient ORDER BY next_attempt_at) AS nth"
+        "          FROM n_deliveries WHERE status = 'pending' AND channel = 'webhook' AND next_attempt_at <= $1"
+        "          AND NOT recipient = ANY($4::text[])) ranked WHERE nth <= $5))"
         "       ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due"
         " WHERE d.delivery_id = due.delivery_id RETURNING d.*",
         now, lease_until, limit, list(skip), per_subscription)
