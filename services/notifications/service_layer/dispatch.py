@@ -142,7 +142,8 @@ class Dispatcher:
             # would be the wrong e-mail, so it waits (woken when the chapter arrives, see reactions)
             await self._wait(row, db.WAITING_FOR_CHAPTER, row["chapter_id"])
             return
-        missing = sorted(named_members(json.loads(row["data"])) - known.names.get(row["chapter_id"], {}).keys())
+        data = json.loads(row["data"])
+        missing = sorted(named_members(data) - known.names.get(row["chapter_id"], {}).keys())
         if missing and now - row["created_at"] <= UNKNOWN_RECIPIENT_PATIENCE:
             # a member the e-mail names (the receiver of a referral, say) joined on a topic still on its way:
             # an id where their name belongs would be the wrong e-mail too
@@ -161,7 +162,7 @@ class Dispatcher:
                 return
             link = opened
         try:
-            email = message(self._head, row, member, known, link)
+            email = message(self._head, row, data, member, known, link)
         except UnbuildableMessage as exc:  # no attempt would build it: failed now, not retried
             await db.mark_failed(self.pool, row["delivery_id"], f"cannot build the e-mail: {exc}")
             return

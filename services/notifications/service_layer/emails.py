@@ -7,9 +7,9 @@ the arrival lock, so nothing that arrived meanwhile is missed)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import asyncpg
 
@@ -55,9 +55,10 @@ class Letterhead:
     app_url: str | None = None
 
 
-def message(head: Letterhead, row: asyncpg.Record, member: asyncpg.Record, known: Known,
+def message(head: Letterhead, row: asyncpg.Record, data: dict[str, Any], member: asyncpg.Record, known: Known,
             sign_in_url: str | None = None) -> OutgoingEmail:
-    """Raises UnbuildableMessage when the member's address cannot be an e-mail's one recipient."""
+    """`data`: the delivery's data, parsed (once, by the dispatcher). Raises UnbuildableMessage when the
+    member's address cannot be an e-mail's one recipient."""
     to = recipient(member["name"], member["email"])
     base = head.public_url.rstrip("/")
     kind_token = make_token(head.token_secret, member["member_id"], row["kind"])
@@ -77,4 +78,4 @@ def message(head: Letterhead, row: asyncpg.Record, member: asyncpg.Record, known
     if row["kind"] == k.SIGN_IN_LINK:  # asked for, not subscribed to: nothing to unsubscribe from
         ctx = replace(ctx, unsubscribe_url=None, unsubscribe_all_url=None)
         del headers["List-Unsubscribe"], headers["List-Unsubscribe-Post"]
-    return compose(head.mail_from, to, render(row["kind"], json.loads(row["data"]), ctx), headers)
+    return compose(head.mail_from, to, render(row["kind"], data, ctx), headers)

@@ -61,8 +61,8 @@ def test_a_delivery_keeps_its_message_id_when_sent_again() -> None:
     known = Known(members={"ann": member}, chapters={"c1": chapter}, names={"c1": {"ann": "Ann"}})
     row: Any = {"delivery_id": uuid.uuid4(), "kind": "welcome", "chapter_id": "c1", "recipient": "ann",
                 "data": "{}", "created_at": datetime(2025, 1, 1, tzinfo=UTC)}
-    first, again = (message(head, row, member, known).parsed() for _ in range(2))
+    first, again = (message(head, row, {}, member, known).parsed() for _ in range(2))
     assert first["Message-ID"] == again["Message-ID"] == f"<{row['delivery_id'].hex}@refnet.local>"
     assert first["X-Refnet-Delivery"] == str(row["delivery_id"])
-    other = message(head, {**row, "delivery_id": uuid.uuid4()}, member, known).parsed()
+    other = message(head, {**row, "delivery_id": uuid.uuid4()}, {}, member, known).parsed()
     assert other["Message-ID"] != first["Message-ID"]
