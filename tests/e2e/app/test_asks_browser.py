@@ -4,18 +4,17 @@ phone; in the chapter's language (German). Debian's Chromium at 390x844."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
-import pytest
 
 from shared.settings import Settings
 from tests.e2e.app.stack import WELCOME, email, stack
-from tests.e2e.app.test_member_app_browser import BROWSER_ARGS, CHROMIUM, open_phone, shot
+from tests.e2e.app.test_member_app_browser import open_phone, shot
+from tests.e2e.browser import chromium, needs_chromium
 from tests.e2e.notifications.helpers import wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")]
+pytestmark = needs_chromium
 
 ANNS_ASK = "Einführungen bei Restaurant-Besitzern in Köln"
 
@@ -38,8 +37,7 @@ async def test_the_scorecard_shows_next_actions_and_the_asks_in_the_chapters_lan
             return got.status_code == 200 and any(a["action"] == "answer_ask" for a in got.json()["next_actions"])
 
         await wait_until(nudged, what="Bob nudged to answer Ann's ask")
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
+        async with chromium(pw) as browser:
             phone = await open_phone(browser, await s.link(email("Bob"), WELCOME))
             page = phone.page
             await page.get_by_role("link", name="Bewertung").tap()
@@ -63,5 +61,3 @@ async def test_the_scorecard_shows_next_actions_and_the_asks_in_the_chapters_lan
             await page.locator("#next-actions").scroll_into_view_if_needed()
             await shot(page, "app-asks.png", tmp_path)
             assert phone.refused == []
-        finally:
-            await browser.close()

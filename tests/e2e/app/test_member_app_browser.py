@@ -13,23 +13,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from shared.settings import Settings
 from tests.e2e.app.stack import SIGN_IN, WELCOME, Stack, email, stack
+from tests.e2e.browser import chromium, needs_chromium
 from tests.e2e.notifications.helpers import wait_until
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[3]
 DOCS_IMG = ROOT / "docs" / "img"
 QR_LIBRARY = (ROOT / "services" / "members" / "entrypoints" / "static" / "app" / "qrcode.mjs").exists()
 """Put in place by `make app` (npm): without it the leader's screen shows the check-in link alone."""
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"]
 PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
                          "has_touch": True, "locale": "en-GB"}
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")]
+pytestmark = needs_chromium
 
 
 class Phone:
@@ -92,8 +88,7 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
     async with stack(settings) as s, async_playwright() as pw:
         await s.found({"Pat": "Lawyer", "Ann": "Accountant", "Bob": "Florist", "Cy": "Plumber", "Dee": "Printer"},
                       leader="Pat")
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
+        async with chromium(pw) as browser:
             # Ann, new: her welcome e-mail's link signs her in; the code leaves the address bar
             ann = await open_phone(browser, await s.link(email("Ann"), WELCOME))
             assert "code=" not in ann.page.url
@@ -267,8 +262,6 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             await shot(ann.page, "app-record.png", tmp_path)
             for phone in (ann, bob, pat, cy):
                 assert phone.refused == [], phone.refused
-        finally:
-            await browser.close()
 
 
 async def test_the_app_speaks_the_chapters_language(settings: Settings) -> None:
@@ -276,8 +269,7 @@ async def test_the_app_speaks_the_chapters_language(settings: Settings) -> None:
 
     async with stack(settings) as s, async_playwright() as pw:
         await s.found({"Pat": "Lawyer", "Ana": "Accountant", "Bob": "Florist"}, leader="Pat", language="es")
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
+        async with chromium(pw) as browser:
             ana = await open_phone(browser, await s.link(email("Ana"), WELCOME))
             await expect(ana.page.locator("html")).to_have_attribute("lang", "es")
             await expect(ana.page.get_by_role("heading", name="Registrar una ficha")).to_be_visible()
@@ -295,8 +287,6 @@ async def test_the_app_speaks_the_chapters_language(settings: Settings) -> None:
             await expect(ana.page.locator("#waiting")).to_be_hidden(timeout=20_000)
             assert len(await s.referrals_of("Ana")) == 1
             assert ana.refused == []
-        finally:
-            await browser.close()
 
 
 async def _count(s: Stack, giver: str, n: int) -> bool:

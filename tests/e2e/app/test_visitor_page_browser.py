@@ -5,17 +5,14 @@ named on the page."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from services.notifications.domain import kinds
 from shared.settings import Settings
 from tests.e2e.app.stack import stack
-from tests.e2e.app.test_member_app_browser import BROWSER_ARGS, CHROMIUM, PHONE
+from tests.e2e.app.test_member_app_browser import PHONE
+from tests.e2e.browser import chromium, needs_chromium
 from tests.e2e.notifications.helpers import text_of, wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")]
+pytestmark = needs_chromium
 GUEST = "gosia@kwiaty.example"
 
 
@@ -24,8 +21,7 @@ async def test_a_guest_registers_on_the_chapters_page_and_is_confirmed(settings:
 
     async with stack(settings) as s, async_playwright() as pw:
         await s.found({"Pat": "Lawyer", "Ann": "Accountant"}, leader="Pat", language="pl")
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
+        async with chromium(pw) as browser:
             context = await browser.new_context(**{**PHONE, "locale": "pl-PL"})
             page = await context.new_page()
             refused: list[str] = []
@@ -44,8 +40,6 @@ async def test_a_guest_registers_on_the_chapters_page_and_is_confirmed(settings:
             await page.get_by_role("button", name="Zarejestruj się").tap()
             await expect(page.get_by_role("status")).to_contain_text("Dziękujemy!")
             assert refused == []
-        finally:
-            await browser.close()
         await wait_until(lambda: s.inbox.to(GUEST, kinds.VISITOR_CONFIRMATION), timeout=60, what="the confirmation")
         text = text_of(s.inbox.to(GUEST, kinds.VISITOR_CONFIRMATION)[0])
         assert "Gosia Nowak" in text and "Zaprasza Państwa: Ann" in text

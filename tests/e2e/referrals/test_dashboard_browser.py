@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from services.members.entrypoints.app import create_app as create_members_app
 from shared.settings import Settings
+from tests.e2e.browser import chromium, needs_chromium, new_page
 from tests.e2e.referrals.browser_session import cookie_session, stand_in_cookies
 from tests.e2e.referrals.helpers import (
     MembersFeed,
@@ -33,18 +33,12 @@ from tests.e2e.referrals.helpers import (
 )
 from tests.e2e.sign_in import sign_in
 
-CHROMIUM = "/usr/bin/chromium"
 SHOT = Path(__file__).resolve().parents[3] / "docs" / "img" / "dashboard.png"
 PHONE_SHOT = SHOT.with_name("dashboard-phone.png")
 PHONE = {"width": 390, "height": 844}
 LONG_NAME = "Maximiliana Alexandrowna Wojciechowska-Brzęczyszczykiewicz"
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")]
-
-
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"]
+pytestmark = needs_chromium
 
 
 class Requests:
@@ -81,15 +75,10 @@ async def test_dashboard_updates_live(settings: Settings) -> None:
     leader = token(settings, "pres", "c1", "president")
     async with MembersFeed(settings) as feed, serving(settings) as base, async_playwright() as pw:
         await feed.record(*history)
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1300, "height": 1000})
-            await context.add_cookies(stand_in_cookies(settings, leader))
-            page = await context.new_page()
+        async with chromium(pw) as browser:
+            page, refused = await new_page(browser, stand_in_cookies(settings, leader))
             requests = Requests()
             page.on("request", requests)
-            refused = []  # anything the page's Content-Security-Policy blocks (inline script or style)
-            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
             await page.goto(f"{base}/chapters/c1/dashboard")
             cell = page.locator('rect[data-pair="ann->bob"]')
             await expect(cell).to_have_attribute("data-count", "1", timeout=20_000)
@@ -106,8 +95,6 @@ async def test_dashboard_updates_live(settings: Settings) -> None:
             await expect(cell).to_have_attribute("data-count", "2", timeout=10_000)
             assert refused == []
             requests.assert_no_token(leader)
-        finally:
-            await browser.close()
 
 
 async def test_dashboard_updates_live_from_the_members_api(settings: Settings, tmp_path: Path) -> None:
@@ -170,11 +157,8 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
             "marks": [{"member_id": i, "mark": "A" if n == "Cy" else "P"} for n, i in ids.items()]})
         assert marks.status_code == 201, marks.text
 
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1300, "height": 1000})
-            await context.add_cookies(leader)
-            page = await context.new_page()
+        async with chromium(pw) as browser:
+            page, _ = await new_page(browser, leader)
             requests = Requests()
             page.on("request", requests)
             await page.goto(f"{base}/chapters/{cid}/dashboard")
@@ -227,5 +211,3 @@ async def test_dashboard_updates_live_from_the_members_api(settings: Settings, t
             phone_shot = PHONE_SHOT if os.environ.get("REFNET_UPDATE_SCREENSHOTS") else tmp_path / "phone.png"
             await page.screenshot(path=str(phone_shot))
             requests.assert_no_token(*(c["value"] for c in leader if c["name"] != "refnet_csrf"))
-        finally:
-            await browser.close()

@@ -4,18 +4,14 @@ look-alike recorded upstream shows up without a reload."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
-import pytest
-
 from shared.settings import Settings
+from tests.e2e.browser import chromium, needs_chromium, new_page
 from tests.e2e.referrals.browser_session import stand_in_cookies
 from tests.e2e.referrals.helpers import MembersFeed, chapter, closed, joined, referral, serving, token
-from tests.e2e.referrals.test_dashboard_browser import BROWSER_ARGS, CHROMIUM
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")]
+pytestmark = needs_chromium
 
 
 async def test_a_leader_sees_duplicates_and_padding_on_the_dashboard(settings: Settings) -> None:
@@ -35,11 +31,8 @@ async def test_a_leader_sees_duplicates_and_padding_on_the_dashboard(settings: S
     leader = token(settings, "pres", "c1", "president")
     async with MembersFeed(settings) as feed, serving(settings) as base, async_playwright() as pw:
         await feed.record(*history)
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1300, "height": 1000})
-            await context.add_cookies(stand_in_cookies(settings, leader))
-            page = await context.new_page()
+        async with chromium(pw) as browser:
+            page, _ = await new_page(browser, stand_in_cookies(settings, leader))
             await page.goto(f"{base}/chapters/c1/dashboard")
             card = page.locator("#integrity-card")
             await expect(card).to_have_attribute("data-duplicates", "1", timeout=30_000)
@@ -60,8 +53,6 @@ async def test_a_leader_sees_duplicates_and_padding_on_the_dashboard(settings: S
             # a third look-alike arrives: it looks like both others, live
             await feed.record(closed("c1", "cb4", "bob", "ann", "1002.00", day + timedelta(days=5)))
             await expect(card).to_have_attribute("data-duplicates", "3", timeout=10_000)
-        finally:
-            await browser.close()
 
 
 async def test_a_polish_chapters_dashboard_reads_polish(settings: Settings) -> None:
@@ -80,13 +71,8 @@ async def test_a_polish_chapters_dashboard_reads_polish(settings: Settings) -> N
     leader = token(settings, "pres", "c1", "president")
     async with MembersFeed(settings) as feed, serving(settings) as base, async_playwright() as pw:
         await feed.record(*history)
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1300, "height": 1000})
-            await context.add_cookies(stand_in_cookies(settings, leader))
-            page = await context.new_page()
-            refused: list[str] = []
-            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        async with chromium(pw) as browser:
+            page, refused = await new_page(browser, stand_in_cookies(settings, leader))
             await page.goto(f"{base}/chapters/c1/dashboard")
             await expect(page.locator("#integrity-card")).to_have_attribute("data-duplicates", "1", timeout=30_000)
             assert await page.locator("html").get_attribute("lang") == "pl"
@@ -100,5 +86,3 @@ async def test_a_polish_chapters_dashboard_reads_polish(settings: Settings) -> N
             stages = await page.locator("#funnel text").all_text_contents()
             assert "przekazana" in stages and "given" not in stages
             assert refused == []
-        finally:
-            await browser.close()

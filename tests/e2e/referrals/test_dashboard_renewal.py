@@ -17,11 +17,13 @@ from infra.processes import free_port
 from services.members.entrypoints.app import create_app as create_members_app
 from services.referrals.entrypoints.app import create_app as create_referrals_app
 from shared.settings import Settings
+from tests.e2e.browser import chromium, needs_chromium, new_page
 from tests.e2e.referrals.browser_session import cookies_of
 from tests.e2e.referrals.helpers import serving
-from tests.e2e.referrals.test_dashboard_browser import BROWSER_ARGS, CHROMIUM, Requests, pytestmark  # noqa: F401
+from tests.e2e.referrals.test_dashboard_browser import Requests
 from tests.e2e.sign_in import code_of, latest_link
 
+pytestmark = needs_chromium
 SIGNED_OUT = "signed out: sign in again"
 
 
@@ -85,15 +87,11 @@ async def test_the_dashboard_renews_its_session_when_the_access_token_expires(se
         assert exchanged.status_code == 200, exchanged.text
         cookies = cookies_of(exchanged)
         first = {c["name"]: c["value"] for c in cookies}
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
-            context = await browser.new_context()
-            await context.add_cookies(cookies)
-            page = await context.new_page()
+        async with chromium(pw) as browser:
+            page, refused = await new_page(browser, cookies)  # refused: the call to the members service, say
+            context = page.context
             requests = Requests()
             page.on("request", requests)
-            refused = []  # anything the page's Content-Security-Policy blocks (the call to the members service)
-            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
             await page.goto(f"{base}/chapters/{cid}/dashboard")
             cell = page.locator(f'rect[data-pair="{ids["Ann"]}->{ids["Bob"]}"]')
             status = page.locator("#status")
@@ -125,5 +123,3 @@ async def test_the_dashboard_renews_its_session_when_the_access_token_expires(se
             stranger = await (await browser.new_context()).new_page()
             await stranger.goto(f"{base}/chapters/{cid}/dashboard")
             await stranger.wait_for_url(f"{members}/app/sign-in", timeout=20_000)
-        finally:
-            await browser.close()
