@@ -128,16 +128,17 @@ async def notify_webhooks(conn: asyncpg.Connection, *, trigger_id: str, chapter_
 
 async def _insert(conn: asyncpg.Connection, trigger_id: str, recipient: str, channel: str, kind: str,
                   chapter_id: str, data: dict[str, Any], status: str, now: datetime, occurred_at: datetime) -> int:
-    row = await conn.fetchval(
-        "INSERT INTO n_deliveries (delivery_id, trigger_id, recipient, channel, kind, chapter_id, data, status,"
-        " next_attempt_at, created_at, sent_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text,"
-        " $9::timestamptz, $9::timestamptz, CASE WHEN $8::text = 'sent' THEN $9::timestamptz END, $10)"
-        " ON CONFLICT (trigger_id, recipient, channel) DO NOTHING"
-        " RETURNING 1",
-        uuid.uuid4(), trigger_id, recipient, channel, kind, chapter_id, _json(data), status, now, occurred_at)
-    if row and status == "pending":
-        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
-    return 1 if row else 0
+    # one round trip: a new pending delivery wakes the dispatchers (told at commit) in the same statement
+    created: int = await conn.fetchval(
+        "WITH added AS (INSERT INTO n_deliveries (delivery_id, trigger_id, recipient, channel, kind, chapter_id,"
+        " data, status, next_attempt_at, created_at, sent_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6,"
+        " $7::jsonb, $8::text, $9::timestamptz, $9::timestamptz, CASE WHEN $8::text = 'sent' THEN $9::timestamptz"
+        " END, $10) ON CONFLICT (trigger_id, recipient, channel) DO NOTHING RETURNING status)"
+        " SELECT count(*)::int FROM added"
+        " LEFT JOIN LATERAL (SELECT pg_notify($11, '') WHERE added.status = 'pending') AS woken ON true",
+        uuid.uuid4(), trigger_id, recipient, channel, kind, chapter_id, _json(data), status, now, occurred_at,
+        WAKE_CHANNEL)
+    return created
 
 
 WAITING_FOR_RECIPIENT = "recipient not known yet"
