@@ -48,6 +48,7 @@ class ReportReader:
         # without a listener (tools, benchmarks), read-your-writes waits look again every 20 ms
         self.changes = changes or ChapterChanges(None, poll_seconds=0.02)
         self._schema: str | None = None  # the live generation as last seen (`in_one_statement`)
+        self._known: set[str] = set()  # chapters seen to exist (`known`)
 
     @contextlib.asynccontextmanager
     async def snapshot(self) -> AsyncIterator[asyncpg.Connection]:
@@ -103,6 +104,17 @@ class ReportReader:
             return None
         found = {k: v for k, v in row.items() if k not in ("live", "known")}
         return found if found["chapter_id"] is not None else {"chapter_id": chapter_id}
+
+    async def known(self, chapter_id: str) -> bool:
+        """Whether the chapter (or a member of it) is known. Nothing ever removes a chapter or a member from
+        the projection (a rebuild replays them all before its swap), so a chapter once known is remembered:
+        a report request then goes to the database for its data only."""
+        if chapter_id in self._known:
+            return True
+        if await self.chapter(chapter_id) is None:
+            return False
+        self._known.add(chapter_id)
+        return True
 
     async def region_of(self, chapter_id: str) -> str | None:
         async with self.snapshot() as conn:

@@ -46,7 +46,8 @@ def report_sql(s: str) -> str:
       ARRAY(SELECT row(member_id, member_name, business) FROM {s}.members
             WHERE chapter_id = $1 AND (joined_on IS NULL OR joined_on <= $3) AND (left_on IS NULL OR left_on >= $2)
             ORDER BY member_id) AS members,
-      ARRAY(SELECT row(giver_id, receiver_id, referrals, value, last_on) FROM p ORDER BY 1, 2) AS pairs,
+      ARRAY(SELECT row(giver_id, receiver_id, referrals, value, last_on) FROM p ORDER BY giver_id, receiver_id)
+        AS pairs,
       ARRAY(SELECT row(member_a, member_b, one_to_ones, last_one_to_one, last_referral_on) FROM d
             ORDER BY member_a, member_b) AS dormant,
       ARRAY(SELECT row(chapter_id, last_sequence, last_time, events) FROM {s}.progress
