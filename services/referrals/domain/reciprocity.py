@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from services.referrals.domain.conversion import ratio
+from services.referrals.domain.conversion import FOUR_PLACES, ratio
 from services.referrals.domain.rows import Table
 
 
@@ -42,12 +42,20 @@ def reciprocity_tables(members: Sequence[Sequence[Any]], pairs: Sequence[Sequenc
     member_rows = _member_rows(member_ids, info, rows)
     pair_rows = []
     no_back = (0, Decimal(0))
+    # a pair's value index is the other direction's, negated (the same sum, the difference reversed; rounding
+    # half up is symmetric, and a zero stays "0.0000"): the Decimal division once per two-way pair
+    value_indexes: dict[tuple[str, str], Decimal] = {}
     for a, b, n, v, last in rows:
         back_n, back_v = index.get((b, a), no_back)
+        value_index = None
+        if v or back_v:
+            mirrored = value_indexes.get((b, a))
+            value_index = value_indexes[(a, b)] = -mirrored if mirrored is not None else (
+                (v - back_v) / (v + back_v)).quantize(FOUR_PLACES, ROUND_HALF_UP)
         pair_rows.append({
             "giver_id": a, "receiver_id": b, "referrals": n, "value": v,
             "referrals_back": back_n, "value_back": back_v,
-            "index": _index(n, back_n), "value_index": reciprocity_index(v, back_v) if v or back_v else None,
+            "index": _index(n, back_n), "value_index": value_index,
             "two_way": bool(n and back_n), "last_referral_on": last,
             "giver_name": name(a), "receiver_name": name(b),
         })
