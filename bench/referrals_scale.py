@@ -35,7 +35,7 @@ from services.referrals.adapters.schema import SQL
 from services.referrals.entrypoints.rendering import render
 from services.referrals.service_layer.rebuild import rebuild
 from services.referrals.service_layer.reports.reader import ReportReader
-from services.referrals.service_layer.reports.reciprocity import DORMANT, PAIRS, reciprocity
+from services.referrals.service_layer.reports.reciprocity import reciprocity, report_sql
 from services.referrals.service_layer.reports.summary import summary
 from shared.migrations import open_database
 from shared.settings import Settings, with_database
@@ -81,19 +81,15 @@ async def report_latency(url: str, cid: str, today: date, requests: int) -> tupl
 
 
 async def pages_read(url: str, cid: str, today: date) -> str:
-    """Shared buffers (8 KiB pages) the reciprocity report's two main queries touch for the chapter: the
-    work they do, whatever else the machine is doing (it must not grow with the other chapters' volume)."""
+    """Shared buffers (8 KiB pages) the reciprocity report's statement touches for the chapter: the work it
+    does, whatever else the machine is doing (it must not grow with the other chapters' volume)."""
     conn = await asyncpg.connect(url)
     try:
         schema = await conn.fetchval("SELECT schema_name FROM projection_generations WHERE name = 'referrals'")
-        await conn.execute(f"SET search_path TO {schema}, public")
-        out = []
-        for name, sql in (("pairs", PAIRS), ("dormant", DORMANT)):
-            plan = await conn.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", cid,
-                                       today - timedelta(days=181), today)
-            top = json.loads(plan)[0]["Plan"]
-            out.append(f"{name} {top['Shared Hit Blocks'] + top['Shared Read Blocks']} pages")
-        return ", ".join(out)
+        plan = await conn.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {report_sql(schema)}", cid,
+                                   today - timedelta(days=181), today)
+        top = json.loads(plan)[0]["Plan"]
+        return f"report {top['Shared Hit Blocks'] + top['Shared Read Blocks']} pages"
     finally:
         await conn.close()
 
@@ -145,7 +141,7 @@ async def main(chapters: int, years: int, requests: int = 100) -> None:
                   f"    timings (s): {timings}\n"
                   f"    first chapter's reciprocity, 6 months, computed in-process: {reciprocity_q}\n"
                   f"    first chapter's summary, 6 months, computed in-process:     {summary_q}\n"
-                  f"    first chapter's reciprocity queries (6 months) touch: {pages}")
+                  f"    first chapter's reciprocity statement (6 months) touches: {pages}")
     finally:
         admin = await asyncpg.connect(with_database(server, "postgres"))
         await admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_referrals" WITH (FORCE)')

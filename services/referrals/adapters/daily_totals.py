@@ -7,9 +7,14 @@ in key order), in the same transaction as the facts. So every path that writes f
 upserts, a referral's derived status, a stub completed later, a disputed closed business) keeps them
 right, readers in a snapshot see facts and totals agree, and nothing in Python has to remember to.
 
+Beside the pair-days, `pair_referrals` keeps per unordered pair the last day either gave the other a
+referral: the reciprocity report's dormant pairs read it in one range of rows instead of two index descents
+into the pair-days per pair. The referrals' triggers recompute it from the pair-days (just updated in the same
+function) for the pairs a statement moved, so it is as exact as they are.
+
 A rebuild creates its generation without them, loads the facts, then sums every fact once
-(`build_totals`) and adds the triggers before the swap. A generation made before they existed gets them
-on the service's start (`ensure_totals`: the fact tables locked against writes while they are summed).
+(`create_totals(filled=True)`) and adds the triggers before the swap. A generation made before they existed
+gets them on the service's start (`ensure_totals`: the fact tables locked against writes while they are summed).
 """
 
 from __future__ import annotations
@@ -86,6 +91,49 @@ SOURCES = (
 SOURCE_TABLES = tuple(dict.fromkeys(s.table for s in SOURCES))
 
 
+PAIR_REFERRALS = "pair_referrals"
+"""Per unordered pair (member_a < member_b in code-point order, as one-to-ones store theirs: `COLLATE "C"`):
+the last day either gave the other a referral. A pair whose referrals all went has no row."""
+_LOW = 'least(giver_id COLLATE "C", receiver_id COLLATE "C")'
+_HIGH = 'greatest(giver_id COLLATE "C", receiver_id COLLATE "C")'
+
+
+def _pair_referrals_statements(schema: str) -> tuple[str, str, str]:
+    """(the table, its filling from the pair-days, its key)."""
+    return (f"CREATE TABLE {schema}.{PAIR_REFERRALS} (chapter_id TEXT NOT NULL, member_a TEXT NOT NULL,"
+            " member_b TEXT NOT NULL, last_on DATE NOT NULL)",
+            f"INSERT INTO {schema}.{PAIR_REFERRALS} SELECT chapter_id, {_LOW}, {_HIGH}, max(day)"
+            f" FROM {schema}.{PAIR_DAYS.name} WHERE referrals > 0 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            f"ALTER TABLE {schema}.{PAIR_REFERRALS} ADD PRIMARY KEY (chapter_id, member_a, member_b)")
+
+
+def _last_referrals(schema: str, op: str) -> str:
+    """The pairs a statement on `referrals` moved (an update: only rows whose pair or day changed), their last
+    referral looked up again in the pair-days (already updated by this function), in key order."""
+    def pairs(rows: str) -> str:
+        return f"SELECT chapter_id, {_LOW} AS a, {_HIGH} AS b FROM {rows} WHERE given_on IS NOT NULL"
+
+    if op == "update":
+        def side(rows: str) -> str:  # the new or old rows of the updates that moved a pair or a day
+            return (f"(SELECT {rows}.* FROM new_rows n JOIN old_rows o USING (referral_id)"
+                    " WHERE (n.chapter_id, n.giver_id, n.receiver_id, n.given_on)"
+                    f" IS DISTINCT FROM (o.chapter_id, o.giver_id, o.receiver_id, o.given_on)) {rows}")
+
+        moved = f"{pairs(side('n'))} UNION {pairs(side('o'))}"
+    else:
+        moved = f"SELECT DISTINCT * FROM ({pairs('new_rows' if op == 'insert' else 'old_rows')}) p"
+    last = ("(SELECT max(day) FROM {s}.pair_days d WHERE d.chapter_id = k.chapter_id AND d.giver_id = k.{g}"
+            " AND d.receiver_id = k.{r} AND d.referrals > 0)")
+    return (f"WITH k AS ({moved}), "
+            f"l AS (SELECT k.*, greatest({last.format(s=schema, g='a', r='b')}, {last.format(s=schema, g='b', r='a')})"
+            " AS last_on FROM k), "
+            f"gone AS (DELETE FROM {schema}.{PAIR_REFERRALS} p USING l WHERE l.last_on IS NULL"
+            " AND p.chapter_id = l.chapter_id AND p.member_a = l.a AND p.member_b = l.b) "
+            f"INSERT INTO {schema}.{PAIR_REFERRALS} SELECT chapter_id, a, b, last_on FROM l WHERE last_on IS NOT NULL"
+            " ORDER BY 1, 2, 3 ON CONFLICT (chapter_id, member_a, member_b) DO UPDATE SET last_on = excluded.last_on"
+            f" WHERE {PAIR_REFERRALS}.last_on <> excluded.last_on")
+
+
 def table_statements(schema: str, totals: tuple[Totals, ...] = TOTALS) -> tuple[list[str], list[str]]:
     """(the tables, their keys and indexes): a filling adds the keys after the rows, in one sort each."""
     tables, keys = [], []
@@ -95,6 +143,10 @@ def table_statements(schema: str, totals: tuple[Totals, ...] = TOTALS) -> tuple[
         tables.append(f"CREATE TABLE {schema}.{t.name} ({', '.join(columns)})")
         keys.append(f"ALTER TABLE {schema}.{t.name} ADD PRIMARY KEY ({', '.join(t.keys)})")
         keys += [f"CREATE INDEX ON {schema}.{t.name} {index}" for index in t.indexes]
+    if PAIR_DAYS in totals:
+        table, _, key = _pair_referrals_statements(schema)
+        tables.append(table)
+        keys.append(key)
     return tables, keys
 
 
@@ -121,21 +173,25 @@ def _add(schema: str, source: Source, parts: list[str]) -> str:
             f"ON CONFLICT ({', '.join(t.keys)}) DO UPDATE SET {updates}")
 
 
-def trigger_statements(schema: str) -> list[str]:
-    """Per fact table a function and a trigger for each of INSERT, UPDATE and DELETE."""
+def trigger_statements(schema: str, functions_only: bool = False) -> list[str]:
+    """Per fact table a function and a trigger for each of INSERT, UPDATE and DELETE (`functions_only`: the
+    functions replaced, the triggers already there)."""
     out = []
     for table in SOURCE_TABLES:
         sources = [s for s in SOURCES if s.table == table]
         for op, parts in (("insert", [("new_rows", "")]), ("update", [("new_rows", ""), ("old_rows", "-")]),
                           ("delete", [("old_rows", "-")])):
             body = "; ".join(_add(schema, s, [_rows(s, rows, sign) for rows, sign in parts]) for s in sources)
+            if table == "referrals":
+                body += "; " + _last_referrals(schema, op)
             function = f"{schema}.totals_{table}_{op}"
-            out.append(f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; "
+            out.append(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; "
                        "RETURN NULL; END $$")
             referencing = {"insert": "NEW TABLE AS new_rows", "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
                            "delete": "OLD TABLE AS old_rows"}[op]
-            out.append(f"CREATE TRIGGER totals_{op} AFTER {op.upper()} ON {schema}.{table} REFERENCING {referencing}"
-                       f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+            if not functions_only:
+                out.append(f"CREATE TRIGGER totals_{op} AFTER {op.upper()} ON {schema}.{table}"
+                           f" REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
     return out
 
 
@@ -147,6 +203,8 @@ def fill_statements(schema: str, totals: tuple[Totals, ...] = TOTALS) -> list[st
     for t in totals:
         parts = [_rows(s, f"{schema}.{s.table}", "") for s in SOURCES if s.totals is t]
         out.append(_add(schema, Source("", t, (), (), ""), parts).split(" ON CONFLICT", 1)[0])
+    if PAIR_DAYS in totals:
+        out.append(_pair_referrals_statements(schema)[1])  # from the pair-days just summed
     return out
 
 
@@ -181,8 +239,16 @@ async def ensure_totals(pool: asyncpg.Pool, schema: str) -> None:
             return
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(7345103)")
+            lock = f"LOCK TABLE {', '.join(f'{schema}.{t}' for t in SOURCE_TABLES)} IN SHARE ROW EXCLUSIVE MODE"
             if await conn.fetchval("SELECT to_regclass($1)", f"{schema}.{PAIR_DAYS.name}") is None:
-                await conn.execute(f"LOCK TABLE {', '.join(f'{schema}.{t}' for t in SOURCE_TABLES)}"
-                                   " IN SHARE ROW EXCLUSIVE MODE")
+                await conn.execute(lock)
                 await create_totals(conn, schema, filled=True)
+            elif await conn.fetchval("SELECT to_regclass($1)", f"{schema}.{PAIR_REFERRALS}") is None:
+                # daily totals from before the pairs' last referrals: those summed from the pair-days, and the
+                # referrals' trigger functions replaced by ones that keep them
+                await conn.execute(lock)
+                for statement in _pair_referrals_statements(schema):
+                    await conn.execute(statement)
+                for statement in trigger_statements(schema, functions_only=True):
+                    await conn.execute(statement)
         _ENSURED.add((database, schema))

@@ -26,15 +26,18 @@ Pair = tuple[str, str, str]  # (chapter, giver, receiver)
 
 async def member_activity(conn: asyncpg.Connection, member_ids: list[str] | None, start: date, end: date,
                           chapter_id: str | None = None) -> dict[str, tuple[str, Activity]]:
-    """Per member: the counts the traffic light scores, over [start, end] (from the day they joined)."""
+    """Per member: the counts the traffic light scores, over [start, end] (from the day they joined).
+    Referrals given are summed from the pair-days (`daily_totals`, a member's referrals are their chapter's):
+    at most a row per receiver and day, where counting the referrals themselves grew with every one recorded
+    (the consumer re-scores the members of every batch)."""
     rows = await conn.fetch(
         """SELECT m.member_id, m.chapter_id, greatest($2::date, coalesce(m.joined_on, $2::date)) AS since,
               (SELECT count(*) FROM attendance a WHERE a.member_id = m.member_id AND a.mark = 'A'
                  AND a.meeting_date BETWEEN $2 AND $3) AS absences,
               (SELECT count(*) FROM attendance a WHERE a.member_id = m.member_id
                  AND a.meeting_date BETWEEN $2 AND $3) AS meetings,
-              (SELECT count(*) FROM referrals r WHERE r.giver_id = m.member_id AND r.given_on BETWEEN $2 AND $3)
-                 AS referrals_given,
+              (SELECT coalesce(sum(d.referrals), 0)::bigint FROM pair_days d WHERE d.chapter_id = m.chapter_id
+                 AND d.giver_id = m.member_id AND d.day BETWEEN $2 AND $3) AS referrals_given,
               (SELECT count(*) FROM one_to_ones o WHERE (o.member_a = m.member_id OR o.member_b = m.member_id)
                  AND o.occurred_on BETWEEN $2 AND $3) AS one_to_ones,
               (SELECT coalesce(sum(credits), 0) FROM ceus c WHERE c.member_id = m.member_id
@@ -87,7 +90,8 @@ def _light_key(e: TrafficLightChanged) -> str:
 async def update_pairs(conn: asyncpg.Connection, pairs: list[Pair] | None, window: tuple[date, date],
                        threshold: int, emit: bool) -> None:
     """Store whether these ordered pairs (None = every pair that traded in the window or was one-sided) are
-    one-sided over the window; announce the ones that became so when `emit`."""
+    one-sided over the window; announce the ones that became so when `emit`. Counted from the pair-days:
+    a row per day, not per referral."""
     start, end = window
     if pairs is None:
         # every pair that traded in the window, and every pair flagged before (it may have evened out)
@@ -102,10 +106,10 @@ async def update_pairs(conn: asyncpg.Connection, pairs: list[Pair] | None, windo
     rows = await conn.fetch(
         """WITH p AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS p(chapter_id, a, b))
            SELECT p.chapter_id, p.a, p.b,
-                  (SELECT count(*) FROM referrals r WHERE r.giver_id = p.a AND r.receiver_id = p.b
-                     AND r.given_on BETWEEN $4 AND $5) AS given,
-                  (SELECT count(*) FROM referrals r WHERE r.giver_id = p.b AND r.receiver_id = p.a
-                     AND r.given_on BETWEEN $4 AND $5) AS received,
+                  (SELECT coalesce(sum(d.referrals), 0)::bigint FROM pair_days d WHERE d.chapter_id = p.chapter_id
+                     AND d.giver_id = p.a AND d.receiver_id = p.b AND d.day BETWEEN $4 AND $5) AS given,
+                  (SELECT coalesce(sum(d.referrals), 0)::bigint FROM pair_days d WHERE d.chapter_id = p.chapter_id
+                     AND d.giver_id = p.b AND d.receiver_id = p.a AND d.day BETWEEN $4 AND $5) AS received,
                   (SELECT one_sided FROM pair_states s WHERE s.giver_id = p.a AND s.receiver_id = p.b) AS was
            FROM p""", chapters, givers, receivers, start, end)
     states, events = [], []

@@ -40,7 +40,7 @@ Reader = Annotated[ReportReader, Depends(reader)]
 
 async def visible_chapter(reader: ReportReader, who: Principal, chapter_id: str, leader: bool = True) -> None:
     """Other chapters (and unknown ones) are 404; a plain member asking a leaders' report is 403."""
-    if not who.belongs_to(chapter_id) or await reader.chapter(chapter_id) is None:
+    if not who.belongs_to(chapter_id) or not await reader.known(chapter_id):
         raise HTTPException(404, "no such chapter")
     if leader and not who.can_lead(chapter_id):
         raise HTTPException(403, "leaders only (president, vice-president, secretary)")

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from services.referrals.adapters import bulk, daily_totals
-from services.referrals.adapters.daily_totals import SOURCE_TABLES, TOTALS, Totals
+from services.referrals.adapters.daily_totals import PAIR_REFERRALS, SOURCE_TABLES, TOTALS, Totals
 from services.referrals.adapters.schema import DATA_TABLES
 from services.referrals.service_layer.rebuild import rebuild
 from shared.contracts.members import ClosedBusinessDisputed
@@ -129,9 +129,19 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
             for totals in TOTALS:
                 live, rebuilt = await _totals(conn, "referrals_g1", totals), await _totals(conn, "referrals_g2", totals)
                 assert live == rebuilt and live, totals.name
+            live = await _table(conn, "referrals_g1", PAIR_REFERRALS)
+            rebuilt = await _table(conn, "referrals_g2", PAIR_REFERRALS)
+            assert live == rebuilt and live, PAIR_REFERRALS
+            # a generation from before the pairs' last referrals gets them, from its daily totals, when a
+            # service starts
+            await conn.execute(f"DROP TABLE referrals_g1.{PAIR_REFERRALS}")
+        daily_totals._ENSURED.clear()
+        await daily_totals.ensure_totals(pool, "referrals_g1")
+        async with pool.acquire() as conn:
+            assert await _table(conn, "referrals_g1", PAIR_REFERRALS) == rebuilt
             # a generation from before the daily totals gets them, summed from its facts, when a service starts
             await conn.execute("DROP TABLE referrals_g1.pair_days, referrals_g1.one_to_one_days,"
-                               " referrals_g1.chapter_days")
+                               f" referrals_g1.chapter_days, referrals_g1.{PAIR_REFERRALS}")
             await conn.execute("; ".join(f"DROP FUNCTION referrals_g1.totals_{t}_{op} CASCADE"
                                          for t in SOURCE_TABLES for op in ("insert", "update", "delete")))
         daily_totals._ENSURED.clear()
@@ -139,6 +149,7 @@ async def test_rebuild_equals_live(settings: Settings, copy_rows: int | None,
         async with pool.acquire() as conn:
             for totals in TOTALS:
                 assert await _totals(conn, "referrals_g1", totals) == await _totals(conn, "referrals_g2", totals)
+            assert await _table(conn, "referrals_g1", PAIR_REFERRALS) == rebuilt
         for path, report in before.items():
             assert {k: v for k, v in report.items() if k != "as_of"} == \
                 {k: v for k, v in after[path].items() if k != "as_of"}, path

@@ -15,19 +15,18 @@ from shared.contracts.access import SignInLinkRequested
 MEMBERS = [{"member_id": "a", "member_name": "Ann", "business": "Bakery"},
            {"member_id": "b", "member_name": "Bob", "business": "Law"},
            {"member_id": "c", "member_name": "Cy", "business": "Print"}]
+MEMBER_ROWS = [(m["member_id"], m["member_name"], m["business"]) for m in MEMBERS]  # reciprocity's, by position
 
 
-def pair(giver: str, receiver: str, referrals: int, value: str = "0", last: date | None = None) -> dict[str, object]:
-    return {"giver_id": giver, "receiver_id": receiver, "referrals": referrals, "value": Decimal(value),
-            "last_on": last}
+def pair(giver: str, receiver: str, referrals: int, value: str = "0", last: date | None = None) -> tuple[object, ...]:
+    return giver, receiver, referrals, Decimal(value), last
 
 
 def test_reciprocity_balances_two_way_pairs_and_dormant_ones() -> None:
     pairs = [pair("a", "b", 3, "1000", date(2024, 5, 1)), pair("b", "a", 1, "0", date(2024, 4, 1)),
              pair("a", "x", 2)]  # x: active before their membership event arrived
-    dormant = [{"member_a": "a", "member_b": "c", "one_to_ones": 2, "last_one_to_one": date(2024, 6, 20),
-                "last_referral_on": date(2024, 1, 10)}]
-    tables = reciprocity_tables(MEMBERS, pairs, dormant, end=date(2024, 6, 30))
+    dormant = [("a", "c", 2, date(2024, 6, 20), date(2024, 1, 10))]
+    tables = reciprocity_tables(MEMBER_ROWS, pairs, dormant, end=date(2024, 6, 30))
     rows = {r["member_id"]: r for r in tables["members"]}
     assert [r["member_id"] for r in tables["members"]] == ["a", "b", "c", "x"]
     assert (rows["a"]["given"], rows["a"]["received"], rows["a"]["index"]) == (5, 1, Decimal("0.6667"))

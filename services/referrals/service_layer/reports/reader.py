@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -16,6 +16,18 @@ from services.referrals.domain.integrity import IntegrityRules
 from services.referrals.domain.traffic_lights import TrafficLightScheme
 
 Report = dict[str, Any]
+
+LIVE = f"(SELECT schema_name FROM public.projection_generations WHERE name = '{PROJECTION}') AS live"
+"""The live generation's schema, the first column of every `ReportReader.in_one_statement`."""
+
+
+def as_of_progress(rows: Sequence[Sequence[Any]], chapter_id: str) -> dict[str, Any]:
+    """A report's `as_of` from the progress rows (chapter_id, last_sequence, last_time, events) of the chapter
+    and of all chapters ('')."""
+    found = {r[0]: r for r in rows}
+    row, total = found.get(chapter_id), found.get("")
+    return {"sequence": row[1] if row else 0, "time": row[2] if row else None, "events": row[3] if row else 0,
+            "all_chapters_sequence": total[1] if total else 0}
 
 CLOSED_BUSINESS_VALUES = """SELECT thanked_member_id AS giver_id, reported_by AS receiver_id, amount
     FROM closed_business
@@ -35,6 +47,8 @@ class ReportReader:
         self.chapter_scheme = chapter_scheme or ChapterLightScheme()
         # without a listener (tools, benchmarks), read-your-writes waits look again every 20 ms
         self.changes = changes or ChapterChanges(None, poll_seconds=0.02)
+        self._schema: str | None = None  # the live generation as last seen (`in_one_statement`)
+        self._known: set[str] = set()  # chapters seen to exist (`known`)
 
     @contextlib.asynccontextmanager
     async def snapshot(self) -> AsyncIterator[asyncpg.Connection]:
@@ -50,32 +64,57 @@ class ReportReader:
     @staticmethod
     async def as_of(conn: asyncpg.Connection, chapter_id: str) -> dict[str, Any]:
         """How far the chapter's (and all chapters') events are applied: a report's `as_of`."""
-        rows = {r["chapter_id"]: r for r in await conn.fetch(
+        return as_of_progress(await conn.fetch(
             "SELECT chapter_id, last_sequence, last_time, events FROM progress WHERE chapter_id IN ($1, '')",
-            chapter_id)}
-        row, total = rows.get(chapter_id), rows.get("")
-        return {"sequence": row["last_sequence"] if row else 0, "time": row["last_time"] if row else None,
-                "events": row["events"] if row else 0,
-                "all_chapters_sequence": total["last_sequence"] if total else 0}
+            chapter_id), chapter_id)
+
+    async def in_one_statement(self, sql: Callable[[str], str], *args: Any) -> asyncpg.Record:
+        """The one row of `sql(schema)`, a single statement over the live generation whose tables it names
+        with `schema` (no transaction, no search path: one statement reads one snapshot, in one round trip).
+        Its first column must be `LIVE`: when a swap moved the live generation on since this reader last
+        looked (or dropped the schema it read), it runs again on the new one."""
+        async with self.pool.acquire() as conn:
+            for _ in range(3):
+                schema = self._schema or await current_schema(conn)
+                try:
+                    row = await conn.fetchrow(sql(schema), *args)
+                except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+                    row = None
+                if row is not None and row[0] == schema:
+                    self._schema = schema
+                    return row
+                self._schema = None
+            raise RuntimeError("the live generation kept moving")  # three swaps during one report
 
     async def version(self, chapter_id: str) -> tuple[Any, ...]:
         """What a chapter's reports depend on: the live generation, and how far the chapter's (and all
         chapters') events are applied. Every applied batch moves the progress of the chapters it touched,
-        so equal versions mean equal reports for the same window (two round trips, no transaction)."""
-        async with self.pool.acquire() as conn:
-            schema = await current_schema(conn)
-            rows = await conn.fetch(f"SELECT chapter_id, last_sequence, events FROM {schema}.progress"
-                                    " WHERE chapter_id = $1 OR chapter_id = '' ORDER BY chapter_id", chapter_id)
-        return (schema, *(tuple(r) for r in rows))
+        so equal versions mean equal reports for the same window (one statement)."""
+        row = await self.in_one_statement(lambda s: f"""SELECT {LIVE}, ARRAY(
+            SELECT row(chapter_id, last_sequence, events) FROM {s}.progress
+            WHERE chapter_id = $1 OR chapter_id = '' ORDER BY chapter_id)""", chapter_id)
+        return (row[0], *(tuple(r) for r in row[1]))
 
     async def chapter(self, chapter_id: str) -> dict[str, Any] | None:
         """The chapter as founded, a bare `{chapter_id}` when only its members are known yet, else None."""
-        async with self.snapshot() as conn:
-            row = await conn.fetchrow("SELECT * FROM chapters WHERE chapter_id = $1", chapter_id)
-            if row is None and await conn.fetchval("SELECT 1 FROM members WHERE chapter_id = $1 LIMIT 1",
-                                                   chapter_id) is None:
-                return None
-        return dict(row) if row else {"chapter_id": chapter_id}
+        row = await self.in_one_statement(lambda s: f"""SELECT {LIVE}, c.*,
+            c.chapter_id IS NOT NULL OR EXISTS (SELECT 1 FROM {s}.members m WHERE m.chapter_id = $1) AS known
+            FROM (SELECT 1) one LEFT JOIN {s}.chapters c ON c.chapter_id = $1""", chapter_id)
+        if not row["known"]:
+            return None
+        found = {k: v for k, v in row.items() if k not in ("live", "known")}
+        return found if found["chapter_id"] is not None else {"chapter_id": chapter_id}
+
+    async def known(self, chapter_id: str) -> bool:
+        """Whether the chapter (or a member of it) is known. Nothing ever removes a chapter or a member from
+        the projection (a rebuild replays them all before its swap), so a chapter once known is remembered:
+        a report request then goes to the database for its data only."""
+        if chapter_id in self._known:
+            return True
+        if await self.chapter(chapter_id) is None:
+            return False
+        self._known.add(chapter_id)
+        return True
 
     async def region_of(self, chapter_id: str) -> str | None:
         async with self.snapshot() as conn:
