@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
             keyring.register(service.pool, keys)
             app.state.commit_groups = CommitGroups(
                 service.pool, window=config.group_commit_ms / 1000, max_size=config.group_commit_max,
+                in_flight=config.group_commit_in_flight,
                 token_secret=service.settings.token_secret, clock=lambda: app.state.clock())
             try:
                 yield
