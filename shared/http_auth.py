@@ -86,3 +86,9 @@ async def bearer_caller(request: Request,
 
 
 Caller = Annotated[Principal, Depends(bearer_caller)]
+
+
+async def caller_of(request: Request) -> Principal:
+    """What `Caller` resolves to, read without FastAPI's dependency solving (the members service's lean slip
+    routes): the same schemes, the same checks, the same refusals."""
+    return await bearer_caller(request, await _bearer(request), await _cookie(request))

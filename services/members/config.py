@@ -43,6 +43,9 @@ class MembersConfig(BaseSettings):
                                    description="how long a slip waits for others to share its commit")
     group_commit_max: int = Field(default=64, ge=1, le=10_000, alias="MEMBERS_GROUP_COMMIT_MAX",
                                   description="most slips in one commit (1: one transaction per request)")
+    group_commit_in_flight: int = Field(default=2, ge=1, le=64, alias="MEMBERS_GROUP_COMMIT_IN_FLIGHT",
+                                        description="groups decided or written at once (per process): while one "
+                                                    "commits, the next ones are formed and decided")
     check_in_before_minutes: float = Field(default=30, ge=0, le=24 * 60, alias="MEMBERS_CHECK_IN_BEFORE_MINUTES",
                                            description="QR check-in opens this long before the meeting starts")
     check_in_after_minutes: float = Field(default=120, ge=0, le=24 * 60, alias="MEMBERS_CHECK_IN_AFTER_MINUTES",

@@ -25,6 +25,7 @@ from services.members.entrypoints import (
     routes_slips,
     routes_visit,
 )
+from services.members.entrypoints.lean_routes import serve_lean
 from services.members.service_layer.commit_groups import CommitGroups
 from shared.clock import utc_now
 from shared.contracts.members import members_events
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
             keyring.register(service.pool, keys)
             app.state.commit_groups = CommitGroups(
                 service.pool, window=config.group_commit_ms / 1000, max_size=config.group_commit_max,
+                in_flight=config.group_commit_in_flight,
                 token_secret=service.settings.token_secret, clock=lambda: app.state.clock())
             try:
                 yield
@@ -101,6 +103,10 @@ def create_app(settings: Settings | None = None, config: MembersConfig | None = 
                    routes_imports, routes_app, routes_visit, routes_asks):
         app.include_router(module.router, responses=EDGE_REFUSALS)
     refuse_unstorable_text(app)
+    # the slips members record (a meeting's burst): matched first, without FastAPI's generic handling
+    serve_lean(app, [routes_referrals.give_referral, routes_referrals.change_status,
+                     routes_slips.report_closed_business, routes_slips.judge_closed_business,
+                     routes_slips.record_one_to_one, routes_slips.record_ceu])
     # the leaders' dashboard (the referrals service) renews its session here with the refresh cookie
     app.add_middleware(CredentialedCors, origins=service.settings.dashboard_origin_list, methods=("POST",),
                        headers="content-type, x-csrf-token", paths=("/sign-in/refresh",))

@@ -12,7 +12,8 @@ Should the group's write fail as a whole (another process moved one of its strea
 database went away), nothing of it stands, and each of its requests runs again on its own (`execute`:
 retried on a concurrent append, answered with its own error otherwise), as if there were no groups.
 
-Groups are per process; while one commits, the next one is formed and decided (`in_flight`).
+Groups are per process; while one commits, the next ones are formed and decided (`in_flight` groups at
+once, MEMBERS_GROUP_COMMIT_IN_FLIGHT); they queue for the append lock, which each holds until its commit.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -110,3 +111,28 @@ async def test_other_slips_share_a_group_with_referrals(app: FastAPI, world: Cha
     assert len((await world.get("Pat", "/one-to-ones")).json()) == 1
     assert len((await world.get("Pat", "/ceus")).json()) == 1
     assert one_to_ones[0]["position"] == one_to_ones[1]["position"]  # the second waits for the first's event
+
+
+async def test_groups_decided_while_others_commit_still_record_each_step_once(
+        settings: Settings, world: ChapterWorld) -> None:
+    """Four groups of two in flight at once (`MEMBERS_GROUP_COMMIT_IN_FLIGHT`): a group decided on state an
+    earlier group is still committing is refused as a whole by the append and its requests run alone, so
+    the same step asked for in several groups is recorded once and every other request is answered."""
+    deep = create_app(settings, MembersConfig(MEMBERS_DATA_KEKS=DATA_KEKS, MEMBERS_GROUP_COMMIT_MS=WINDOW_MS,
+                                              MEMBERS_GROUP_COMMIT_MAX=2, MEMBERS_GROUP_COMMIT_IN_FLIGHT=4))
+    rid = (await world.post("Ann", "/referrals", referral(world.ids["Bob"]))).json()["referral_id"]
+    usual = world.client
+    async with deep.router.lifespan_context(deep), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=deep), base_url="http://t") as client:
+        world.client = client
+        accepts = [world.post("Bob", f"/referrals/{rid}/status", {"status": "accepted", "occurred_on": "2025-03-06"})
+                   for _ in range(4)]
+        gives = [world.post("Cy", "/referrals", referral(world.ids["Ann"], temperature=1 + n)) for n in range(4)]
+        answers = await asyncio.gather(*accepts, *gives)
+        world.client = usual
+    assert sorted(a.status_code for a in answers[:4]) == [200, 409, 409, 409], [a.text for a in answers[:4]]
+    assert [a.status_code for a in answers[4:]] == [201] * 4, [a.text for a in answers[4:]]
+    steps = (await world.get("Bob", f"/referrals/{rid}")).json()["steps"]
+    assert [s["status"] for s in steps] == ["given", "accepted"]
+    given_by_cy = [r for r in (await world.get("Pat", "/referrals")).json() if r["giver_id"] == world.ids["Cy"]]
+    assert len(given_by_cy) == 4
