@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 from aiokafka import TopicPartition
+from asyncpg import Connection
 
 from services.referrals.adapters.daily_totals import (
     CHAPTER_DAYS,
@@ -33,6 +34,7 @@ from services.referrals.adapters.schema import (
     drop_appended_keys,
     keep_one_per_key,
 )
+from services.referrals.adapters.staging import create_staging, merge_closed_business, merge_referrals
 from services.referrals.config import load_config
 from services.referrals.domain.traffic_lights import TrafficLightScheme
 from services.referrals.service_layer.parallel_replay import consumer_for, replay_elsewhere, shards
@@ -83,6 +85,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             generation = (row["generation"] if row else 0) + 1
             schema = await create_generation(conn, generation, indexes=False)
             await drop_appended_keys(conn, schema)
+            await create_staging(conn, schema)
         projection = ReferralsProjection(scheme=scheme or config.traffic_lights, emit=False, schema=schema,
                                          one_sided_threshold=config.one_sided_threshold)
         started = time.perf_counter()
@@ -102,29 +105,27 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
         consumer.assign(parts)
         for tp, offset in positions.items():
             consumer.seek(tp, offset)
-        # first the append-only tables get their keys back (one row per key), two connections at once
+        # first the append-only tables get their keys back (one row per key), and the staged ones are merged
+        # (the referrals derived from their steps on the way), two connections at once
         removed = [0]
 
-        async def keep_one_per_key_of(tables: list[str]) -> None:
+        async def keep_one_per_key_of(tables: list[str], merge: Callable[[Connection, str], Awaitable[None]]) -> None:
             async with pool.acquire() as conn:
                 for table in tables:
                     removed[0] += await keep_one_per_key(conn, schema, table)
+                await merge(conn, schema)
 
         finishing = time.perf_counter()
-        await asyncio.gather(keep_one_per_key_of(["referral_steps", "applied_sequences"]),
-                             keep_one_per_key_of(["attendance", "one_to_ones", "ceus"]))
+        await asyncio.gather(keep_one_per_key_of(["referral_steps", "applied_sequences"], merge_referrals),
+                             keep_one_per_key_of(["attendance", "one_to_ones", "ceus"], merge_closed_business))
         timings["keys"] = time.perf_counter() - finishing
 
-        # derived state as of now, without announcing it. Two connections: the referrals' milestones are
-        # derived before their indexes exist (no index to maintain for every updated row), then the chapters'
-        # daily totals (they count won referrals), while the pairs' daily totals and the other tables'
+        # derived state as of now, without announcing it. Two connections: the chapters' daily totals (they
+        # count won referrals) and the referrals' indexes, while the pairs' daily totals and the other tables'
         # indexes are built; the totals' triggers keep them from then on (the replay after the swap); lights
         # and pairs come last (they look members up by those indexes).
-        async def derive_then_index() -> None:
+        async def totals_then_index() -> None:
             async with pool.acquire() as conn:
-                async with conn.transaction():
-                    await conn.execute(f"SET LOCAL search_path TO {schema}, public")
-                    await projection.derive_all(conn)
                 await create_totals(conn, schema, filled=True, totals=(CHAPTER_DAYS,), triggers=False)  # has won
                 await create_indexes(conn, schema, tables={"referrals"})
 
@@ -134,7 +135,7 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
                 await create_indexes(conn, schema, skip={"referrals"})
 
         mark = time.perf_counter()
-        await asyncio.gather(derive_then_index(), index_the_rest())
+        await asyncio.gather(totals_then_index(), index_the_rest())
         async with pool.acquire() as conn:
             await create_triggers(conn, schema)  # the totals kept from here on (the replay after the swap)
         timings["derive_and_index"] = time.perf_counter() - mark
