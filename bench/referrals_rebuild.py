@@ -21,10 +21,12 @@ from datetime import date, timedelta
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from bench.cpu import Cpu, load
 from bench.servers import SECRETS
 from services.referrals.adapters.kafka_facts import fast_fact
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import create_generation
+from services.referrals.service_layer.parallel_replay import run_fast
 from services.referrals.service_layer.rebuild import rebuild
 from shared.contracts import members as m
 from shared.settings import Settings, with_database
@@ -106,7 +108,13 @@ async def main(n: int) -> None:
     await producer.stop()
     print(f"produced {n} events in {time.perf_counter() - t0:.1f}s")
     try:
+        admin = await asyncpg.connect(base.database_url)
+        cpu = Cpu.of(int(await admin.fetchval("SELECT pg_backend_pid()")), settings.kafka_bootstrap_servers)
+        print(load())
+        before = cpu.sample()
         result = await rebuild(settings, drop_old=False)
+        spent = Cpu.spent(before, cpu.sample())
+        await admin.close()
         batched = float(result["events_per_second"])  # type: ignore[arg-type]
         # naive: the same projection, one event per transaction (with its applied-event id), on a sample
         sample = records[: min(5000, n)]
@@ -127,6 +135,7 @@ async def main(n: int) -> None:
         # where the time went: replay (reading+decoding overlapped with two writer lanes; a lane's
         # "waiting" is time it had nothing to write) and finishing (milestones, indexes, lights)
         print(f"  timings (s): {result['timings']}")
+        print(f"  cpu (s) during the rebuild (wall {result['seconds']:.2f}s): {spent}; {load()}")
         print(f"naive one-event-per-transaction: {naive_rate:,.0f} events/s ({len(sample)} events)")
         print(f"speed-up: {batched / naive_rate:.1f}x   os.cpu_count() = {os.cpu_count()}")
     finally:
@@ -136,4 +145,6 @@ async def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000))
+    # the event loop `refnet referrals rebuild` runs on (uvloop); REFNET_BENCH_LOOP=asyncio for the default one
+    run = asyncio.run if os.environ.get("REFNET_BENCH_LOOP") == "asyncio" else run_fast
+    run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000))
