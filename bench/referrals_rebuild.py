@@ -28,6 +28,7 @@ from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import create_generation
 from services.referrals.service_layer.parallel_replay import run_fast
 from services.referrals.service_layer.rebuild import rebuild
+from services.referrals.service_layer.replay import Progress, print_progress
 from shared.contracts import members as m
 from shared.settings import Settings, with_database
 
@@ -112,8 +113,16 @@ async def main(n: int) -> None:
         cpu = Cpu.of(int(await admin.fetchval("SELECT pg_backend_pid()")), settings.kafka_bootstrap_servers)
         print(load())
         before = cpu.sample()
-        result = await rebuild(settings, drop_old=False)
-        spent = Cpu.spent(before, cpu.sample())
+        replayed: list[dict[str, float]] = []
+
+        def progress(p: Progress) -> None:  # the CPU spent up to this process's last batch: its replay's
+            print_progress(p)
+            replayed[:] = [cpu.sample()]
+
+        result = await rebuild(settings, progress=progress, drop_old=False)
+        after = cpu.sample()
+        spent = {"replay": Cpu.spent(before, replayed[0] if replayed else after),
+                 "finishing": Cpu.spent(replayed[0], after) if replayed else {}}
         await admin.close()
         batched = float(result["events_per_second"])  # type: ignore[arg-type]
         # naive: the same projection, one event per transaction (with its applied-event id), on a sample
