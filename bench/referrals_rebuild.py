@@ -119,12 +119,19 @@ async def main(n: int) -> None:
             print_progress(p)
             replayed[:] = [cpu.sample()]
 
+        called = time.perf_counter()
         result = await rebuild(settings, progress=progress, drop_old=False)
+        called = time.perf_counter() - called  # with the set-up before the replay and the catch-up after the swap
         after = cpu.sample()
         spent = {"replay": Cpu.spent(before, replayed[0] if replayed else after),
                  "finishing": Cpu.spent(replayed[0], after) if replayed else {}}
         await admin.close()
         batched = float(result["events_per_second"])  # type: ignore[arg-type]
+        print(f"\nrebuild: {result['events']} events in {result['seconds']:.2f}s = {batched:,.0f} events/s")
+        # where the time went: replay (reading+decoding overlapped with two writer lanes; a lane's
+        # "waiting" is time it had nothing to write) and finishing (milestones, indexes, lights)
+        print(f"  timings (s): {result['timings']}")
+        print(f"  whole call {called:.2f}s; cpu (s) by phase and process: {spent}; {load()}")
         # naive: the same projection, one event per transaction (with its applied-event id), on a sample
         sample = records[: min(5000, n)]
         conn = await asyncpg.connect(url)
@@ -140,11 +147,6 @@ async def main(n: int) -> None:
                 await naive.apply_facts(conn, [fact])
         naive_rate = len(sample) / (time.perf_counter() - t0)
         await conn.close()
-        print(f"rebuild: {result['events']} events in {result['seconds']:.2f}s = {batched:,.0f} events/s")
-        # where the time went: replay (reading+decoding overlapped with two writer lanes; a lane's
-        # "waiting" is time it had nothing to write) and finishing (milestones, indexes, lights)
-        print(f"  timings (s): {result['timings']}")
-        print(f"  cpu (s) during the rebuild (wall {result['seconds']:.2f}s): {spent}; {load()}")
         print(f"naive one-event-per-transaction: {naive_rate:,.0f} events/s ({len(sample)} events)")
         print(f"speed-up: {batched / naive_rate:.1f}x   os.cpu_count() = {os.cpu_count()}")
     finally:
