@@ -37,7 +37,7 @@ from services.referrals.adapters.schema import (
 from services.referrals.adapters.staging import create_staging, merge_closed_business, merge_referrals
 from services.referrals.config import load_config
 from services.referrals.domain.traffic_lights import TrafficLightScheme
-from services.referrals.service_layer.parallel_replay import consumer_for, replay_elsewhere, shards
+from services.referrals.service_layer.parallel_replay import Workers, consumer_for, shards
 from services.referrals.service_layer.replay import ProgressFn, print_progress, replay, topic_partitions
 from shared.contracts.members import members_events
 from shared.migrations import open_database
@@ -74,10 +74,11 @@ async def _finishing(pool: Pool) -> AsyncIterator[Connection]:
 async def rebuild(settings: Settings, progress: ProgressFn | None = print_progress,
                   scheme: TrafficLightScheme | None = None, drop_old: bool = True) -> dict[str, object]:
     """Replay into generation N+1, swap it in, drop generation N. Returns figures for the caller."""
+    config = load_config()
+    workers = Workers(config.rebuild_workers - 1)  # started first: they get ready while this one sets up
     pool = await open_database(settings.service_database_url("referrals"), SQL)
     topics = sorted({settings.topic(cls.topic) for cls in members_events})
     consumer = consumer_for(settings)
-    config = load_config()
     await consumer.start()
     try:
         parts = await topic_partitions(consumer, topics)
@@ -105,10 +106,11 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
         counted = [0]
         timings: dict[str, float] = {}
         with _cycle_collection_paused():
-            elsewhere = asyncio.ensure_future(replay_elsewhere(settings, schema, others))
+            elsewhere = asyncio.ensure_future(workers.replay(settings, schema, others))
             applied = await replay(consumer, own, pool, projection, progress, counted, started, total,
                                     timings) if own else 0
             shared = await elsewhere
+        workers.close()
         by_process = [applied, *(n for n, _ in shared)]
         applied += sum(n for n, _ in shared)
         timings["replay"] = time.perf_counter() - started
@@ -198,5 +200,6 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
                 "events_by_process": by_process, "events_after_swap": after_swap,
                 "timings": {k: round(v, 3) for k, v in timings.items()}}
     finally:
+        workers.close(wait=False)
         await consumer.stop()
         await pool.close()
