@@ -132,6 +132,8 @@ async def main(n: int) -> None:
         # "waiting" is time it had nothing to write) and finishing (milestones, indexes, lights)
         print(f"  timings (s): {result['timings']}")
         print(f"  whole call {called:.2f}s; cpu (s) by phase and process: {spent}; {load()}")
+        if os.environ.get("REFNET_BENCH_NAIVE") == "0":  # the rebuild's figures only (interleaved rounds)
+            return
         # naive: the same projection, one event per transaction (with its applied-event id), on a sample
         sample = records[: min(5000, n)]
         conn = await asyncpg.connect(url)
