@@ -67,7 +67,10 @@ FINISHING_MEMORY = "256MB"
 async def _finishing(pool: Pool) -> AsyncIterator[Connection]:
     """A connection for the finishing statements, with room to sort in memory (reset when it is released)."""
     async with pool.acquire() as conn:
-        await conn.execute(f"SET work_mem TO '{FINISHING_MEMORY}'; SET maintenance_work_mem TO '{FINISHING_MEMORY}'")
+        # one process per index build: the two finishing connections already keep both cores busy (with more
+        # memory PostgreSQL would add two parallel workers to each build, six processes on two cores)
+        await conn.execute(f"SET work_mem TO '{FINISHING_MEMORY}'; SET maintenance_work_mem TO '{FINISHING_MEMORY}';"
+                           " SET max_parallel_maintenance_workers TO 0")
         yield conn
 
 
