@@ -4,7 +4,9 @@
         python bench/referrals_rebuild.py [events]
 
 Compares with a naive consumer applying the same events one per transaction (a sample of them, in the
-same run). Prints events/s for both, the ratio, and os.cpu_count().
+same run). Prints events/s for both, the ratio, and os.cpu_count(); for the rebuild also the load and the CPU
+seconds of this process, its worker processes, PostgreSQL and Kafka (`bench/cpu.py`). `REFNET_BENCH_NAIVE=0`
+leaves out the naive run; `REFNET_BENCH_LOOP=asyncio` runs on asyncio's loop instead of uvloop (the CLI's).
 """
 
 from __future__ import annotations
