@@ -4,7 +4,9 @@
         python bench/referrals_rebuild.py [events]
 
 Compares with a naive consumer applying the same events one per transaction (a sample of them, in the
-same run). Prints events/s for both, the ratio, and os.cpu_count().
+same run). Prints events/s for both, the ratio, and os.cpu_count(); for the rebuild also the load and the CPU
+seconds of this process, its worker processes, PostgreSQL and Kafka (`bench/cpu.py`). `REFNET_BENCH_NAIVE=0`
+leaves out the naive run; `REFNET_BENCH_LOOP=asyncio` runs on asyncio's loop instead of uvloop (the CLI's).
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from datetime import date, timedelta
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from bench.cpu import Cpu, load
 from bench.servers import SECRETS
 from services.referrals.adapters.kafka_facts import fast_fact
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import create_generation
+from services.referrals.service_layer.parallel_replay import run_fast
 from services.referrals.service_layer.rebuild import rebuild
+from services.referrals.service_layer.replay import Progress, print_progress
 from shared.contracts import members as m
 from shared.settings import Settings, with_database
 
@@ -106,8 +111,31 @@ async def main(n: int) -> None:
     await producer.stop()
     print(f"produced {n} events in {time.perf_counter() - t0:.1f}s")
     try:
-        result = await rebuild(settings, drop_old=False)
+        admin = await asyncpg.connect(base.database_url)
+        cpu = Cpu.of(int(await admin.fetchval("SELECT pg_backend_pid()")), settings.kafka_bootstrap_servers)
+        print(load())
+        before = cpu.sample()
+        replayed: list[dict[str, float]] = []
+
+        def progress(p: Progress) -> None:  # the CPU spent up to this process's last batch: its replay's
+            print_progress(p)
+            replayed[:] = [cpu.sample()]
+
+        called = time.perf_counter()
+        result = await rebuild(settings, progress=progress, drop_old=False)
+        called = time.perf_counter() - called  # with the set-up before the replay and the catch-up after the swap
+        after = cpu.sample()
+        spent = {"replay": Cpu.spent(before, replayed[0] if replayed else after),
+                 "finishing": Cpu.spent(replayed[0], after) if replayed else {}}
+        await admin.close()
         batched = float(result["events_per_second"])  # type: ignore[arg-type]
+        print(f"\nrebuild: {result['events']} events in {result['seconds']:.2f}s = {batched:,.0f} events/s")
+        # where the time went: replay (reading+decoding overlapped with two writer lanes; a lane's
+        # "waiting" is time it had nothing to write) and finishing (milestones, indexes, lights)
+        print(f"  timings (s): {result['timings']}")
+        print(f"  whole call {called:.2f}s; cpu (s) by phase and process: {spent}; {load()}")
+        if os.environ.get("REFNET_BENCH_NAIVE") == "0":  # the rebuild's figures only (interleaved rounds)
+            return
         # naive: the same projection, one event per transaction (with its applied-event id), on a sample
         sample = records[: min(5000, n)]
         conn = await asyncpg.connect(url)
@@ -123,10 +151,6 @@ async def main(n: int) -> None:
                 await naive.apply_facts(conn, [fact])
         naive_rate = len(sample) / (time.perf_counter() - t0)
         await conn.close()
-        print(f"rebuild: {result['events']} events in {result['seconds']:.2f}s = {batched:,.0f} events/s")
-        # where the time went: replay (reading+decoding overlapped with two writer lanes; a lane's
-        # "waiting" is time it had nothing to write) and finishing (milestones, indexes, lights)
-        print(f"  timings (s): {result['timings']}")
         print(f"naive one-event-per-transaction: {naive_rate:,.0f} events/s ({len(sample)} events)")
         print(f"speed-up: {batched / naive_rate:.1f}x   os.cpu_count() = {os.cpu_count()}")
     finally:
@@ -136,4 +160,6 @@ async def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000))
+    # the event loop `refnet referrals rebuild` runs on (uvloop); REFNET_BENCH_LOOP=asyncio for the default one
+    run = asyncio.run if os.environ.get("REFNET_BENCH_LOOP") == "asyncio" else run_fast
+    run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000))

@@ -206,9 +206,10 @@ def down() -> None:
 def referrals_rebuild() -> None:
     """Replay the topics into fresh projection tables and swap them in without downtime."""
     os.environ.update(_environment())
+    from services.referrals.service_layer.parallel_replay import run_fast
     from services.referrals.service_layer.rebuild import rebuild
 
-    asyncio.run(rebuild(load_settings()))
+    run_fast(rebuild(load_settings()))
 
 
 @app.command()

@@ -55,5 +55,16 @@ async def upsert(conn: asyncpg.Connection, sql: str, rows: Sequence[tuple[Any, .
     await conn.execute(f"{sql[:match.start()]}{stage}{sql[match.end():]}; TRUNCATE {stage}")
 
 
+async def stage_or_upsert(conn: asyncpg.Connection, stage: str, staged: Sequence[tuple[Any, ...]], sql: str,
+                          rows: Sequence[tuple[Any, ...]]) -> None:
+    """A rebuild's replay COPYs `staged` (the rows with their store positions) into the staging table `stage`
+    when the writer in hand stages it (see `staging`: merged once, at the end); otherwise `upsert(sql, rows)`."""
+    if stage in APPENDED.get():
+        if staged:
+            await conn.copy_records_to_table(stage, records=staged)
+        return
+    await upsert(conn, sql, rows)
+
+
 def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]

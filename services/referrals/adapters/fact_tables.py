@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from services.referrals.adapters.bulk import latest, upsert
+from services.referrals.adapters.bulk import latest, stage_or_upsert, upsert
 from services.referrals.adapters.facts import Fact, day, moment
 
 
@@ -100,7 +100,7 @@ async def referral_given(conn: asyncpg.Connection, facts: list[Fact], touched: T
         touched.referrals.add(r[0])
         touched.members.add(r[2])
         touched.pairs.add((r[1], r[2], r[3]))
-    await upsert(conn,
+    await stage_or_upsert(conn, "_staged_referrals_given", rows,
         """INSERT INTO referrals (referral_id, chapter_id, giver_id, receiver_id, referral_type, temperature,
                                   given_on, seq, recorded_at, recorded_by)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
@@ -119,7 +119,7 @@ async def referral_status_changed(conn: asyncpg.Connection, facts: list[Fact], t
                      f.sequence) for f in facts), key=lambda r: r[0])
     touched.referrals.update(r[0] for r in stubs)
     # A step may arrive before its referral: a stub row, completed when the referral arrives.
-    await upsert(conn,
+    await stage_or_upsert(conn, "_staged_referral_stubs", stubs,
         """INSERT INTO referrals (referral_id, chapter_id, giver_id, receiver_id)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
            ON CONFLICT (referral_id) DO NOTHING""", [r[:4] for r in stubs])
@@ -135,7 +135,7 @@ async def closed_business_reported(conn: asyncpg.Connection, facts: list[Fact], 
                     f.data["business_kind"], f.data["referral_type"], f.data.get("referral_id"),
                     day(f.data["occurred_on"]), moment(f.time), f.data.get("recorded_by"), f.sequence)
                    for f in facts), key=lambda r: r[0])
-    await upsert(conn,
+    await stage_or_upsert(conn, "_staged_closed_business_reported", rows,
         """INSERT INTO closed_business (closed_business_id, chapter_id, reported_by, thanked_member_id, amount,
                                         currency, business_kind, referral_type, referral_id, occurred_on,
                                         recorded_at, recorded_by)
@@ -155,7 +155,7 @@ def closed_business_marked(column: str) -> Handler:
     async def mark(conn: asyncpg.Connection, facts: list[Fact], _touched: Touched) -> None:
         rows = latest(((f.data["closed_business_id"], f.data["chapter_id"], day(f.data["occurred_on"]),
                         f.sequence) for f in facts), key=lambda r: r[0])
-        await upsert(conn,
+        await stage_or_upsert(conn, f"_staged_closed_business_{column}", rows,
             f"""INSERT INTO closed_business (closed_business_id, chapter_id, {column})
                 SELECT * FROM unnest($1::text[], $2::text[], $3::date[])
                 ON CONFLICT (closed_business_id) DO UPDATE SET {column} = excluded.{column}""",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from json.scanner import make_scanner
 
 from aiokafka import ConsumerRecord
+from pydantic_core import from_json
 
 from services.referrals.adapters.facts import Fact
 from shared.contracts.members import members_events
@@ -15,7 +15,6 @@ from shared.events import split_type
 
 _CURRENT = {f"{cls.name}.v{cls.version}": cls.name.rsplit(".", 1)[-1] for cls in members_events}
 _CURRENT_BYTES = {k.encode(): v for k, v in _CURRENT.items()}
-_scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # the C scanner json.loads uses, without its per-call overhead
 
 
 def fast_fact(headers: list[tuple[str, bytes]] | None, value: bytes | None) -> Fact | None:
@@ -41,13 +40,14 @@ def fast_fact(headers: list[tuple[str, bytes]] | None, value: bytes | None) -> F
 
 def decode_records(records: Iterable[ConsumerRecord]) -> list[Fact]:
     """`fast_fact` for a whole fetch, with the per-record work cut to the bone: the headers read into a
-    dict in C, the JSON body parsed by the C scanner json.loads uses (without its per-call detours) and
-    accepted only when it is one object filling the whole value. Anything unusual (an older version, an
-    unreadable record) takes `fast_fact`'s careful path, so the results are the same."""
+    dict in C, the JSON body parsed by pydantic-core's parser (Rust, several times json.loads' speed; stricter:
+    what it accepts json.loads reads the same, what it refuses, e.g. a BOM, lone surrogates or a non-UTF-8
+    encoding, takes the careful path) and accepted only when it is one object. Anything unusual (an older
+    version, an unreadable record) takes `fast_fact`'s careful path, so the results are the same."""
     facts: list[Fact] = []
     append = facts.append
     current = _CURRENT_BYTES
-    scan = _scan
+    parse = from_json
     for record in records:
         headers = record.headers
         value = record.value
@@ -56,12 +56,11 @@ def decode_records(records: Iterable[ConsumerRecord]) -> list[Fact]:
         seq_b, time_b, chapter_b = h.get("ce_sequence"), h.get("ce_time"), h.get("ce_chapterid")
         if kind is not None and value and seq_b and time_b and chapter_b:
             try:
-                text = value.decode()
-                data, end = scan(text, 0)
-                if end == len(text) and type(data) is dict:
+                data = parse(value)
+                if type(data) is dict:
                     append(Fact(kind, data, int(seq_b), time_b.decode(), chapter_b.decode()))
                     continue
-            except (ValueError, StopIteration):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            except ValueError:  # not JSON to the strict parser, UnicodeDecodeError: the careful path decides
                 pass
         fact = fast_fact(headers, value)
         if fact is not None:

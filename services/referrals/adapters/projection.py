@@ -101,11 +101,6 @@ class ReferralsProjection:
             await referral_milestones.derive(conn, ids)
             await referral_milestones.conversions(conn, ids, self.emit)
 
-    async def derive_all(self, conn: asyncpg.Connection) -> None:
-        """A rebuild's deferred derivation of every referral, in one pass (see `referral_milestones`)."""
-        self.deferred.clear()
-        await referral_milestones.derive_all(conn)
-
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         await self.apply_facts(conn, [fact_of(d) for d in events])
 

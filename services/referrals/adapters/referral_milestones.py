@@ -2,8 +2,9 @@
 announced once it is won.
 
 Live batches read the touched referrals' steps and let `domain.milestones` decide. A rebuild derives every
-referral at once in one SQL statement built from the same rule (`REACHED_BY`, `CLOSED_STATUSES`): a
-million referrals through Python would cost seconds; the rebuild-equals-live test holds the two together.
+referral at once, in the SQL that merges its staged referrals (`STEPS_DERIVED`, built from the same rule:
+`REACHED_BY`, `CLOSED_STATUSES`): a million referrals through Python would cost seconds; the
+rebuild-equals-live test holds the two together.
 """
 
 from __future__ import annotations
@@ -49,24 +50,15 @@ def _first_step_to(statuses: frozenset[str]) -> str:
     return f"min(occurred_on) FILTER (WHERE to_status IN ({listed}))"
 
 
-DERIVE_ALL = f"""UPDATE referrals r SET status = s.status, accepted_on = s.accepted_on,
-       contacted_on = s.contacted_on, won_on = s.won_on, closed_on = s.closed_on, last_step_on = s.last_step_on,
-       converted_emitted = r.converted_emitted OR (s.status = 'won' AND r.given_on IS NOT NULL)
-   FROM (SELECT referral_id,
-                (array_agg(to_status ORDER BY occurred_on DESC, seq DESC))[1] AS status,
-                {_first_step_to(REACHED_BY["accepted"])} AS accepted_on,
-                {_first_step_to(REACHED_BY["contacted"])} AS contacted_on,
-                {_first_step_to(REACHED_BY["won"])} AS won_on,
-                {_first_step_to(CLOSED_STATUSES)} AS closed_on,
-                max(occurred_on) AS last_step_on
-         FROM referral_steps GROUP BY referral_id) s
-   WHERE r.referral_id = s.referral_id"""
-
-
-async def derive_all(conn: asyncpg.Connection) -> None:
-    """A rebuild's derivation, in one pass over the whole generation (it holds only replayed facts): status
-    and milestones, and conversions marked as announced (a rebuild announces nothing)."""
-    await conn.execute(DERIVE_ALL)
+STEPS_DERIVED = f"""SELECT referral_id,
+           (array_agg(to_status ORDER BY occurred_on DESC, seq DESC))[1] AS status,
+           {_first_step_to(REACHED_BY["accepted"])} AS accepted_on,
+           {_first_step_to(REACHED_BY["contacted"])} AS contacted_on,
+           {_first_step_to(REACHED_BY["won"])} AS won_on,
+           {_first_step_to(CLOSED_STATUSES)} AS closed_on,
+           max(occurred_on) AS last_step_on
+    FROM referral_steps GROUP BY referral_id"""
+"""Every referral's status and milestone dates from all its steps (a rebuild's merge of its staged referrals)."""
 
 
 async def conversions(conn: asyncpg.Connection, referral_ids: list[str], emit: bool) -> None:

@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 from aiokafka import TopicPartition
+from asyncpg import Connection, Pool
 
 from services.referrals.adapters.daily_totals import (
     CHAPTER_DAYS,
@@ -33,9 +34,10 @@ from services.referrals.adapters.schema import (
     drop_appended_keys,
     keep_one_per_key,
 )
+from services.referrals.adapters.staging import create_staging, merge_closed_business, merge_referrals
 from services.referrals.config import load_config
 from services.referrals.domain.traffic_lights import TrafficLightScheme
-from services.referrals.service_layer.parallel_replay import consumer_for, replay_elsewhere, shards
+from services.referrals.service_layer.parallel_replay import Workers, consumer_for, shards
 from services.referrals.service_layer.replay import ProgressFn, print_progress, replay, topic_partitions
 from shared.contracts.members import members_events
 from shared.migrations import open_database
@@ -56,13 +58,30 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+FINISHING_MEMORY = "256MB"
+"""Sort and hash memory of the finishing statements (keys, merges, daily totals, indexes): with the default
+4MB the daily totals' grouping and sorts spill to disk and take twice as long."""
+
+
+@contextlib.asynccontextmanager
+async def _finishing(pool: Pool) -> AsyncIterator[Connection]:
+    """A connection for the finishing statements, with room to sort in memory (reset when it is released)."""
+    async with pool.acquire() as conn:
+        # one process per index build: the two finishing connections already keep both cores busy (with more
+        # memory PostgreSQL would add two parallel workers to each build, six processes on two cores)
+        await conn.execute(f"SET work_mem TO '{FINISHING_MEMORY}'; SET maintenance_work_mem TO '{FINISHING_MEMORY}';"
+                           " SET max_parallel_maintenance_workers TO 0")
+        yield conn
+
+
 async def rebuild(settings: Settings, progress: ProgressFn | None = print_progress,
                   scheme: TrafficLightScheme | None = None, drop_old: bool = True) -> dict[str, object]:
     """Replay into generation N+1, swap it in, drop generation N. Returns figures for the caller."""
+    config = load_config()
+    workers = Workers(config.rebuild_workers - 1)  # started first: they get ready while this one sets up
     pool = await open_database(settings.service_database_url("referrals"), SQL)
     topics = sorted({settings.topic(cls.topic) for cls in members_events})
     consumer = consumer_for(settings)
-    config = load_config()
     await consumer.start()
     try:
         parts = await topic_partitions(consumer, topics)
@@ -83,16 +102,18 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
             generation = (row["generation"] if row else 0) + 1
             schema = await create_generation(conn, generation, indexes=False)
             await drop_appended_keys(conn, schema)
+            await create_staging(conn, schema)
         projection = ReferralsProjection(scheme=scheme or config.traffic_lights, emit=False, schema=schema,
                                          one_sided_threshold=config.one_sided_threshold)
         started = time.perf_counter()
         counted = [0]
         timings: dict[str, float] = {}
         with _cycle_collection_paused():
-            elsewhere = asyncio.ensure_future(replay_elsewhere(settings, schema, others))
+            elsewhere = asyncio.ensure_future(workers.replay(settings, schema, others))
             applied = await replay(consumer, own, pool, projection, progress, counted, started, total,
                                     timings) if own else 0
             shared = await elsewhere
+        workers.close()
         by_process = [applied, *(n for n, _ in shared)]
         applied += sum(n for n, _ in shared)
         timings["replay"] = time.perf_counter() - started
@@ -102,55 +123,62 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
         consumer.assign(parts)
         for tp, offset in positions.items():
             consumer.seek(tp, offset)
-        # first the append-only tables get their keys back (one row per key), two connections at once
+        # first the append-only tables get their keys back (one row per key), and the staged ones are merged
+        # (the referrals derived from their steps on the way), two connections at once
         removed = [0]
 
-        async def keep_one_per_key_of(tables: list[str]) -> None:
-            async with pool.acquire() as conn:
+        async def keep_one_per_key_of(tables: list[str], merge: Callable[[Connection, str], Awaitable[None]]) -> None:
+            async with _finishing(pool) as conn:
                 for table in tables:
                     removed[0] += await keep_one_per_key(conn, schema, table)
+                await merge(conn, schema)
 
         finishing = time.perf_counter()
-        await asyncio.gather(keep_one_per_key_of(["referral_steps", "applied_sequences"]),
-                             keep_one_per_key_of(["attendance", "one_to_ones", "ceus"]))
+        await asyncio.gather(keep_one_per_key_of(["referral_steps", "applied_sequences"], merge_referrals),
+                             keep_one_per_key_of(["attendance", "one_to_ones", "ceus"], merge_closed_business))
         timings["keys"] = time.perf_counter() - finishing
 
-        # derived state as of now, without announcing it. Two connections: the referrals' milestones are
-        # derived before their indexes exist (no index to maintain for every updated row), then the chapters'
-        # daily totals (they count won referrals), while the pairs' daily totals and the other tables'
+        # derived state as of now, without announcing it. Two connections: the chapters' daily totals (they
+        # count won referrals) and the referrals' indexes, while the pairs' daily totals and the other tables'
         # indexes are built; the totals' triggers keep them from then on (the replay after the swap); lights
         # and pairs come last (they look members up by those indexes).
-        async def derive_then_index() -> None:
-            async with pool.acquire() as conn:
-                async with conn.transaction():
-                    await conn.execute(f"SET LOCAL search_path TO {schema}, public")
-                    await projection.derive_all(conn)
+        async def totals_then_index() -> None:
+            async with _finishing(pool) as conn:
                 await create_totals(conn, schema, filled=True, totals=(CHAPTER_DAYS,), triggers=False)  # has won
                 await create_indexes(conn, schema, tables={"referrals"})
 
         async def index_the_rest() -> None:
-            async with pool.acquire() as conn:
+            async with _finishing(pool) as conn:
                 await create_totals(conn, schema, filled=True, totals=(PAIR_DAYS, ONE_TO_ONE_DAYS), triggers=False)
                 await create_indexes(conn, schema, skip={"referrals"})
 
         mark = time.perf_counter()
-        await asyncio.gather(derive_then_index(), index_the_rest())
-        async with pool.acquire() as conn:
+        await asyncio.gather(totals_then_index(), index_the_rest())
+        async with _finishing(pool) as conn:
             await create_triggers(conn, schema)  # the totals kept from here on (the replay after the swap)
         timings["derive_and_index"] = time.perf_counter() - mark
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(f"SET LOCAL search_path TO {schema}, public")
-            await projection.update_lights(conn, None, emit=False)
-            timings["lights"] = time.perf_counter() - mark - timings["derive_and_index"]
-            await projection.update_pairs(conn, None, emit=False)
-        mark = time.perf_counter()
-        async with pool.acquire() as conn, conn.transaction():
+
+        async def lights_and_pairs() -> None:
+            async with _finishing(pool) as conn, conn.transaction():
+                await conn.execute(f"SET LOCAL search_path TO {schema}, public")
+                await projection.update_lights(conn, None, emit=False)
+                await projection.update_pairs(conn, None, emit=False)
+            timings["lights"] = time.perf_counter() - mark
+
+        async def analyze(which: str) -> None:
             # statistics before readers come (fresh tables have none: plans ten times slower), from a small
             # sample (6,000 rows a table instead of 30,000): row counts and spreads are what the plans need
-            await conn.execute("SET LOCAL default_statistics_target TO 20")
-            tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
-            await conn.execute("; ".join(f"ANALYZE {schema}.{t['tablename']}" for t in tables))
-        timings["analyze"] = time.perf_counter() - mark
+            async with _finishing(pool) as conn, conn.transaction():
+                await conn.execute("SET LOCAL default_statistics_target TO 20")
+                tables = await conn.fetch(f"SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename"
+                                          f" {which} IN ('lights', 'pair_states')", schema)
+                await conn.execute("; ".join(f"ANALYZE {schema}.{t['tablename']}" for t in tables))
+
+        # the lights and pairs (which write only their own tables) while the other tables are analysed
+        mark = time.perf_counter()
+        await asyncio.gather(lights_and_pairs(), analyze("NOT"))
+        await analyze("")
+        timings["analyze"] = time.perf_counter() - mark - timings["lights"]
         replay_seconds = time.perf_counter() - started
         timings["finishing"] = replay_seconds - timings["replay"]
         async with pool.acquire() as conn, conn.transaction():
@@ -175,5 +203,6 @@ async def rebuild(settings: Settings, progress: ProgressFn | None = print_progre
                 "events_by_process": by_process, "events_after_swap": after_swap,
                 "timings": {k: round(v, 3) for k, v in timings.items()}}
     finally:
+        workers.close(wait=False)
         await consumer.stop()
         await pool.close()

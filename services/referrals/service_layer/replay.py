@@ -18,6 +18,7 @@ from services.referrals.adapters.facts import Fact
 from services.referrals.adapters.kafka_facts import decode_records
 from services.referrals.adapters.projection import ReferralsProjection
 from services.referrals.adapters.schema import APPENDED_TABLES
+from services.referrals.adapters.staging import STAGED_TABLES
 from shared.contracts import members as m
 
 BATCH = 20_000
@@ -104,8 +105,8 @@ async def _lane(pool: asyncpg.Pool, projection: ReferralsProjection, queue: asyn
     the progress), in order, each batch in its own transaction."""
     clock = time.perf_counter
     name = {True: "referrals_lane", False: "other_lane", None: "writer"}[referrals]
-    if referrals is not None:  # the replay before the swap: the append-only tables are COPYed into, unkeyed
-        APPENDED.set(frozenset(APPENDED_TABLES))
+    if referrals is not None:  # the replay before the swap: the append-only tables are COPYed into, unkeyed,
+        APPENDED.set(frozenset(APPENDED_TABLES) | STAGED_TABLES)  # and the upserted ones staged (see `staging`)
     async with pool.acquire() as conn:
         while True:
             t0 = clock()

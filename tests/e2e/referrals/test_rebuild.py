@@ -18,7 +18,7 @@ from services.referrals.adapters import bulk, daily_totals
 from services.referrals.adapters.daily_totals import PAIR_REFERRALS, SOURCE_TABLES, TOTALS, Totals
 from services.referrals.adapters.schema import DATA_TABLES
 from services.referrals.service_layer.rebuild import rebuild
-from shared.contracts.members import ClosedBusinessDisputed
+from shared.contracts.members import ClosedBusinessConfirmed, ClosedBusinessDisputed
 from shared.settings import Settings
 from tests.e2e.referrals.helpers import (
     MembersFeed,
@@ -68,6 +68,15 @@ def random_history(seed: int, chapters: int = 2, members: int = 8, days: int = 4
                             events.append(ClosedBusinessDisputed(
                                 chapter_id=cid, closed_business_id=f"{rid}cb", thanked_member_id=g,
                                 reason="not mine", occurred_on=won + timedelta(days=3)))
+                        for later in range(rng.choice([0, 0, 1, 2])):  # confirmed, maybe twice: the latest day
+                            events.append(ClosedBusinessConfirmed(
+                                chapter_id=cid, closed_business_id=f"{rid}cb", thanked_member_id=g,
+                                occurred_on=won + timedelta(days=5 - later)))
+                if rng.random() < 0.1:  # recorded again, corrected: the latest one counts
+                    events.append(referral(cid, rid, g, r, day + timedelta(days=1), rng.randint(1, 5), "inside"))
+            if rng.random() < 0.2:  # a status step whose referral never arrives: a stub referral
+                g, r = rng.sample(ms, 2)
+                events.append(step(cid, f"{cid}s{week}", g, r, "given", "contacted", day))
             if rng.random() < 0.5:
                 a, b = rng.sample(ms, 2)
                 events.append(one_to_one(cid, f"{cid}o{week}", a, b, day))

@@ -28,7 +28,11 @@ def _variants() -> list[ConsumerRecord]:
     bad_time = [(k, b"\xff\xfe" if k == "ce_time" else v) for k, v in headers]
     bodies = [value, value + b"  ", b" " + value, json.dumps(REFERRAL, indent=2).encode(), b"[1, 2]", b"not json",
               b"{}", value[:-1], b"", None, b"\xff" + value, json.dumps({**REFERRAL, "note": "caf\u00e9"}).encode(),
-              json.dumps({**REFERRAL, "note": "caf\u00e9"}, ensure_ascii=False).encode(), b'{"a":1}{"b":2}']
+              json.dumps({**REFERRAL, "note": "caf\u00e9"}, ensure_ascii=False).encode(), b'{"a":1}{"b":2}',
+              # where the fast parser is stricter than json.loads (which reads these): the careful path
+              b"\xef\xbb\xbf" + value, value[:-1] + b',"note":"\\ud800"}', value[:-1] + b',"note":"\xed\xa0\x80"}',
+              value.decode().encode("utf-16"), value[:-1] + b',"big":123456789012345678901234567890,"inf":Infinity}',
+              value[:-1] + b',"giver_id":"twice"}', value[:-1] + b',"note":"tab\there"}', value + b"\x00"]
     out = [_record(i, body, headers) for i, body in enumerate(bodies)]
     out += [_record(100 + i, value, h) for i, h in enumerate([without, retyped, unknown, bad_seq, bad_time, []])]
     return out
