@@ -51,6 +51,7 @@ class Stack:
     admin: dict[str, str]
     chapter_id: str = ""
     ids: dict[str, str] = field(default_factory=dict)
+    meeting_on: date | None = None  # the date of the meeting that is on: yesterday's if found just after midnight
 
     async def link(self, email: str, kind: str, count: int = 1) -> str:
         """The sign-in link in the `count`-th e-mail of `kind` to `email`, as the member reads it."""
@@ -77,6 +78,7 @@ class Stack:
             "language": language})
         assert founded.status_code == 201, founded.text
         self.chapter_id = founded.json()["chapter_id"]
+        self.meeting_on = started.date()
         for name, category in names.items():
             added = await self.api.post(f"/chapters/{self.chapter_id}/members", headers=self.admin, json={
                 "name": name, "business": f"{name} {category}s", "category": category, "email": email(name),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -192,9 +191,9 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             # Cy scans it (his camera opens the link in the app where he is signed in)
             cy = await open_phone(browser, await s.link(email("Cy"), WELCOME))
             await cy.page.goto(url)
-            await expect(cy.page.locator("[data-checked-in]")).to_have_attribute("data-checked-in",
-                                                                                date.today().isoformat())
-            marks = await s.api.get(f"/chapters/{s.chapter_id}/meetings/{date.today().isoformat()}/attendance",
+            meeting = f"{s.meeting_on}"  # the meeting that is on, which began on the UTC date ten minutes ago
+            await expect(cy.page.locator("[data-checked-in]")).to_have_attribute("data-checked-in", meeting)
+            marks = await s.api.get(f"/chapters/{s.chapter_id}/meetings/{meeting}/attendance",
                                     headers=s.admin)
             assert {m["member_id"]: m["mark"] for m in marks.json()} == {s.ids["Cy"]: "P"}
             # Cy declines the referral Ann gave him, saying why
@@ -212,7 +211,7 @@ async def test_a_week_of_slips_from_a_phone(settings: Settings, tmp_path: Path) 
             await pat.page.locator(f'fieldset[data-member="{s.ids["Dee"]}"] label', has_text="A").first.tap()
             await pat.page.get_by_role("button", name="Save attendance").tap()
             await expect(pat.page.locator(".message.ok")).to_be_visible()
-            marks = await s.api.get(f"/chapters/{s.chapter_id}/meetings/{date.today().isoformat()}/attendance",
+            marks = await s.api.get(f"/chapters/{s.chapter_id}/meetings/{meeting}/attendance",
                                     headers=s.admin)
             assert {m["member_id"]: m["mark"] for m in marks.json()} == {
                 s.ids["Cy"]: "P", s.ids["Ann"]: "P", s.ids["Dee"]: "A"}
