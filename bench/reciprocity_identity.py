@@ -4,9 +4,9 @@
 
 Loads `chapters` (default 2) of `bench.referrals_report_latency`'s five-year history into a scratch database
 (or reads the one `database-url` names, kept from an earlier run with REFNET_BENCH_KEEP=1), then, in one
-process per checkout (this one, and REFNET_BENCH_BASE's when set: each imports its own tree's code), renders
-the reciprocity report of every chapter for 4 window lengths (30 days, 6 months, 2 years, 7 years) × 45
-window ends (today and every 9 days back to 396 days) as JSON, and as CSV of each of its tables for the
+process per checkout (this one, and REFNET_BENCH_BASE's when set: each imports its own tree's code),
+renders the reciprocity report of every chapter for 4 window lengths (30 days, 6 months, 2 years, 7 years)
+by 45 window ends (today and every 9 days back to 396 days) as JSON, and as CSV of each of its tables for the
 6-month windows, and prints a SHA-256 per chapter and window length, and of everything. Equal hashes mean
 byte-identical reports. A speed change must not change a byte of what leaders see.
 """
@@ -77,7 +77,7 @@ def hashes(tree: Path, url: str, today: date, chapters: list[str]) -> None:
 
 async def main(count: int, url: str | None) -> None:
     today = date.today()
-    keep = os.environ.get("REFNET_BENCH_KEEP") == "1"
+    keep = os.environ.get("REFNET_BENCH_KEEP") == "1" or url is not None  # a database named is the caller's
     if url is None:
         prefix = f"bench{uuid.uuid4().hex[:6]}"
         url = with_database(servers()[1], f"{prefix}_referrals")
