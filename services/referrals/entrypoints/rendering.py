@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
 import pydantic_core
 from fastapi.responses import Response
 
-from services.referrals.domain.rows import Columns
 from shared.http_errors import invalid_field
 from shared.metrics import report_cache
 
@@ -37,8 +35,6 @@ def csv_cell(value: Any) -> Any:
 
 def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bool) -> Response:
     headers = {"X-Refnet-Stale": "true"} if stale else {}
-    if fmt in ("csv", "xlsx"):  # tables held column by column as rows, as every other report's
-        report = {k: v.rows() if isinstance(v, Columns) else v for k, v in report.items()}
     if fmt == "xlsx":
         from services.referrals.entrypoints.spreadsheet import workbook  # openpyxl only when asked
 
@@ -63,42 +59,9 @@ def render(report: dict[str, Any], fmt: str | None, table: str | None, stale: bo
         return Response(out.getvalue(), media_type="text/csv", headers=headers)
     # encoded once, in Rust (pydantic's encoder: decimals as strings, dates ISO 8601, UTC times with "Z"):
     # a six-month reciprocity report is ~250 KB, and json.dumps with a default hook took 4 ms of it
-    return Response(report_json({**report, "stale": stale}), media_type="application/json", headers=headers)
+    content = pydantic_core.to_json({**report, "stale": stale}, inf_nan_mode="null")
+    return Response(content, media_type="application/json", headers=headers)
 
-
-def report_json(report: dict[str, Any]) -> bytes:
-    """The report as JSON, byte for byte what pydantic's encoder makes of it with its `Columns` as lists of
-    dicts: the other entries are encoded by it, the `Columns` by `columns_json` (no dict per row)."""
-    if not any(isinstance(v, Columns) for v in report.values()):
-        return pydantic_core.to_json(report, inf_nan_mode="null")
-    return b"{" + b",".join(
-        pydantic_core.to_json(k) + b":" + (columns_json(v) if isinstance(v, Columns)
-                                           else pydantic_core.to_json(v, inf_nan_mode="null"))
-        for k, v in report.items()) + b"}"
-
-
-def _encoded(column: Sequence[Any]) -> list[bytes]:
-    """A column's values as pydantic's encoder writes them (compact JSON), one `bytes` each: the column encoded
-    in one call and split at its commas when it has no comma but the n - 1 between its values (escapes hold
-    none, so only a text with a comma in it can add one), else value by value."""
-    whole = pydantic_core.to_json(column, inf_nan_mode="null")
-    if whole.count(b",") == len(column) - 1:
-        return whole[1:-1].split(b",")
-    return [pydantic_core.to_json(v, inf_nan_mode="null") for v in column]
-
-
-def columns_json(table: Columns) -> bytes:
-    """A table as a JSON list of objects: every key written between its column's values, joined in C."""
-    if not len(table):
-        return b"[]"
-    starts = [b",{" + pydantic_core.to_json(table.names[0]) + b":"]
-    starts += [b"," + pydantic_core.to_json(n) + b":" for n in table.names[1:]]
-    parts: list[Iterable[bytes]] = []
-    for start, column in zip(starts, table.columns, strict=True):
-        parts += [itertools.repeat(start), _encoded(column)]
-    parts.append(itertools.repeat(b"}"))
-    rows = zip(*parts, strict=False)  # the repeats are endless: the columns end it
-    return b"[" + b"".join(itertools.chain.from_iterable(rows))[1:] + b"]"
 
 class RenderedReports:
     """Rendered reports by (report, chapter, window, format, staleness, data version): dashboards refetch the
