@@ -272,19 +272,41 @@ async def in_process(url: str, cid: str, today: date, requests: int) -> None:
         await pool.close()
 
 
+KEPT = os.environ.get("REFNET_BENCH_DATABASE")
+"""A database an earlier run loaded and kept (REFNET_BENCH_KEEP=1 prints its URL): read again, not loaded
+(the same `others` and `region` as that run, the same day)."""
+ONLY = os.environ.get("REFNET_BENCH_ONLY")
+"""Only the cases whose label contains this text (e.g. `reciprocity 6 months`): shorter runs on a busy machine."""
+
+
+async def kept_members(url: str, cid: str) -> dict[str, str]:
+    """The first chapter's members of a kept database: its first member joined as president (`chapter_history`)."""
+    pool = await open_database(url, SQL)
+    try:
+        schema = await current_schema(pool)
+        ids = [r[0] for r in await pool.fetch(f"SELECT member_id FROM {schema}.members WHERE chapter_id = $1", cid)]
+    finally:
+        await pool.close()
+    return {m: "president" if m == f"{cid}-m1" else "member" for m in ids}
+
+
 async def main(requests: int, others: int, region: int) -> None:
     kafka, server = servers()
-    prefix = f"bench{uuid.uuid4().hex[:6]}"
-    url = with_database(server, f"{prefix}_referrals")
+    prefix = KEPT.rsplit("/", 1)[1].removesuffix("_referrals") if KEPT else f"bench{uuid.uuid4().hex[:6]}"
+    url = KEPT or with_database(server, f"{prefix}_referrals")
     today = date.today()
     chapters = [f"{prefix}c{i}" for i in range(others + 1)]
     east = [f"{prefix}e{i}" for i in range(region)]
+    keep = KEPT is not None or os.environ.get("REFNET_BENCH_KEEP") == "1"
     try:
         print(f"report latency: a {SEATS}-member chapter, {YEARS} years of history, {others} other chapters, "
               f"a region of {region} chapters with a year each ({machine()}; os.cpu_count() = {os.cpu_count()})")
-        events, members, seconds = await load(url, chapters, today, east)
-        print(f"  history: {events} events (direct batched load through ReferralsProjection.apply_facts, "
-              f"{events / seconds:,.0f} events/s incl. generation)")
+        if KEPT:
+            members = await kept_members(url, chapters[0])
+        else:
+            events, members, seconds = await load(url, chapters, today, east)
+            print(f"  history: {events} events (direct batched load through ReferralsProjection.apply_facts, "
+                  f"{events / seconds:,.0f} events/s incl. generation){f'; kept: {url}' if keep else ''}")
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server,
                "REFNET_TOPIC_PREFIX": prefix, "REFERRALS_DATABASE_URL": url, **SECRETS}
         cid = chapters[0]
@@ -311,6 +333,7 @@ async def main(requests: int, others: int, region: int) -> None:
         if east:
             cases.append((f"region, {len(east)} chapters, computed", "/regions/east",
                           lambda i: window(today, 182, i), admin))
+        cases = [c for c in cases if ONLY is None or ONLY in c[0]]
         runs = [("base", BASE), ("head", None), ("base", BASE), ("head", None)] if BASE else [("head", None)]
         for name, checkout in runs:
             port = free_port(18302)
@@ -319,7 +342,7 @@ async def main(requests: int, others: int, region: int) -> None:
             try:
                 await wait_healthy(base, proc)
                 for label, (samples, size) in (await over_http(base, cases, requests)).items():
-                    print(f"  {name} {label:34s} {_quantiles(samples)}   ({size})")
+                    print(f"  {name} {label:34s} {_quantiles(samples)}   ({size}; load {os.getloadavg()[0]:.2f})")
             finally:
                 proc.terminate()
                 proc.wait(30)
@@ -327,7 +350,8 @@ async def main(requests: int, others: int, region: int) -> None:
         print("  targets: reciprocity 6 months computed p99 < 10 ms, region of 100 chapters p99 < 100 ms "
               "(sequential requests, one client, server in its own process)")
     finally:
-        await drop_database(url)
+        if not keep:
+            await drop_database(url)
 
 
 if __name__ == "__main__":

@@ -108,8 +108,11 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     # reports are JSON of tens of kilobytes (a phone on a slow network waits for them); event streams stay
     # uncompressed (Starlette leaves text/event-stream alone), and small answers such as stream tickets too
     # level 5, not the default 9: a six-month reciprocity report (240 KB) took ~10 ms to compress at 9 and
-    # takes ~1.5 ms at 5, for 17% more bytes
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # takes ~1.5 ms at 5, for 17% more bytes. Compressed in the event loop up to 512 KiB (Starlette's default
+    # hands anything from 128 KiB to a worker thread: a thread hop and two wake-ups per six-month report, which
+    # waits longer for them than for the compression on a busy machine); a five-year report (~1 MB) still goes
+    # to a thread
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5, thread_minimum_size=512 * 1024)
     # the member app reads scorecards and balances here with its session cookie: reads only
     app.add_middleware(CredentialedCors, origins=service.settings.app_origin_list, methods=("GET", "HEAD"))
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs
