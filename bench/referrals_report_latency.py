@@ -37,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import psutil
 
 from bench.servers import SECRETS, drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
@@ -223,8 +224,9 @@ def window(today: date, days: int, shift: int) -> dict[str, str]:
 
 
 async def over_http(base: str, cases: list[tuple[str, str, Callable[[int], dict[str, str]], dict[str, str]]],
-                    requests: int) -> dict[str, tuple[list[float], str]]:
-    """Each case one request at a time after a warm-up: its samples and the size of its answer."""
+                    requests: int, server: psutil.Process | None = None) -> dict[str, tuple[list[float], str]]:
+    """Each case one request at a time after a warm-up: its samples and the size of its answer (with the
+    `server` process's CPU per request: on a busy machine the steadier measure)."""
     out = {}
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:  # asks for gzip, as browsers do
         for label, path, params, headers in cases:
@@ -233,6 +235,7 @@ async def over_http(base: str, cases: list[tuple[str, str, Callable[[int], dict[
             for i in range(20 if "region" not in label else 5):  # warm-up: connections, prepared statements
                 await client.get(path, params=params(requests + i), headers=headers)
             samples = []
+            cpu = sum(server.cpu_times()[:2]) if server else 0.0
             for i in range(requests if "region" not in label else max(20, requests // 4)):  # the slow one: fewer
                 t0 = time.perf_counter()
                 r = await client.get(path, params=params(i), headers=headers)
@@ -242,6 +245,8 @@ async def over_http(base: str, cases: list[tuple[str, str, Callable[[int], dict[
             size = (f"{len(body['members'])} members, {len(body['pairs'])} pairs, {len(first.content)} B"
                     if "pairs" in body else f"{len(body['chapters'])} chapters, {len(first.content)} B"
                     if "chapters" in body else f"{len(first.content)} B")
+            if server:
+                size += f"; server CPU {(sum(server.cpu_times()[:2]) - cpu) / len(samples) * 1000:.2f} ms/request"
             out[label] = (samples, size)
     return out
 
@@ -341,7 +346,8 @@ async def main(requests: int, others: int, region: int) -> None:
             base = f"http://127.0.0.1:{port}"
             try:
                 await wait_healthy(base, proc)
-                for label, (samples, size) in (await over_http(base, cases, requests)).items():
+                for label, (samples, size) in (await over_http(base, cases, requests,
+                                                               psutil.Process(proc.pid))).items():
                     print(f"  {name} {label:34s} {_quantiles(samples)}   ({size}; load {os.getloadavg()[0]:.2f})")
             finally:
                 proc.terminate()
