@@ -19,7 +19,10 @@ report and os.cpu_count(), then the same reports computed in this process (no HT
 (default 100) more chapters with a year of history each form region "east", whose view an administrator
 asks for. With REFNET_BENCH_BASE=<a checkout of an earlier commit> that commit's service is measured too,
 alternating with this one on the same data (base, head, base, head). Targets: reciprocity (6 months,
-computed) p99 < 10 ms, region view of 100 chapters p99 < 100 ms.
+computed) p99 < 10 ms, region view of 100 chapters p99 < 100 ms. Each line prints the service process's CPU
+per request and the load. REFNET_BENCH_KEEP=1 keeps the loaded database (its URL printed),
+REFNET_BENCH_DATABASE=<that URL> measures it again without loading (same arguments, same day), and
+REFNET_BENCH_ONLY=<text> keeps only the cases whose label contains it (e.g. `reciprocity 6 months`).
 """
 
 from __future__ import annotations
