@@ -19,7 +19,10 @@ report and os.cpu_count(), then the same reports computed in this process (no HT
 (default 100) more chapters with a year of history each form region "east", whose view an administrator
 asks for. With REFNET_BENCH_BASE=<a checkout of an earlier commit> that commit's service is measured too,
 alternating with this one on the same data (base, head, base, head). Targets: reciprocity (6 months,
-computed) p99 < 10 ms, region view of 100 chapters p99 < 100 ms.
+computed) p99 < 10 ms, region view of 100 chapters p99 < 100 ms. Each line prints the service process's CPU
+per request and the load. REFNET_BENCH_KEEP=1 keeps the loaded database (its URL printed),
+REFNET_BENCH_DATABASE=<that URL> measures it again without loading (same arguments, same day), and
+REFNET_BENCH_ONLY=<text> keeps only the cases whose label contains it (e.g. `reciprocity 6 months`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import psutil
 
 from bench.servers import SECRETS, drop_database, machine, serve, servers, wait_healthy
 from infra.processes import free_port
@@ -223,8 +227,9 @@ def window(today: date, days: int, shift: int) -> dict[str, str]:
 
 
 async def over_http(base: str, cases: list[tuple[str, str, Callable[[int], dict[str, str]], dict[str, str]]],
-                    requests: int) -> dict[str, tuple[list[float], str]]:
-    """Each case one request at a time after a warm-up: its samples and the size of its answer."""
+                    requests: int, server: psutil.Process | None = None) -> dict[str, tuple[list[float], str]]:
+    """Each case one request at a time after a warm-up: its samples and the size of its answer (with the
+    `server` process's CPU per request: on a busy machine the steadier measure)."""
     out = {}
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:  # asks for gzip, as browsers do
         for label, path, params, headers in cases:
@@ -233,6 +238,7 @@ async def over_http(base: str, cases: list[tuple[str, str, Callable[[int], dict[
             for i in range(20 if "region" not in label else 5):  # warm-up: connections, prepared statements
                 await client.get(path, params=params(requests + i), headers=headers)
             samples = []
+            cpu = sum(server.cpu_times()[:2]) if server else 0.0
             for i in range(requests if "region" not in label else max(20, requests // 4)):  # the slow one: fewer
                 t0 = time.perf_counter()
                 r = await client.get(path, params=params(i), headers=headers)
@@ -242,6 +248,8 @@ async def over_http(base: str, cases: list[tuple[str, str, Callable[[int], dict[
             size = (f"{len(body['members'])} members, {len(body['pairs'])} pairs, {len(first.content)} B"
                     if "pairs" in body else f"{len(body['chapters'])} chapters, {len(first.content)} B"
                     if "chapters" in body else f"{len(first.content)} B")
+            if server:
+                size += f"; server CPU {(sum(server.cpu_times()[:2]) - cpu) / len(samples) * 1000:.2f} ms/request"
             out[label] = (samples, size)
     return out
 
@@ -272,19 +280,41 @@ async def in_process(url: str, cid: str, today: date, requests: int) -> None:
         await pool.close()
 
 
+KEPT = os.environ.get("REFNET_BENCH_DATABASE")
+"""A database an earlier run loaded and kept (REFNET_BENCH_KEEP=1 prints its URL): read again, not loaded
+(the same `others` and `region` as that run, the same day)."""
+ONLY = os.environ.get("REFNET_BENCH_ONLY")
+"""Only the cases whose label contains this text (e.g. `reciprocity 6 months`): shorter runs on a busy machine."""
+
+
+async def kept_members(url: str, cid: str) -> dict[str, str]:
+    """The first chapter's members of a kept database: its first member joined as president (`chapter_history`)."""
+    pool = await open_database(url, SQL)
+    try:
+        schema = await current_schema(pool)
+        ids = [r[0] for r in await pool.fetch(f"SELECT member_id FROM {schema}.members WHERE chapter_id = $1", cid)]
+    finally:
+        await pool.close()
+    return {m: "president" if m == f"{cid}-m1" else "member" for m in ids}
+
+
 async def main(requests: int, others: int, region: int) -> None:
     kafka, server = servers()
-    prefix = f"bench{uuid.uuid4().hex[:6]}"
-    url = with_database(server, f"{prefix}_referrals")
+    prefix = KEPT.rsplit("/", 1)[1].removesuffix("_referrals") if KEPT else f"bench{uuid.uuid4().hex[:6]}"
+    url = KEPT or with_database(server, f"{prefix}_referrals")
     today = date.today()
     chapters = [f"{prefix}c{i}" for i in range(others + 1)]
     east = [f"{prefix}e{i}" for i in range(region)]
+    keep = KEPT is not None or os.environ.get("REFNET_BENCH_KEEP") == "1"
     try:
         print(f"report latency: a {SEATS}-member chapter, {YEARS} years of history, {others} other chapters, "
               f"a region of {region} chapters with a year each ({machine()}; os.cpu_count() = {os.cpu_count()})")
-        events, members, seconds = await load(url, chapters, today, east)
-        print(f"  history: {events} events (direct batched load through ReferralsProjection.apply_facts, "
-              f"{events / seconds:,.0f} events/s incl. generation)")
+        if KEPT:
+            members = await kept_members(url, chapters[0])
+        else:
+            events, members, seconds = await load(url, chapters, today, east)
+            print(f"  history: {events} events (direct batched load through ReferralsProjection.apply_facts, "
+                  f"{events / seconds:,.0f} events/s incl. generation){f'; kept: {url}' if keep else ''}")
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "DATABASE_URL": server,
                "REFNET_TOPIC_PREFIX": prefix, "REFERRALS_DATABASE_URL": url, **SECRETS}
         cid = chapters[0]
@@ -311,6 +341,7 @@ async def main(requests: int, others: int, region: int) -> None:
         if east:
             cases.append((f"region, {len(east)} chapters, computed", "/regions/east",
                           lambda i: window(today, 182, i), admin))
+        cases = [c for c in cases if ONLY is None or ONLY in c[0]]
         runs = [("base", BASE), ("head", None), ("base", BASE), ("head", None)] if BASE else [("head", None)]
         for name, checkout in runs:
             port = free_port(18302)
@@ -318,8 +349,9 @@ async def main(requests: int, others: int, region: int) -> None:
             base = f"http://127.0.0.1:{port}"
             try:
                 await wait_healthy(base, proc)
-                for label, (samples, size) in (await over_http(base, cases, requests)).items():
-                    print(f"  {name} {label:34s} {_quantiles(samples)}   ({size})")
+                for label, (samples, size) in (await over_http(base, cases, requests,
+                                                               psutil.Process(proc.pid))).items():
+                    print(f"  {name} {label:34s} {_quantiles(samples)}   ({size}; load {os.getloadavg()[0]:.2f})")
             finally:
                 proc.terminate()
                 proc.wait(30)
@@ -327,7 +359,8 @@ async def main(requests: int, others: int, region: int) -> None:
         print("  targets: reciprocity 6 months computed p99 < 10 ms, region of 100 chapters p99 < 100 ms "
               "(sequential requests, one client, server in its own process)")
     finally:
-        await drop_database(url)
+        if not keep:
+            await drop_database(url)
 
 
 if __name__ == "__main__":

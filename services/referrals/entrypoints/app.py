@@ -53,7 +53,7 @@ from services.referrals.entrypoints import (
     routes_member,
     routes_reports,
 )
-from services.referrals.entrypoints.rendering import RenderedReports
+from services.referrals.entrypoints.rendering import GZIP_INLINE, GZIP_LEVEL, GZIP_MINIMUM, RenderedReports
 from services.referrals.entrypoints.stream_slots import StreamSlots
 from services.referrals.service_layer.daily_review import DailyReview
 from services.referrals.service_layer.reports.reader import ReportReader
@@ -107,9 +107,12 @@ def create_app(settings: Settings | None = None, config: ReferralsConfig | None 
     refuse_unstorable_text(app)
     # reports are JSON of tens of kilobytes (a phone on a slow network waits for them); event streams stay
     # uncompressed (Starlette leaves text/event-stream alone), and small answers such as stream tickets too
-    # level 5, not the default 9: a six-month reciprocity report (240 KB) took ~10 ms to compress at 9 and
-    # takes ~1.5 ms at 5, for 17% more bytes
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # (level: see GZIP_LEVEL). Compressed in the event loop up to 512 KiB (Starlette's default hands anything
+    # from 128 KiB to a worker thread: a thread hop and two wake-ups per six-month report, which wait longer
+    # than the compression on a busy machine); a five-year report (~1 MB) still goes to a thread. Kept reports
+    # are served already compressed (`RenderedReports`): the middleware passes those on
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM, compresslevel=GZIP_LEVEL,
+                       thread_minimum_size=GZIP_INLINE)
     # the member app reads scorecards and balances here with its session cookie: reads only
     app.add_middleware(CredentialedCors, origins=service.settings.app_origin_list, methods=("GET", "HEAD"))
     guard(app, service.settings)  # body and rate limits, security headers: before any route runs

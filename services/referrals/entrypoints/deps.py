@@ -164,7 +164,8 @@ class ChapterReport:
         rendered: RenderedReports = self.request.app.state.rendered
         key = (name, chapter_id, start, end, self.format.fmt, self.format.table, stale,
                await self.reader.version(chapter_id))
-        return await rendered.get(key, make)
+        # the same test as the gzip middleware's: a kept compression is served instead of compressing again
+        return await rendered.get(key, make, gzip="gzip" in self.request.headers.get("accept-encoding", ""))
 
 
 async def chapter_report(request: Request, who: Caller, reader: Reader, format: OutputFormat,
