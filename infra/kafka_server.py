@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from infra.processes import free_port, port_open, read_pid, stop_pid, wait_for_port
+from infra.processes import PortTaken, free_port, port_open, read_pid, stop_pid, wait_for_port
 
 POM = Path(__file__).parent / "kafka" / "pom.xml"
 HEAP = "-Xms256m -Xmx768m"
@@ -136,8 +136,24 @@ class KafkaServer:
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self.pid_file.write_text(str(proc.pid))
-        wait_for_port("127.0.0.1", self.port, timeout, "Kafka", self.log_file)
+        try:
+            wait_for_port("127.0.0.1", self.port, timeout, "Kafka", self.log_file, owner=proc)
+        except PortTaken:
+            stop_pid(proc.pid, timeout=30)
+            self.pid_file.unlink(missing_ok=True)
+            raise
         return time.monotonic() - started
+
+    def start_on_a_free_port(self, attempts: int = 3) -> float:
+        """`start()`, moving to other ports when another process took ours between choosing and binding it
+        (two stacks starting side by side on one machine)."""
+        for _ in range(attempts - 1):
+            try:
+                return self.start()
+            except PortTaken:
+                (self.home / "server.properties").unlink(missing_ok=True)  # it names the ports
+                self.port = free_port(self.port)
+        return self.start()
 
     def stop(self) -> None:
         pid = read_pid(self.pid_file)

@@ -46,7 +46,7 @@ class LocalStack:
                 # the broker's config names its ports: a new port needs a new config
                 (kafka.home / "server.properties").unlink(missing_ok=True)
                 kafka.port = fresh_port
-        kafka_seconds = kafka.start()
+        kafka_seconds = kafka.start_on_a_free_port()
         self.endpoints_file.write_text(json.dumps({
             "kafka_port": kafka.port, "postgres_port": postgres.port,
             "kafka_start_seconds": round(kafka_seconds, 2), "postgres_start_seconds": round(pg_seconds, 2),

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
+
+import psutil
 
 
 def port_open(host: str, port: int) -> bool:
@@ -24,16 +27,41 @@ def free_port(preferred: int) -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(host: str, port: int, timeout: float, what: str, log: Path | None = None) -> None:
+class PortTaken(RuntimeError):
+    """The server we started exited, or never listened, because another process took its port first."""
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether process `pid` itself listens on TCP `port`."""
+    try:
+        return any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+                   for c in psutil.Process(pid).net_connections(kind="tcp"))
+    except psutil.Error:
+        return False
+
+
+def wait_for_port(host: str, port: int, timeout: float, what: str, log: Path | None = None,
+                  owner: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until `port` answers, and with `owner` until that process is the one listening: a port that was
+    free when chosen can be taken by another starting server before ours binds it, and a test run against
+    someone else's broker fails far from the cause."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if port_open(host, port):
+        if owner is not None and owner.poll() is not None:
+            raise PortTaken(f"{what} exited (code {owner.returncode}) before listening on {host}:{port}"
+                            f"{_tail(log)}")
+        if port_open(host, port) and (owner is None or listens(owner.pid, port)):
             return
         time.sleep(0.2)
-    tail = ""
-    if log is not None and log.exists():
-        tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-    raise TimeoutError(f"{what} did not answer on {host}:{port} within {timeout:.0f}s{tail}")
+    if owner is not None and port_open(host, port):
+        raise PortTaken(f"another process answers on {host}:{port}, not the {what} started here{_tail(log)}")
+    raise TimeoutError(f"{what} did not answer on {host}:{port} within {timeout:.0f}s{_tail(log)}")
+
+
+def _tail(log: Path | None) -> str:
+    if log is None or not log.exists():
+        return ""
+    return "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-30:])
 
 
 def pid_alive(pid: int) -> bool:

@@ -69,7 +69,7 @@ def infra() -> Iterator[Infra]:
 
     shutil.rmtree(home / "kafka" / "data", ignore_errors=True)
     postgres.start()
-    kafka_seconds = kafka.start()
+    kafka_seconds = kafka.start_on_a_free_port()
     print(f"\n[refnet] Kafka answered in {kafka_seconds:.1f}s on {kafka.bootstrap}; PostgreSQL on {postgres.port}")
     try:
         yield Infra(kafka.bootstrap, postgres.url, kafka, postgres)
