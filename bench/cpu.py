@@ -9,6 +9,7 @@ import os
 import resource
 from dataclasses import dataclass
 
+import asyncpg
 import psutil
 
 
@@ -57,6 +58,15 @@ class Cpu:
         except psutil.Error:
             postmaster = None
         return cls(postmaster, kafka_process(bootstrap))
+
+    @classmethod
+    async def of_servers(cls, database_url: str, bootstrap: str) -> Cpu:
+        """The PostgreSQL server behind `database_url` (found from a backend of its own) and the Kafka broker."""
+        conn = await asyncpg.connect(database_url)
+        try:
+            return cls.of(int(await conn.fetchval("SELECT pg_backend_pid()")), bootstrap)
+        finally:
+            await conn.close()
 
     def sample(self) -> dict[str, float]:
         own, children = _own()

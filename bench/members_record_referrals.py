@@ -19,6 +19,7 @@ import uuid
 
 import httpx
 
+from bench.cpu import Cpu
 from bench.load import LeanClient
 from bench.servers import (
     ADMIN,
@@ -69,6 +70,7 @@ async def run(rate: float, seconds: float, members: int, warmup: float, commit: 
             latencies: list[float] = []
             statuses: dict[int, int] = {}
 
+            measured_servers = await Cpu.of_servers(server, kafka)
             lean = LeanClient("127.0.0.1", port)  # the load itself: see bench/load.py for why not httpx
 
             async def give(n: int, measured: bool = True) -> None:
@@ -92,7 +94,7 @@ async def run(rate: float, seconds: float, members: int, warmup: float, commit: 
             await asyncio.gather(*warm)
 
             tasks = []
-            cpu_before = cpu_seconds(proc.pid)
+            cpu_before = cpu_seconds(proc.pid, measured_servers)
             began = time.perf_counter()
             for n in range(int(rate * seconds)):
                 await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
@@ -100,7 +102,7 @@ async def run(rate: float, seconds: float, members: int, warmup: float, commit: 
             await asyncio.gather(*tasks)
             elapsed = time.perf_counter() - began
             await lean.close()
-            cpu_after = cpu_seconds(proc.pid)
+            cpu_after = cpu_seconds(proc.pid, measured_servers)
         q = statistics.quantiles(latencies, n=100)
         print(f"recording referrals over HTTP, {commit} commits ({machine()})")
         print(f"  offered {rate:.0f}/s for {seconds:.0f}s after {warmup:.0f}s of warm-up: "

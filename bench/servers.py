@@ -13,7 +13,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psutil
 
+from bench.cpu import Cpu
 from infra.local import external_servers, stack_for
 from services.members.config import new_kek
 from shared.settings import with_database
@@ -85,41 +87,22 @@ async def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise TimeoutError(url)
 
 
-def cpu_seconds(service_pid: int) -> dict[str, float]:
-    """CPU time (user + system) so far of: the service process, every PostgreSQL process, the Kafka broker
-    (java) and this load generator; read from /proc (Linux). Differences over a run, divided by the requests,
-    say what each request costs each part: on a machine with N cores the sum bounds the rate at N / sum."""
-    tick = os.sysconf("SC_CLK_TCK")
-    totals = {"service": 0.0, "postgresql": 0.0, "kafka": 0.0, "load generator": 0.0}
-    processes: dict[int, tuple[str, int, float]] = {}  # pid: (command, parent, CPU seconds)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def cpu_seconds(service_pid: int, servers: Cpu) -> dict[str, float]:
+    """CPU time (user + system) so far of: the service process (and its workers), the bench's own PostgreSQL
+    and Kafka (`servers`: other servers on the machine, another session's broker, do not count) and this load
+    generator. Differences over a run, divided by the requests, say what each request costs each part: on a
+    machine with N cores the sum bounds the rate at N / sum."""
+    service = 0.0
+    for process in [psutil.Process(service_pid), *psutil.Process(service_pid).children(recursive=True)]:
         try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # gone meanwhile
+            times = process.cpu_times()
+            service += times.user + times.system
+        except psutil.Error:  # a worker gone meanwhile
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        processes[int(entry.name)] = (stat[stat.index("(") + 1:stat.rindex(")")], int(fields[1]),
-                                      (int(fields[11]) + int(fields[12])) / tick)  # utime, stime
-
-    def of_service(pid: int) -> bool:  # the service process or one of its workers
-        while pid > 1:
-            if pid == service_pid:
-                return True
-            pid = processes[pid][1] if pid in processes else 0
-        return False
-
-    for pid, (comm, _parent, seconds) in processes.items():
-        if of_service(pid):
-            totals["service"] += seconds
-        elif pid == os.getpid():
-            totals["load generator"] += seconds
-        elif comm == "postgres":
-            totals["postgresql"] += seconds
-        elif comm == "java":
-            totals["kafka"] += seconds
-    return totals
+    own = psutil.Process().cpu_times()
+    sampled = servers.sample()
+    return {"service": service, "postgresql": sampled["PostgreSQL"], "kafka": sampled["Kafka"],
+            "load generator": own.user + own.system}
 
 
 def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
