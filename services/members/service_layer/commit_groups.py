@@ -189,12 +189,12 @@ class CommitGroups:
                     outcome.error = exc
                     continue
                 group.accept(uow)
-                decided.append((outcome, uow, body))
+                decided.append((outcome, uow, plain_json(body)))  # before the append lock: it needs no position
             await group.flush()
             answers: list[tuple[IdempotencyKey, int, Body]] = []
             for outcome, uow, body in decided:
                 body["position"] = uow.last_position
-                outcome.body = plain_json(body)
+                outcome.body = body
                 if outcome.request.idempotency_key is not None:
                     answers.append((outcome.request.idempotency_key, outcome.request.status_code, outcome.body))
             await idempotency.store_all(conn, answers)
