@@ -13,7 +13,8 @@ database went away), nothing of it stands, and each of its requests runs again o
 retried on a concurrent append, answered with its own error otherwise), as if there were no groups.
 
 Groups are per process; while one commits, the next ones are formed and decided (`in_flight` groups at
-once, MEMBERS_GROUP_COMMIT_IN_FLIGHT); they queue for the append lock, which each holds until its commit.
+once, MEMBERS_GROUP_COMMIT_IN_FLIGHT); they queue for the append lock, which each holds until its commit:
+answers are made plain JSON, and data keys and read models written, before it (`Group.flush`).
 """
 
 from __future__ import annotations
