@@ -4,9 +4,6 @@ Appends take a transaction-scoped advisory lock before they draw positions. That
 for the instant between drawing a position and committing, so positions become visible in commit
 order: the outbox relay can read "everything after position N" and never skip an event whose
 transaction was still open when a later-numbered one committed (the sequence-gap problem).
-The lock is one for the whole store and held until COMMIT (fsync included): whatever a writer does
-between its append and its commit holds up every other writer, so the append is one round trip
-(lock, versions, INSERT: sql/005_append_in_one_call.sql) and writers do what needs no position first.
 """
 
 from __future__ import annotations
@@ -101,38 +98,36 @@ class EventStore:
                      conn: asyncpg.Connection | None = None) -> list[RecordedEvent]:
         return await self.append_all([Append(stream_id, expected_version, events)], conn=conn)
 
-    async def append_all(self, appends: Sequence[Append], conn: asyncpg.Connection | None = None,
-                         recorded_at: datetime | None = None) -> list[RecordedEvent]:
+    async def append_all(self, appends: Sequence[Append],
+                         conn: asyncpg.Connection | None = None) -> list[RecordedEvent]:
         """Append to one or more streams atomically. With `conn`, joins the caller's transaction
-        (so a service can write its projections and idempotency records in the same commit).
-        `recorded_at`: the events' time, when the caller took it before the append (a commit group, whose
-        read models are written before it queues for the append lock); else the moment of the INSERT."""
+        (so a service can write its projections and idempotency records in the same commit)."""
         if conn is None:
             async with self.pool.acquire() as own, own.transaction():
-                return await self._append(own, appends, recorded_at)
+                return await self._append(own, appends)
         if conn.is_in_transaction():
             # the caller's transaction makes it atomic; a savepoint would cost two round trips while the
             # append lock is held
-            return await self._append(conn, appends, recorded_at)
+            return await self._append(conn, appends)
         async with conn.transaction():
-            return await self._append(conn, appends, recorded_at)
+            return await self._append(conn, appends)
 
-    async def _append(self, conn: asyncpg.Connection, appends: Sequence[Append],
-                      recorded_at: datetime | None) -> list[RecordedEvent]:
-        shares: dict[str, list[Any]] = {k: [] for k in ("stream", "expected", "earlier")}
-        cols: dict[str, list[Any]] = {k: [] for k in ("id", "stream", "offset", "chapter", "type", "schema",
+    async def _append(self, conn: asyncpg.Connection, appends: Sequence[Append]) -> list[RecordedEvent]:
+        stream_ids = [a.stream_id for a in appends]
+        # the lock, then the versions it protects (sql/004_append_lock.sql): one round trip
+        current = {row["stream_id"]: row["version"] for row in await conn.fetch(
+            "SELECT stream_id, version FROM refnet_lock_for_append($1, $2::text[])", APPEND_LOCK, stream_ids)}
+        cols: dict[str, list[Any]] = {k: [] for k in ("id", "stream", "version", "chapter", "type", "schema",
                                                       "data", "meta")}
         pending: list[NewEvent] = []
-        added: dict[str, int] = {}  # events this call adds to each stream so far
         for append in appends:
-            earlier = added.get(append.stream_id, 0)
-            shares["stream"].append(append.stream_id)
-            shares["expected"].append(append.expected_version)
-            shares["earlier"].append(earlier)
-            for offset, event in enumerate(append.events, start=earlier + 1):
+            actual = current.get(append.stream_id, 0)
+            if append.expected_version is not None and append.expected_version != actual:
+                raise ConcurrencyError(append.stream_id, append.expected_version, actual)
+            for offset, event in enumerate(append.events, start=1):
                 cols["id"].append(event.event_id)
                 cols["stream"].append(append.stream_id)
-                cols["offset"].append(offset)
+                cols["version"].append(actual + offset)
                 cols["chapter"].append(event.chapter_id)
                 cols["type"].append(event.type)
                 cols["schema"].append(split_type(event.type)[1])
@@ -140,31 +135,31 @@ class EventStore:
                 cols["data"].append(to_json(event.data, fallback=str).decode())
                 cols["meta"].append(to_json(event.metadata, fallback=str).decode())
                 pending.append(event)
-            added[append.stream_id] = earlier + len(append.events)
-        try:
-            # the lock, the versions it protects and the INSERT in one round trip (sql/005_append_in_one_call.sql);
-            # only what the database decides (position, version, time) comes back
-            rows = await conn.fetch(
-                "SELECT * FROM refnet_append($1, $2::text[], $3::int[], $4::int[], $5::uuid[], $6::text[], $7::int[],"
-                " $8::text[], $9::text[], $10::int[], $11::jsonb[], $12::jsonb[], $13)",
-                APPEND_LOCK, shares["stream"], shares["expected"], shares["earlier"], cols["id"], cols["stream"],
-                cols["offset"], cols["chapter"], cols["type"], cols["schema"], cols["data"], cols["meta"],
-                recorded_at)
-        except asyncpg.UniqueViolationError as exc:  # belt and braces behind the lock
-            raise ConcurrencyError(appends[0].stream_id, appends[0].expected_version, -1) from exc
-        if rows and rows[0]["moved_stream"] is not None:  # nothing was inserted
-            moved = rows[0]
-            raise ConcurrencyError(moved["moved_stream"], moved["moved_expected"], moved["moved_actual"])
+            current[append.stream_id] = actual + len(append.events)
         if not pending:
             return []
+        try:
+            # only what the database decides (position, time) comes back; the rest is already in hand
+            rows = await conn.fetch(
+                """INSERT INTO events (event_id, stream_id, stream_version, chapter_id, type, schema_version,
+                                       data, metadata)
+                   SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[],
+                                        $7::jsonb[], $8::jsonb[])
+                   RETURNING event_id, position, recorded_at""",
+                cols["id"], cols["stream"], cols["version"], cols["chapter"], cols["type"], cols["schema"],
+                cols["data"], cols["meta"],
+            )
+        except asyncpg.UniqueViolationError as exc:  # belt and braces behind the lock
+            raise ConcurrencyError(stream_ids[0], appends[0].expected_version, -1) from exc
         events_appended(cols["type"])
         assigned = {row["event_id"]: row for row in rows}
         recorded = [
             RecordedEvent(position=assigned[event.event_id]["position"], event_id=event.event_id,
-                          stream_id=stream, stream_version=assigned[event.event_id]["stream_version"],
-                          chapter_id=event.chapter_id, type=event.type, schema_version=schema, data=event.data,
-                          metadata=event.metadata, recorded_at=assigned[event.event_id]["recorded_at"])
-            for event, stream, schema in zip(pending, cols["stream"], cols["schema"], strict=True)
+                          stream_id=stream, stream_version=version, chapter_id=event.chapter_id, type=event.type,
+                          schema_version=schema, data=event.data, metadata=event.metadata,
+                          recorded_at=assigned[event.event_id]["recorded_at"])
+            for event, stream, version, schema in zip(pending, cols["stream"], cols["version"], cols["schema"],
+                                                      strict=True)
         ]
         return sorted(recorded, key=lambda e: e.position)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, cast
 
 import asyncpg
@@ -25,7 +24,7 @@ from services.members.domain.chapter import Chapter
 from shared.auth import Principal
 from shared.clock import Clock, utc_now
 from shared.event_store import Append, EventStore, RecordedEvent
-from shared.events import DomainEvent, split_type
+from shared.events import DomainEvent
 
 Statement = tuple[str, tuple[Any, ...]]
 
@@ -56,17 +55,6 @@ async def run_statements(conn: asyncpg.Connection, statements: Sequence[Statemen
             await conn.executemany(sql, rows)
 
 
-def as_they_will_be(appends: Sequence[Append], recorded_at: datetime) -> list[RecordedEvent]:
-    """The events of the appends that check their stream's version, as the append will record them if the
-    check passes (else nothing of the transaction stands): version and time known, the position not yet
-    (0: no read model uses positions)."""
-    return [RecordedEvent(position=0, event_id=e.event_id, stream_id=a.stream_id,
-                          stream_version=a.expected_version + offset, chapter_id=e.chapter_id, type=e.type,
-                          schema_version=split_type(e.type)[1], data=e.data, metadata=e.metadata,
-                          recorded_at=recorded_at)
-            for a in appends if a.expected_version is not None for offset, e in enumerate(a.events, start=1)]
-
-
 class Group:
     """What the requests of one group share: the connection (in its transaction), the chapters read once
     for the whole group, and the events its accepted requests decided so far, by stream."""
@@ -85,26 +73,15 @@ class Group:
 
     async def flush(self) -> None:
         """Write what the accepted requests decided (in the caller's transaction) and tell each its position.
-        The append takes the store's append lock, which every writer waits for and which is held until the
-        commit (shared/event_store.py), so what needs no position is written before it: the data keys, and
-        the read models of the streams whose versions the requests checked (their versions are known; their
-        time is taken now and given to the append). A stream another writer moved on meanwhile raises
-        `ConcurrencyError` (nothing of the group stands, those read models included)."""
+        A stream another writer moved on meanwhile raises `ConcurrencyError` (nothing of the group stands)."""
+        kept = [s for uow in self.accepted for s in uow.kept.statements]
+        await run_statements(self.conn, kept)  # data keys first, as a request on its own writes them
         appends = [a for uow in self.accepted for a in uow.appends]
+        recorded = await self.store.append_all(appends, conn=self.conn) if appends else []
         decided = {k: v for uow in self.accepted for k, v in uow.decided.items()}
-        recorded_at = await self.conn.fetchval("SELECT clock_timestamp()") if appends else None
-        early = KeptStatements()
-        if recorded_at is not None:
-            await project(early.as_connection(), as_they_will_be(appends, recorded_at), decided)
-        # data keys first, as a request on its own writes them
-        await run_statements(self.conn, [s for uow in self.accepted for s in uow.kept.statements]
-                             + early.statements)
-        recorded = await self.store.append_all(appends, conn=self.conn, recorded_at=recorded_at) if appends else []
-        unchecked = {e.event_id for a in appends if a.expected_version is None for e in a.events}
-        if unchecked:  # their versions were drawn under the lock: projected now, as a request on its own does
-            late = KeptStatements()
-            await project(late.as_connection(), [r for r in recorded if r.event_id in unchecked], decided)
-            await run_statements(self.conn, late.statements)
+        projected = KeptStatements()
+        await project(projected.as_connection(), recorded, decided)
+        await run_statements(self.conn, projected.statements)
         by_event = {r.event_id: r for r in recorded}
         last_in_stream: dict[str, int] = {}
         for r in recorded:

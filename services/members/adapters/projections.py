@@ -60,8 +60,7 @@ def _statement(cls: type[DomainEvent], sql: str, *fields: str) -> None:
 async def project(conn: asyncpg.Connection, recorded: Sequence[RecordedEvent],
                   decided: Mapping[uuid.UUID, DomainEvent] | None = None) -> None:
     """Update the read models for these events; `decided` are the events as the aggregate made them (by
-    event id), so they need not be decoded and validated again. Handlers use an event's version and time,
-    never its position: a commit group projects before its append draws positions (`group_commit.py`)."""
+    event id), so they need not be decoded and validated again."""
     for event in recorded:
         payload = decided.get(event.event_id) if decided else None
         if payload is None:

@@ -13,8 +13,7 @@ database went away), nothing of it stands, and each of its requests runs again o
 retried on a concurrent append, answered with its own error otherwise), as if there were no groups.
 
 Groups are per process; while one commits, the next ones are formed and decided (`in_flight` groups at
-once, MEMBERS_GROUP_COMMIT_IN_FLIGHT); they queue for the append lock, which each holds until its commit:
-answers are made plain JSON, and data keys and read models written, before it (`Group.flush`).
+once, MEMBERS_GROUP_COMMIT_IN_FLIGHT); they queue for the append lock, which each holds until its commit.
 """
 
 from __future__ import annotations
@@ -190,12 +189,12 @@ class CommitGroups:
                     outcome.error = exc
                     continue
                 group.accept(uow)
-                decided.append((outcome, uow, plain_json(body)))  # before the append lock: it needs no position
+                decided.append((outcome, uow, body))
             await group.flush()
             answers: list[tuple[IdempotencyKey, int, Body]] = []
             for outcome, uow, body in decided:
                 body["position"] = uow.last_position
-                outcome.body = body
+                outcome.body = plain_json(body)
                 if outcome.request.idempotency_key is not None:
                     answers.append((outcome.request.idempotency_key, outcome.request.status_code, outcome.body))
             await idempotency.store_all(conn, answers)

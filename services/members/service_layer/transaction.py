@@ -44,9 +44,7 @@ async def execute(pool: asyncpg.Pool, principal: Principal, work: Work, *, idemp
                     answer = plain_json(body)
                     if idempotency_key is not None:
                         await idempotency.store(conn, idempotency_key, status_code, answer)
-            except (ConcurrencyError, asyncpg.DeadlockDetectedError):
-                # a deadlock: this transaction waited under the append lock for a read-model row that a commit
-                # group (which writes its read models before it takes that lock) holds while it waits for it
+            except ConcurrencyError:
                 if attempt == attempts - 1:
                     raise Conflict("the object was changed concurrently; read it again and retry") from None
                 continue

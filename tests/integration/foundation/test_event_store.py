@@ -60,35 +60,6 @@ async def test_multi_stream_append_is_atomic(pool: asyncpg.Pool) -> None:
     assert recorded[1].position > recorded[0].position
 
 
-async def test_one_call_checks_each_share_in_order_even_two_for_one_stream(pool: asyncpg.Pool) -> None:
-    """A commit group appends in one call, possibly twice to one stream (a referral given, then its first step):
-    each share is checked against the stream as the earlier shares leave it, and one that does not match
-    refuses the whole call, naming that stream with the version it found."""
-    store = EventStore(pool)
-    recorded = await store.append_all([Append("s", 0, [_event(1)]), Append("t", None, [_event(2)]),
-                                       Append("s", 1, [_event(3), _event(4)])])
-    assert [(e.stream_id, e.stream_version) for e in recorded] == [("s", 1), ("t", 1), ("s", 2), ("s", 3)]
-    assert [e.data["n"] for e in recorded] == [1, 2, 3, 4]  # positions drawn in the writer's order
-    with pytest.raises(ConcurrencyError) as info:
-        await store.append_all([Append("u", 0, [_event(5)]), Append("s", 3, [_event(6)]),
-                                Append("s", 3, [_event(7)])])
-    assert (info.value.stream_id, info.value.expected, info.value.actual) == ("s", 3, 4)
-    assert await store.read_stream("u") == [] and len(await store.read_stream("s")) == 3
-    unchecked = await store.append_all([Append("t", None, [_event(8)]), Append("t", None, [_event(9)])])
-    assert [e.stream_version for e in unchecked] == [2, 3]
-
-
-async def test_a_time_taken_before_the_append_is_every_event_s_recorded_at(pool: asyncpg.Pool) -> None:
-    store = EventStore(pool)
-    async with pool.acquire() as conn, conn.transaction():
-        taken = await conn.fetchval("SELECT clock_timestamp()")
-        recorded = await store.append_all([Append("s", 0, [_event(1), _event(2)])], conn=conn, recorded_at=taken)
-    assert [e.recorded_at for e in recorded] == [taken, taken]
-    assert [e.recorded_at for e in await store.read_stream("s")] == [taken, taken]
-    later = await store.append("s", 2, [_event(3)])  # without it: the moment of the INSERT, as before
-    assert later[0].recorded_at > taken
-
-
 async def test_history_cannot_be_rewritten(pool: asyncpg.Pool) -> None:
     store = EventStore(pool)
     await store.append("s", 0, [_event(1)])
