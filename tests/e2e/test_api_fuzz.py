@@ -20,8 +20,8 @@ from tests.conftest import ROOT
 from tests.e2e.fuzz.runner import fuzz
 from tests.e2e.fuzz.seed import seed_world
 
-# Examples per operation, per caller: modest, so the whole file stays near three minutes on two cores (it took
-# five with 12/12/10/4, a fifth of CI).
+# Examples per operation, per caller: modest, so the whole file stays near a minute and a half on two cores (with
+# 12/12/10/4, 2-second report waits and 1-second metrics scrapes it took five, a fifth of CI).
 EXAMPLES = {"admin": 9, "leader": 9, "member": 8, "anonymous": 3}
 
 
