@@ -23,13 +23,15 @@ from services.referrals.entrypoints.app import create_app as create_referrals
 from shared.settings import Settings
 from tests.e2e.members.conftest import members_config
 from tests.e2e.notifications.helpers import Clock, config, running_app, smtp_server, text_of, wait_until
+from tests.e2e.referrals.helpers import KEEP_ALIVE_SECONDS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @contextlib.asynccontextmanager
 async def serve(app: FastAPI, port: int) -> AsyncIterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           timeout_keep_alive=KEEP_ALIVE_SECONDS))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

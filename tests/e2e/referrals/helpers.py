@@ -99,11 +99,17 @@ def _stream_key(event: DomainEvent) -> str:
     return str(event.chapter_id)
 
 
+# Longer than any wait in a test. uvicorn closes a connection idle for 5 s by default, and a client that sends on
+# it at that instant gets a ReadError (the race every keep-alive client has with a server's idle timeout): a
+# test that waited ~5 s for a token to expire, then called again on its pooled connection, failed so in CI.
+KEEP_ALIVE_SECONDS = 120
+
+
 @contextlib.asynccontextmanager
 async def serving(settings: Settings, app: FastAPI | None = None, first_port: int = 18200) -> AsyncIterator[str]:
     port = free_port(first_port)
     server = uvicorn.Server(uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="warning", timeout_keep_alive=KEEP_ALIVE_SECONDS))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
