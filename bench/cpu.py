@@ -18,8 +18,8 @@ def _own() -> tuple[float, float]:
     return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
-def _tree(process: psutil.Process | None) -> float:
-    """A server's CPU: its own, its ended children's and its live children's."""
+def process_tree(process: psutil.Process | None) -> float:
+    """A process's CPU (a server's, a service's): its own, its ended children's and its live children's."""
     if process is None:
         return 0.0
     try:
@@ -70,8 +70,8 @@ class Cpu:
 
     def sample(self) -> dict[str, float]:
         own, children = _own()
-        return {"this process": own, "its worker processes": children, "PostgreSQL": _tree(self.postgres),
-                "Kafka": _tree(self.kafka)}
+        return {"this process": own, "its worker processes": children, "PostgreSQL": process_tree(self.postgres),
+                "Kafka": process_tree(self.kafka)}
 
     @staticmethod
     def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import psutil
 
-from bench.cpu import Cpu
+from bench.cpu import Cpu, process_tree
 from infra.local import external_servers, stack_for
 from services.members.config import new_kek
 from shared.settings import with_database
@@ -92,17 +92,9 @@ def cpu_seconds(service_pid: int, servers: Cpu) -> dict[str, float]:
     and Kafka (`servers`: other servers on the machine, another session's broker, do not count) and this load
     generator. Differences over a run, divided by the requests, say what each request costs each part: on a
     machine with N cores the sum bounds the rate at N / sum."""
-    service = 0.0
-    for process in [psutil.Process(service_pid), *psutil.Process(service_pid).children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-            service += times.user + times.system
-        except psutil.Error:  # a worker gone meanwhile
-            continue
-    own = psutil.Process().cpu_times()
     sampled = servers.sample()
-    return {"service": service, "postgresql": sampled["PostgreSQL"], "kafka": sampled["Kafka"],
-            "load generator": own.user + own.system}
+    return {"service": process_tree(psutil.Process(service_pid)), "postgresql": sampled["PostgreSQL"],
+            "kafka": sampled["Kafka"], "load generator": sampled["this process"]}
 
 
 def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
